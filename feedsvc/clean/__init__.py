@@ -1,0 +1,82 @@
+"""Article HTML to safe, clean HTML and a summary. Pure: rules and URLs come in, nothing is read or looked up.
+
+Only this package imports bleach and lxml.html, so the sanitizer can be replaced in one place.
+
+Order matters: an lxml pass removes active content *with* its text (bleach's strip=True would keep a script's
+code as visible words), feedx's footer, the lead date line and the source's boilerplate; it fixes images, embeds,
+captions and links and brings the structure to the allowlist; bleach then enforces the allowlist; characters XML
+forbids go last.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+
+from feedsvc.clean.media import captions_to_figures, embeds_to_links, fix_images, fix_links
+from feedsvc.clean.sanitize import sanitize
+from feedsvc.clean.structure import apply_rules, check_selector, remove_active, remove_footer, remove_head, \
+    remove_lead_date
+from feedsvc.clean.summary import summarize
+from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist
+from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
+from feedsvc.model import Cleaned, CleanRules
+from feedsvc.text import strip_xml_illegal
+
+CLEANER_VERSION = "1"
+"""Bump when the cleaner's output changes, so cached entries are cleaned again."""
+
+__all__ = ["CLEANER_VERSION", "check_selector", "clean", "visible_text_of"]
+
+
+def _serialize(body: lxml.html.HtmlElement) -> str:
+    parts = [body.text or ""]
+    parts.extend(lxml.html.tostring(child, encoding="unicode", method="html") for child in body)
+    return "".join(parts).strip()
+
+
+def _prose(body: lxml.html.HtmlElement) -> str:
+    """The text of the article without figures (a summary should not open with a photo caption)."""
+    figures = {e for figure in body.iter("figure") for e in figure.iter()}  # elements, not id()s: lxml proxies
+    # are recreated on access, so only a live reference keeps an identity stable
+    parts: list[str] = [body.text or ""]
+    for element in body.iter():
+        if element is body:
+            continue
+        if element not in figures:
+            parts.append(element.text or "")
+        parent = element.getparent()
+        if parent is not None and parent not in figures:
+            parts.append(element.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
+def clean(html: str, base_url: str, rules: CleanRules = CleanRules(), summary_chars: int = 300) -> Cleaned:
+    """Clean one article's HTML; `base_url` (the article's link) makes relative URLs absolute."""
+    text = strip_xml_illegal(html)
+    if is_blank(text):
+        return Cleaned("", "")
+    record = Recorder()
+    body, head = parse_body(text)
+    remove_head(head, record)
+    remove_active(body, record)
+    remove_footer(body, record)
+    remove_lead_date(body, record)
+    apply_rules(body, rules, record)
+    embeds_to_links(body, base_url, rules.unwrap_image_proxy, record)
+    fix_images(body, base_url, rules.unwrap_image_proxy, record)
+    fix_links(body, base_url, rules.unwrap_image_proxy)
+    captions_to_figures(body)
+    to_allowlist(body)
+    drop_empty(body)
+    collapse_breaks(body)
+    normalize_space(body)
+    summary = summarize(_prose(body), summary_chars)
+    cleaned = strip_xml_illegal(sanitize(_serialize(body)))
+    return Cleaned(cleaned, summary, tuple(record.removed), " ".join(record.added))
+
+
+def visible_text_of(html: str) -> str:
+    """The visible text of `html` as the cleaner's parser reads it, whitespace collapsed."""
+    body, head = parse_body(strip_xml_illegal(html))
+    head_text = visible_text(head) if head is not None else ""
+    return f"{head_text} {visible_text(body)}".strip()

@@ -1,0 +1,191 @@
+"""Images, embeds and URLs: lazy sources, the images.weserv.nl proxy, pixels, captions, absolute links."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import lxml.html
+
+from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
+
+PROXY_HOSTS = frozenset({"images.weserv.nl", "wsrv.nl"})
+_LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
+_URL_ATTRS = {"a": ("href",), "img": ("src",), "video": ("src", "poster"), "audio": ("src",),
+              "source": ("src",), "iframe": ("src",)}
+_CAPTION_CLASSES = re.compile(r"caption|picinfo|credit|img-desc", re.IGNORECASE)
+
+
+def unwrap_proxy(url: str) -> str:
+    """`https://images.weserv.nl/?url=host/path` (or `…weserv.nl?url=`) to `https://host/path`; others unchanged."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    if (parts.hostname or "").lower() not in PROXY_HOSTS:
+        return url
+    target = next((v for k, v in parse_qsl(parts.query) if k == "url"), "").strip()
+    if not target:
+        return url
+    if target.startswith("ssl:"):
+        target = target[4:]
+    if target.startswith("//"):
+        return "https:" + target
+    if not re.match(r"^https?://", target, re.IGNORECASE):
+        return "https://" + target.lstrip("/")
+    return target
+
+
+def absolute(url: str, base: str) -> str | None:
+    """`url` made absolute against `base`; None when it is not http(s) or mailto (or not a URL at all)."""
+    url = url.strip()
+    try:
+        joined = urljoin(base, url) if base else url
+        scheme = urlsplit(joined).scheme.lower()
+    except ValueError:
+        return None
+    return joined if scheme in ("http", "https", "mailto") else None
+
+
+def _dimension(value: str | None) -> int | None:
+    match = re.match(r"^\s*(\d+)\s*(?:px)?\s*$", value or "")
+    return int(match.group(1)) if match else None
+
+
+def fix_images(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> None:
+    """Lazy attributes to `src`, `data:` placeholders dropped, proxy unwrapped, tracking pixels and icons dropped."""
+    for source in list(body.iter("source")):
+        record.drop(source, "picture source")
+    for img in list(body.iter("img")):
+        src = (img.get("src") or "").strip()
+        lazy = next((img.get(a) for a in _LAZY_ATTRS if (img.get(a) or "").strip()), None)
+        if lazy and (not src or src.startswith("data:") or "placeholder" in src or "blank" in src):
+            src = lazy.strip()
+        if src.startswith("data:"):
+            src = ""
+        if src and unwrap:
+            src = unwrap_proxy(src)
+        resolved = absolute(src, base) if src else None
+        width, height = _dimension(img.get("width")), _dimension(img.get("height"))
+        if not resolved or resolved.startswith("mailto:") or (width is not None and height is not None
+                                                               and width <= 1 and height <= 1):
+            record.drop(img, "image without a usable source" if not resolved else "tracking pixel")
+            continue
+        for name in list(img.attrib):
+            if name not in ("alt", "title", "width", "height"):
+                del img.attrib[name]
+        img.set("src", resolved)
+        if width is None:
+            img.attrib.pop("width", None)
+        if height is None:
+            img.attrib.pop("height", None)
+
+
+def fix_links(body: HtmlElement, base: str, unwrap: bool) -> None:
+    """Every `href`/`src` absolute against the article URL; an unusable one is dropped (the element stays)."""
+    for element in body.iter(*_URL_ATTRS):
+        for name in _URL_ATTRS[element.tag]:
+            value = element.get(name)
+            if value is None:
+                continue
+            if unwrap:
+                value = unwrap_proxy(value)
+            resolved = absolute(value, base)
+            if resolved is None:
+                del element.attrib[name]
+            else:
+                element.set(name, resolved)
+
+
+def _label(url: str, kind: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    if "youtube" in host or host == "youtu.be":
+        return "YouTube video"
+    if "facebook" in host:
+        return "Facebook post"
+    if "twitter" in host or host == "x.com":
+        return "Tweet"
+    return f"{kind} ({host})" if host else kind
+
+
+def _link_paragraph(url: str, label: str, poster: str | None) -> HtmlElement:
+    paragraph = lxml.html.Element("p")
+    anchor = lxml.html.Element("a", href=url)
+    if poster:
+        image = lxml.html.Element("img", src=poster, alt=label)
+        anchor.append(image)
+        image.tail = label
+    else:
+        anchor.text = label
+    paragraph.append(anchor)
+    return paragraph
+
+
+def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> None:
+    """`iframe`, `video` and `audio` become a paragraph with a plain link to the embedded page or media file."""
+    for element in list(body.iter("iframe", "video", "audio")):
+        if element.getparent() is None:
+            continue
+        kind = {"iframe": "Embedded content", "video": "Video", "audio": "Audio"}[element.tag]
+        raw = element.get("src") or next((s.get("src") for s in element.iter("source") if s.get("src")), "")
+        url = absolute(unwrap_proxy(raw) if unwrap else raw, base) if raw else None
+        poster_raw = element.get("poster") if element.tag == "video" else None
+        poster = absolute(unwrap_proxy(poster_raw) if unwrap else poster_raw, base) if poster_raw else None
+        tail = element.tail
+        if url is None or url.startswith("mailto:"):
+            record.drop(element, "embed without a usable source")
+            continue
+        if not is_blank(element.text_content()):
+            record.note("embed fallback text", element.text_content())
+        label = _label(url, kind)
+        replacement = _link_paragraph(url, label, poster)
+        record.added.append(label)
+        replacement.tail = tail
+        element.getparent().replace(element, replacement)
+
+
+def _is_caption(element: HtmlElement) -> bool:
+    if element.tag == "figcaption" or element.tag == "small":
+        return True
+    if element.tag in ("div", "p", "span") and _CAPTION_CLASSES.search(element.get("class") or ""):
+        return True
+    children = list(element)
+    return (element.tag in ("div", "p") and len(children) == 1 and children[0].tag == "small"
+            and is_blank(element.text) and is_blank(children[0].tail))
+
+
+def _image_holder(img: HtmlElement) -> HtmlElement:
+    """The img, or the wrapper(s) that hold nothing else (CNA's `<div class="wrap"><img></div>`)."""
+    holder = img
+    for _ in range(2):
+        parent = holder.getparent()
+        if parent is None or parent.tag not in ("div", "a", "span", "picture") or parent.tag == "body":
+            break
+        if len(parent) != 1 or not is_blank(parent.text) or not is_blank(holder.tail):
+            break
+        holder = parent
+    return holder
+
+
+def captions_to_figures(body: HtmlElement) -> None:
+    """An image followed by its caption becomes `<figure><img><figcaption>caption</figcaption></figure>`."""
+    for img in list(body.iter("img")):
+        if any(a.tag == "figure" for a in img.iterancestors()):
+            continue
+        holder = _image_holder(img)
+        caption = holder.getnext()
+        if caption is None or not is_blank(holder.tail) or not _is_caption(caption) \
+                or is_blank(visible_text(caption)):
+            continue
+        parent = holder.getparent()
+        if parent is None:
+            continue
+        figure = lxml.html.Element("figure")
+        figcaption = lxml.html.Element("figcaption")
+        figcaption.text = visible_text(caption)
+        figure.tail = caption.tail
+        parent.replace(holder, figure)
+        figure.append(holder)
+        holder.tail = None
+        figure.append(figcaption)
+        parent.remove(caption)

@@ -1,0 +1,153 @@
+"""Removals that do not depend on media: active content, the feedx promo footer, the lead date line, source rules."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from lxml import etree
+from lxml.cssselect import CSSSelector, SelectorError
+
+from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
+from feedsvc.dates import parse_date
+from feedsvc.model import CleanRules
+
+# Removed with their content: their text is code, styling or form furniture, never article text.
+ACTIVE = ("script", "style", "noscript", "template", "svg", "math", "object", "embed", "applet", "form", "button",
+          "input", "select", "textarea", "link", "meta", "base", "frame", "frameset", "canvas", "map", "title",
+          "param", "dialog", "portal", "xml")
+
+FOOTER_MARK = "获取更多RSS"
+_RFI_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2}$")
+_PARAGRAPHS = ("p", "div", "small", "li", "section", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote",
+               "span", "em", "strong")
+
+
+def remove_head(head: HtmlElement | None, record: Recorder) -> None:
+    if head is not None and not is_blank(head.text_content()):
+        record.note("head", head.text_content())
+
+
+def remove_active(body: HtmlElement, record: Recorder) -> None:
+    record.drop_all((e for e in body.iter(*ACTIVE)), "active content")
+    for element in body.iter():  # namespaced leftovers such as <svg:rect> or <o:p> inside removed SVG are gone now
+        if isinstance(element.tag, str) and element.tag.startswith(("svg:", "math:")):
+            record.drop(element, "active content")
+
+
+def _is_feedx_link(anchor: HtmlElement) -> bool:
+    try:
+        host = urlsplit((anchor.get("href") or "").strip()).hostname or ""
+    except ValueError:
+        return False
+    return host.startswith("feedx.") or ".feedx." in host
+
+
+def remove_footer(body: HtmlElement, record: Recorder) -> None:
+    """Remove feedx's promo footer: the element holding `获取更多RSS` and a feedx link, and the `<br><hr>` before it."""
+    for anchor in [a for a in body.iter("a") if _is_feedx_link(a)]:
+        if anchor.getparent() is None:
+            continue
+        holder = next((e for e in anchor.iterancestors() if FOOTER_MARK in (e.text_content() or "")), None)
+        if holder is None:
+            continue
+        if holder is body:
+            _remove_loose_footer(body, anchor, record)
+            continue
+        previous = holder.getprevious()
+        record.drop(holder, "feedx footer")
+        while previous is not None and previous.tag in ("br", "hr") and is_blank(previous.tail):
+            before = previous.getprevious()
+            previous.drop_tree()
+            previous = before
+
+
+def _remove_loose_footer(body: HtmlElement, anchor: HtmlElement, record: Recorder) -> None:
+    """A footer with no wrapper element: drop the marker text and the feedx links themselves."""
+    for node in [body, *body.iter()]:
+        for attr in ("text", "tail"):
+            value = getattr(node, attr)
+            if value and FOOTER_MARK in value:
+                cut = value.index(FOOTER_MARK)
+                record.note("feedx footer", value[cut:])
+                setattr(node, attr, value[:cut])
+    for link in [a for a in body.iter("a") if _is_feedx_link(a)]:
+        record.drop(link, "feedx footer")
+
+
+def _is_date_line(element: HtmlElement) -> bool:
+    if element.tag != "div":
+        return False
+    children = list(element)
+    if not children and element.text and _RFI_DATE.match(element.text.strip()):
+        return True
+    if len(children) != 1 or children[0].tag != "i" or not is_blank(element.text) or not is_blank(children[0].tail):
+        return False
+    italic = children[0]
+    parts = [italic.text or ""] + [(br.tail or "") for br in italic if br.tag == "br"]
+    if any(child.tag != "br" for child in italic):
+        return False
+    last = next((p for p in reversed(parts) if p.strip()), "")
+    return not last or parse_date(last) is not None
+
+
+def remove_lead_date(body: HtmlElement, record: Recorder) -> None:
+    """Remove the leading `<div><i>author<br>date</i></div>` (or RFI's `<div>dd/mm/yyyy - hh:mm</div>`).
+
+    Its date and author are in the entry's metadata already. Only the first element counts, looking through
+    up to three wrappers (Format B wraps the body in a `<div>`).
+    """
+    node = body
+    for _ in range(4):
+        if not is_blank(node.text):
+            return
+        first = next(iter(node), None)
+        if first is None:
+            return
+        if _is_date_line(first):
+            record.drop(first, "lead date line")
+            return
+        if first.tag not in ("div", "section", "article", "p") or not len(first):
+            return
+        node = first
+
+
+@lru_cache(maxsize=512)
+def _css(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+@lru_cache(maxsize=512)
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+def check_selector(selector: str, *, xpath: bool = False) -> str | None:
+    """None when `selector` is a valid CSS selector (or XPath expression), else the problem."""
+    try:
+        _xpath(selector) if xpath else _css(selector)
+    except (SelectorError, etree.XPathSyntaxError, etree.XPathError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
+    """The source's own removals: selectors, XPath, paragraphs matching a pattern, text patterns."""
+    for selector in rules.drop_selectors:
+        record.drop_all(_css(selector)(body), "source rule")
+    for expression in rules.drop_xpaths:
+        found = _xpath(expression)(body)
+        record.drop_all((e for e in found if isinstance(e, etree._Element)), "source rule")  # type: ignore[union-attr]
+    if rules.drop_paragraphs:
+        patterns = [re.compile(p) for p in rules.drop_paragraphs]
+        matches = [e for e in body.iter(*_PARAGRAPHS) if any(p.search(visible_text(e)) for p in patterns)]
+        record.drop_all(matches, "source rule")
+    for pattern in (re.compile(p) for p in rules.strip_text):
+        for node in [body, *body.iter()]:
+            for attr in ("text", "tail"):
+                value = getattr(node, attr)
+                if value and pattern.search(value):
+                    for found in pattern.finditer(value):
+                        record.note("source rule", found.group(0))
+                    setattr(node, attr, pattern.sub("", value))

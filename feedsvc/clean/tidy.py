@@ -1,0 +1,109 @@
+"""Structure to the allowlist: wrappers unwrapped or made paragraphs, empty paragraphs dropped, `<br>` runs collapsed.
+
+After this pass every element is one the sanitizer allows, so the sanitizer removes nothing structural and a second
+cleaning finds nothing left to change.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feedsvc.clean.tree import HtmlElement, is_blank
+
+ALLOWED_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "q", "cite",
+    "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "pre", "code",
+    "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup", "br", "hr", "a", "img",
+})
+BLOCKS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "li", "blockquote", "figure", "table", "pre", "hr",
+    "div", "section", "article", "header", "footer", "main", "aside", "nav", "center", "address", "details",
+})
+_WRAPPERS = frozenset({"div", "section", "article", "header", "footer", "main", "aside", "nav", "center",
+                       "address", "details", "summary", "hgroup", "fieldset", "legend"})
+_BLOCK_PARENTS = frozenset({"body", "blockquote", "li", "td", "th", "dd", "figure", *_WRAPPERS})
+_DROP_IF_EMPTY = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "em", "strong", "b",
+                  "i", "u", "s", "small", "sub", "sup", "q", "cite", "mark", "del", "ins", "ul", "ol", "dl", "dt",
+                  "dd", "pre", "code", "figure")
+
+
+def _has_block_child(element: HtmlElement) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
+
+
+def to_allowlist(body: HtmlElement) -> None:
+    """Unwrap every element outside the allowlist; a wrapper holding only inline content becomes a paragraph."""
+    for element in reversed(list(body.iter())):
+        tag = element.tag
+        if element is body or (isinstance(tag, str) and tag in ALLOWED_TAGS):
+            continue
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if (isinstance(tag, str) and tag in _WRAPPERS and not _has_block_child(element)
+                and parent.tag in _BLOCK_PARENTS and not is_blank(element.text_content())):
+            element.tag = "p"
+            element.attrib.clear()
+        else:
+            element.drop_tag()
+    for anchor in list(body.iter("a")):
+        if not anchor.get("href"):
+            anchor.drop_tag()
+
+
+def _only_breaks(element: HtmlElement) -> bool:
+    return is_blank(element.text) and all(c.tag == "br" and is_blank(c.tail) for c in element)
+
+
+def drop_empty(body: HtmlElement) -> None:
+    """Drop paragraphs and inline wrappers with no text and no image (deepest first, so emptiness propagates)."""
+    for element in reversed(list(body.iter(*_DROP_IF_EMPTY))):
+        if element.getparent() is None or element.find(".//img") is not None or element.tag == "img":
+            continue
+        if is_blank(element.text_content()) and (len(element) == 0 or _only_breaks(element)):
+            element.drop_tree()
+
+
+def collapse_breaks(body: HtmlElement) -> None:
+    """At most two `<br>` in a row; none at the start or end of a block."""
+    for br in reversed(list(body.iter("br"))):  # last first, so trimming a trailing run sees the whole run
+        parent = br.getparent()
+        if parent is None:
+            continue
+        previous = br.getprevious()
+        at_start = previous is None and is_blank(parent.text)
+        run = 0
+        walker = previous
+        while walker is not None and walker.tag == "br" and is_blank(walker.tail):
+            run += 1
+            walker = walker.getprevious()
+        if walker is None and is_blank(parent.text):
+            at_start = True
+        following = br.getnext()
+        at_end = is_blank(br.tail) and following is None
+        if at_start or at_end or run >= 2 or (following is not None and following.tag in BLOCKS
+                                               and is_blank(br.tail)):
+            br.drop_tag()  # drop_tag keeps the tail text
+
+
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+
+
+def normalize_space(body: HtmlElement) -> None:
+    """Collapse runs of ASCII whitespace (outside `<pre>`) and drop whitespace-only text between blocks.
+
+    Browsers render both the same way; the published HTML gets smaller and diffs become readable.
+    """
+    preformatted = {e for pre in body.iter("pre") for e in pre.iter()}
+    for element in body.iter():
+        if element in preformatted:
+            continue
+        if element.text:
+            element.text = _SPACES.sub(" ", element.text)
+            if element.text == " " and (element is body or element.tag in BLOCKS or element.tag == "figure"):
+                element.text = None
+        if element.tail and element is not body and element.getparent() is not None \
+                and element.getparent() not in preformatted:
+            element.tail = _SPACES.sub(" ", element.tail)
+            if element.tail == " " and (element.tag in BLOCKS or element.tag in ("figure", "figcaption")):
+                element.tail = None

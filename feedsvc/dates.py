@@ -1,0 +1,128 @@
+"""Date candidates found in a seed, and the choice of the trustworthy one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from feedsvc.links import UrlDate
+
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A date a seed states, and where it states it (`header`, `byline`, `front-matter`, …)."""
+
+    origin: str
+    value: datetime
+
+
+def from_epoch_ms(text: str) -> datetime | None:
+    """The `<!--1699422424000-->` header: milliseconds since the epoch; None for `NaN` or nonsense."""
+    text = text.strip()
+    if not re.fullmatch(r"-?\d{1,16}", text):
+        return None
+    try:
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?$",
+    re.IGNORECASE,
+)
+_CJK_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\s*(\d{1,2}):(\d{2}))?")
+_DMY_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*-?\s*(\d{1,2}):(\d{2})")
+
+
+def _build(year: str, month: str, day: str, hour: str | None = None, minute: str | None = None,
+           second: str | None = None, fraction: str | None = None, zone: str | None = None) -> datetime | None:
+    try:
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro)
+    except ValueError:
+        return None
+    offset = timedelta(0)
+    if zone and zone.upper() not in ("Z", "UTC", "GMT"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    try:
+        return (value - offset).replace(tzinfo=UTC)
+    except OverflowError:
+        return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """A timezone-aware UTC datetime from the forms seeds use, or None.
+
+    RFC 822/2822 (`Fri, 08 Jan 2021 13:53:40 GMT`), ISO 8601 with or without zone (no zone means UTC),
+    `2020-07-16 09:48:51`, `2020年 7月 17日`, and RFI's `22/10/2020 - 13:51`.
+    """
+    text = " ".join(text.replace("\xa0", " ").split())
+    if not text or len(text) > 64:
+        return None
+    match = _ISO.match(text)
+    if match:
+        return _build(*match.groups())
+    match = _CJK_DAY.search(text)
+    if match:
+        return _build(*match.groups())
+    match = _DMY_TIME.fullmatch(text)
+    if match:
+        day, month, year, hour, minute = match.groups()
+        return _build(year, month, day, hour, minute)
+    if re.search(r"[A-Za-z]{3}", text) and re.search(r"\d{4}", text):
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class DatePolicy:
+    """What makes a date plausible."""
+
+    now: datetime
+    future_tolerance: timedelta = timedelta(hours=48)
+    url_tolerance: timedelta = timedelta(days=3)
+
+
+def _plausible(value: datetime, policy: DatePolicy, in_url: UrlDate | None) -> bool:
+    if value < EARLIEST or value > policy.now + policy.future_tolerance:
+        return False
+    if in_url is not None:
+        if value < in_url.start - policy.url_tolerance or value > in_url.end + policy.url_tolerance:
+            return False
+    return True
+
+
+def choose_date(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy,
+                fallback: DateCandidate | None) -> DateCandidate | None:
+    """The first plausible candidate in order of trust, then the URL's day, then `fallback` (the file's mtime).
+
+    Rejected: dates before 1995, dates beyond `now` plus the tolerance, and dates that contradict the URL's own
+    date by more than the tolerance. Returns None only when nothing at all is plausible.
+    """
+    for candidate in candidates:
+        if _plausible(candidate.value, policy, in_url):
+            return candidate
+    if in_url is not None and in_url.is_day and _plausible(in_url.start, policy, None):
+        return DateCandidate("url", in_url.start)
+    if fallback is not None and _plausible(fallback.value, policy, None):
+        return fallback
+    return None

@@ -1,0 +1,158 @@
+"""Frozen, typed values passed between the pipeline's stages.
+
+scan -> SeedFile -> parse -> RawEntry -> clean -> Entry -> group -> Feed -> render -> bytes -> publish.
+No dict crosses a module boundary; everything here is immutable and hashable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CleanRules:
+    """What the cleaner removes for one source, on top of what it always removes."""
+
+    drop_selectors: tuple[str, ...] = ()
+    """CSS selectors of elements removed with their content."""
+    drop_xpaths: tuple[str, ...] = ()
+    """XPath expressions of elements removed with their content."""
+    drop_paragraphs: tuple[str, ...] = ()
+    """Regular expressions; a paragraph-like element whose whole text matches one is removed."""
+    strip_text: tuple[str, ...] = ()
+    """Regular expressions removed from text wherever they occur (shortcode leftovers and the like)."""
+    unwrap_image_proxy: bool = True
+    """Replace images.weserv.nl URLs by the origin image URL."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A publisher: one per-source feed, its display data and its cleaning rules."""
+
+    slug: str
+    name: str
+    hosts: tuple[str, ...] = ()
+    homepage: str | None = None
+    language: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Other names of the source (front-matter `author`/`tags` values); never used as categories or authors."""
+    title_affixes: tuple[str, ...] = ()
+    """Regular expressions removed from the start or end of titles (the site's own suffixes)."""
+    rules: CleanRules = field(default_factory=CleanRules)
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change."""
+
+    path: str
+    """Path relative to the seeds directory, with `/` separators."""
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an entry's fields came from."""
+
+    seeds: tuple[str, ...]
+    """Seed paths, relative to the seeds directory, sorted."""
+    title_from: str
+    """`link-line`, `front-matter`, `feed`, `body` or `link`."""
+    published_from: str
+    """Date candidate that won: `header`, `byline`, `dateline`, `front-matter`, `feed`, `url` or `mtime`."""
+    updated_from: str
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class EntryMeta:
+    """An entry's canonical metadata: everything but the article body."""
+
+    id: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    source_slug: str
+    source_name: str
+    author: str | None
+    categories: tuple[str, ...]
+    language: str | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """An entry as parsed from a seed: canonical metadata, the article HTML as found."""
+
+    meta: EntryMeta
+    html: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One thing the cleaner took out, with the visible text it took."""
+
+    kind: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The cleaner's result for one article."""
+
+    html: str
+    summary: str
+    removed: tuple[Removal, ...] = ()
+    added_text: str = ""
+    """Visible text the cleaner wrote itself (labels of links that replace embeds)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A published entry: canonical metadata, safe HTML and a plain-text summary."""
+
+    meta: EntryMeta
+    content: str
+    summary: str
+    digest: str
+    """Content hash of the seed version this entry was built from (tie-breaker between versions)."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One Atom feed to render: its identity, and its entries newest first."""
+
+    slug: str
+    """`all` for the unified feed, the source slug otherwise."""
+    title: str
+    subtitle: str
+    path: str
+    """Path of the published file relative to the output directory, e.g. `sources/dw.atom`."""
+    self_url: str
+    alternate_url: str
+    language: str | None
+    entries: tuple[Entry, ...]
+    unified: bool = False
+    entry_count: int = 0
+    """How many entries the source has in all (the feed itself is capped)."""
+
+
+@dataclass(frozen=True)
+class SeedProblem:
+    """A seed that yields no entry, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What parsing one seed gave: entries, or the reason there are none."""
+
+    entries: tuple[RawEntry, ...] = ()
+    problem: str | None = None
+    notes: tuple[str, ...] = ()
+    """Things worth saying in verbose output (encoding fallbacks, title fallbacks)."""

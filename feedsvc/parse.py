@@ -1,0 +1,299 @@
+"""One seed's bytes to entries, or to the reason it yields none. Pure: no disk, no clock (both are passed in).
+
+Formats, told apart by content (the file name is only a hint):
+  feedx item (A)   `<!--EPOCH_MS-->`, `[title](url)`, dashes, the article HTML
+  Jekyll post (B)  front matter, then `<!--EPOCH_MS|NaN-->`, `[title](url)`, dashes, the HTML
+  format C         `[title](url)`, dashes, `日期：<RFC 2822 date>`, multi-line HTML
+  format N         front matter, then a whole WordPress page (link from `from:`)
+  feed file        RSS 2.0 / RSS 1.0 / Atom, one entry per item
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, parse_date
+from feedsvc.decode import decode, looks_binary
+from feedsvc.feedfile import FEED_SUFFIXES, FeedFileError, looks_like_feed, parse_feed
+from feedsvc.frontmatter import FrontMatter, split_front_matter
+from feedsvc.links import canonical_link, entry_id, url_date
+from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source
+from feedsvc.sources import SourceCatalog, names_source
+from feedsvc.text import collapse_space, strip_xml_illegal
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Everything parsing needs besides the bytes: the source table, the date policy, the limits."""
+
+    catalog: SourceCatalog
+    policy: DatePolicy
+    ignore_categories: frozenset[str] = frozenset({"news"})
+    max_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The fields of an article seed as they stand in the file."""
+
+    fmt: str
+    title: str
+    url: str
+    html: str
+    header: str | None = None
+    dateline: str | None = None
+    front: FrontMatter | None = None
+
+
+_HEADER = re.compile(r"^<!--\s*(.*?)\s*-->\s*$")
+_DASHES = re.compile(r"^-{3,}\s*$")
+_DATELINE = re.compile(r"^日期[：:]\s*(.+?)\s*$")
+_LIST_LINK = re.compile(r"\[[^\]\n]*\]\(/[^)\n]*\)")
+_BYLINE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*<i>(.*?)</i>\s*</div>", re.DOTALL)
+_RFI_DATE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*(\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2})\s*</div>")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_HEADING = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", re.DOTALL | re.IGNORECASE)
+_SKIP_BLOCKS = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def split_link_line(line: str) -> tuple[str, str] | None:
+    """`[title](url)` to (title, url), splitting on the last `](` since titles hold brackets (`[政治] …`)."""
+    line = line.strip()
+    if not (line.startswith("[") and line.endswith(")")):
+        return None
+    cut = line.rfind("](")
+    if cut < 0:
+        return None
+    return line[1:cut], line[cut + 2:-1].strip()
+
+
+def _lines_after_blank(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _article(text: str, front: FrontMatter | None) -> _Found | str:
+    """The article fields of a text seed, or the reason it is not an article."""
+    lines = text.split("\n")
+    index = _lines_after_blank(lines, 0)
+    header = None
+    if index < len(lines) and (match := _HEADER.match(lines[index].strip())):
+        header = match.group(1)
+        index = _lines_after_blank(lines, index + 1)
+    link_line = split_link_line(lines[index]) if index < len(lines) else None
+    if link_line and index + 1 < len(lines) and _DASHES.match(lines[index + 1]):
+        title, url = link_line
+        index += 2
+        dateline = None
+        probe = _lines_after_blank(lines, index)
+        if probe < len(lines) and (match := _DATELINE.match(lines[probe].strip())):
+            dateline, index = match.group(1), probe + 1
+        fmt = "jekyll" if front else ("C" if dateline is not None and header is None else "feedx")
+        return _Found(fmt, title, url, "\n".join(lines[index:]).strip(), header, dateline, front)
+    if front is not None and header is None and not link_line:
+        source_url = front.text("from") or ""
+        if not source_url:
+            return "front matter without a `from:` link and no `[title](url)` line: no link to the article"
+        return _Found("N", front.text("title") or "", source_url, "\n".join(lines[index:]).strip(), None, None, front)
+    if index + 1 < len(lines) and _DASHES.match(lines[index + 1]) and len(_LIST_LINK.findall(text)) >= 2:
+        return "archive index page (a list of links, not an article)"
+    if header is not None and index >= len(lines):
+        return "header comment without a body: no `[title](url)` line"
+    return "not a seed: no `[title](url)` line followed by a dashes line"
+
+
+def _byline(html: str) -> tuple[str | None, datetime | None, str]:
+    """Author and date from the lead `<div><i>author<br>date</i></div>` (or RFI's `<div>dd/mm/yyyy - hh:mm</div>`)."""
+    match = _BYLINE.match(html)
+    if match:
+        parts = [collapse_space(htmllib.unescape(_TAG.sub("", p))) for p in _BR.split(match.group(1))]
+        when = parse_date(parts[-1]) if parts else None
+        names = parts[:-1] if when else parts
+        author = ", ".join(dict.fromkeys(n for part in names for n in part.split(",") if n.strip()))
+        author = re.sub(r"^null\b\s*", "", author).strip()
+        return author or None, when, "byline"
+    match = _RFI_DATE.match(html)
+    if match:
+        return None, parse_date(match.group(1)), "byline"
+    return None, None, "byline"
+
+
+def _fallback_title(html: str) -> str:
+    """The first heading of the body, else its first sentence (cut to 80 characters)."""
+    body = _SKIP_BLOCKS.sub(" ", html)
+    heading = _HEADING.search(body)
+    if heading:
+        text = collapse_space(htmllib.unescape(_TAG.sub(" ", heading.group(1))))
+        if text:
+            return text
+    text = collapse_space(htmllib.unescape(_TAG.sub(" ", body)))
+    sentence = re.split(r"(?<=[。！？!?])|(?<=\.)\s", text, maxsplit=1)[0].strip()
+    if len(sentence) > 80:
+        cut = sentence[:80]
+        sentence = (cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut) + "…"
+    return sentence
+
+
+def clean_title(raw: str, source: Source) -> str:
+    title = collapse_space(strip_xml_illegal(htmllib.unescape(raw)))
+    for pattern in source.title_affixes:
+        title = re.sub(pattern, "", title).strip()
+    return title
+
+
+def _is_real_author(name: str | None, source: Source) -> bool:
+    return bool(name) and name.casefold() not in ("unknown", "null", "none") and not names_source(source, name or "")
+
+
+def _categories(found: list[str], source: Source, ctx: ParseContext) -> tuple[str, ...]:
+    kept: dict[str, str] = {}
+    for raw in found:
+        name = collapse_space(strip_xml_illegal(raw))
+        if not name or name.casefold() in ctx.ignore_categories or names_source(source, name):
+            continue
+        kept.setdefault(name.casefold(), name)
+    return tuple(kept.values())
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Everything an entry needs, gathered from one format, before the common checks."""
+
+    title: str
+    title_fallbacks: tuple[tuple[str, str], ...]
+    url: str
+    fallback_url: str
+    html: str
+    dates: tuple[DateCandidate, ...]
+    authors: tuple[str | None, ...]
+    categories: tuple[str, ...]
+    title_origin: str
+
+
+def _entry(fields: _Fields, path: str, mtime: datetime | None, encoding: str,
+           ctx: ParseContext, notes: list[str]) -> RawEntry | str:
+    link = canonical_link(fields.url)
+    if link is None and fields.fallback_url:
+        link = canonical_link(fields.fallback_url)
+        if link:
+            notes.append(f"link line URL {fields.url!r} unusable; took the front matter's `from:`")
+    if link is None:
+        return f"no absolute http(s) link to the article (found {fields.url or fields.fallback_url!r})"
+    source = ctx.catalog.for_link(link)
+    title, title_origin = clean_title(fields.title, source), fields.title_origin
+    for origin, candidate in fields.title_fallbacks:
+        if title:
+            break
+        title, title_origin = clean_title(candidate, source), origin
+        if title:
+            notes.append(f"empty title; took it from the {origin}")
+    if not title:
+        title, title_origin = link, "link"
+        notes.append("empty title and nothing to take one from; the link stands in")
+    fallback = DateCandidate("mtime", mtime) if mtime else None
+    chosen = choose_date(list(fields.dates), url_date(link), ctx.policy, fallback)
+    if chosen is None:
+        stated = ", ".join(f"{c.origin} {c.value.isoformat()}" for c in fields.dates) or "none"
+        return f"no plausible date (candidates: {stated})"
+    author = next((a for a in fields.authors if _is_real_author(a, source)), None)
+    meta = EntryMeta(
+        id=entry_id(link),
+        title=title,
+        link=link,
+        published=chosen.value,
+        updated=chosen.value,
+        source_slug=source.slug,
+        source_name=source.name,
+        author=collapse_space(strip_xml_illegal(author)) if author else None,
+        categories=_categories(list(fields.categories), source, ctx),
+        language=source.language,
+        provenance=Provenance((path,), title_origin, chosen.origin, chosen.origin, encoding),
+    )
+    return RawEntry(meta, fields.html)
+
+
+def _article_fields(found: _Found) -> _Fields:
+    front = found.front
+    dates: list[DateCandidate] = []
+    if found.header is not None and (when := from_epoch_ms(found.header)):
+        dates.append(DateCandidate("header", when))
+    if found.dateline and (when := parse_date(found.dateline)):
+        dates.append(DateCandidate("dateline", when))
+    if front and (raw_date := front.text("date")) and (when := parse_date(raw_date)):
+        dates.append(DateCandidate("front-matter", when))
+    byline_author, byline_date, _ = _byline(found.html)
+    if byline_date:
+        dates.append(DateCandidate("byline", byline_date))
+    fallbacks: list[tuple[str, str]] = []
+    if front and found.fmt != "N":
+        fallbacks.append(("front-matter", front.text("title") or ""))
+    fallbacks.append(("body", _fallback_title(found.html)))
+    return _Fields(
+        title=found.title,
+        title_fallbacks=tuple(fallbacks),
+        url=found.url,
+        fallback_url=(front.text("from") or "") if front else "",
+        html=found.html,
+        dates=tuple(dates),
+        authors=(byline_author, front.text("author") if front else None),
+        categories=(*front.items("tags"), *front.items("categories")) if front else (),
+        title_origin="front-matter" if found.fmt == "N" else "link-line",
+    )
+
+
+def parse_seed(data: bytes, path: str, mtime: datetime | None, ctx: ParseContext) -> ParseResult:
+    """Entries from one seed file, or the reason it yields none. Never raises for any input."""
+    if len(data) > ctx.max_bytes:
+        return ParseResult(problem=f"larger than the size limit ({len(data)} > {ctx.max_bytes} bytes)")
+    if not data:
+        return ParseResult(problem="empty file")
+    if looks_binary(data):
+        return ParseResult(problem="binary file (NUL bytes), not a text seed")
+    notes: list[str] = []
+    if looks_like_feed(data) or (path.lower().endswith(FEED_SUFFIXES) and data.lstrip().startswith(b"<")):
+        return _parse_feed_file(data, path, mtime, ctx, notes)
+    decoded = decode(data)
+    if decoded is None:
+        return ParseResult(problem="not text: neither UTF-8, GB18030 nor Big5")
+    if decoded.encoding != "utf-8":
+        notes.append(f"not UTF-8; decoded as {decoded.encoding}")
+    text = decoded.text
+    if not text.strip():
+        return ParseResult(problem="whitespace only")
+    split = split_front_matter(text)
+    front, body = split if split else (None, text)
+    found = _article(body, front)
+    if isinstance(found, str):
+        return ParseResult(problem=found, notes=tuple(notes))
+    made = _entry(_article_fields(found), path, mtime, decoded.encoding, ctx, notes)
+    if isinstance(made, str):
+        return ParseResult(problem=made, notes=tuple(notes))
+    return ParseResult(entries=(made,), notes=tuple(notes))
+
+
+def _parse_feed_file(data: bytes, path: str, mtime: datetime | None, ctx: ParseContext,
+                     notes: list[str]) -> ParseResult:
+    try:
+        items = parse_feed(data)
+    except FeedFileError as exc:
+        return ParseResult(problem=str(exc))
+    entries: list[RawEntry] = []
+    problems: list[str] = []
+    for number, item in enumerate(items, 1):
+        dates = tuple(DateCandidate("feed", d) for d in (item.published, item.updated) if d)
+        fields = _Fields(item.title, (("body", _fallback_title(item.html)),), item.link, "", item.html, dates,
+                         (item.author,), item.categories, "feed")
+        made = _entry(fields, path, mtime, "utf-8", ctx, notes)
+        if isinstance(made, str):
+            problems.append(f"item {number}: {made}")
+        else:
+            entries.append(made)
+    if not entries:
+        return ParseResult(problem="; ".join(problems) or "feed has no usable item", notes=tuple(notes))
+    notes.extend(problems)
+    return ParseResult(entries=tuple(entries), notes=tuple(notes))

@@ -1,0 +1,320 @@
+"""One validated settings object: built-in defaults < config file < FEEDSVC_* environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedsvc.errors import ConfigError
+from feedsvc.model import CleanRules, Source
+
+DEFAULT_CONFIG_PATH = Path("config/feedsvc.toml")
+ENV_PREFIX = "FEEDSVC_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting feedsvc reads. `config/feedsvc.toml` documents each one."""
+
+    seeds_dir: Path = Path("seeds")
+    output_dir: Path = Path("public")
+    state_dir: Path = Path("var")
+    base_url: str = "http://127.0.0.1:8080/"
+    title: str = "feedsvc: all sources"
+    subtitle: str = "Articles from every source, cleaned and de-duplicated"
+    max_entries: int = 100
+    max_seed_bytes: int = 5_000_000
+    unwrap_image_proxy: bool = True
+    summary_chars: int = 300
+    ignore_categories: tuple[str, ...] = ("news",)
+    future_tolerance_hours: int = 48
+    url_date_tolerance_days: int = 3
+    min_seed_ratio: float = 0.5
+    workers: int = 0
+    host: str = "127.0.0.1"
+    port: int = 8080
+    poll_seconds: float = 1.0
+    settle_seconds: float = 0.5
+    rescan_minutes: float = 60.0
+    health_max_age_minutes: float = 1440.0
+    cache_max_age: int = 60
+    sources: tuple[Source, ...] = ()
+    config_path: str = "(built-in defaults)"
+
+    def source_by_slug(self, slug: str) -> Source | None:
+        return next((s for s in self.sources if s.slug == slug), None)
+
+
+_SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in ("sources", "config_path"))
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_negative(value: float) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _http_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http(s) URL"
+    return None
+
+
+def _ratio(value: float) -> str | None:
+    return None if 0 <= value <= 1 else "must be between 0 and 1"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "must be a port number (0-65535)"
+
+
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "base_url": _http_url,
+    "max_entries": _positive,
+    "max_seed_bytes": _positive,
+    "summary_chars": _positive,
+    "future_tolerance_hours": _non_negative,
+    "url_date_tolerance_days": _non_negative,
+    "min_seed_ratio": _ratio,
+    "workers": _non_negative,
+    "port": _port,
+    "poll_seconds": _positive,
+    "settle_seconds": _non_negative,
+    "rescan_minutes": _positive,
+    "health_max_age_minutes": _positive,
+    "cache_max_age": _non_negative,
+}
+
+_KIND = {
+    "seeds_dir": "path",
+    "output_dir": "path",
+    "state_dir": "path",
+    "ignore_categories": "list",
+}
+
+
+def _kind(name: str) -> str:
+    if name in _KIND:
+        return _KIND[name]
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        return "bool"
+    if isinstance(default, int):
+        return "int"
+    if isinstance(default, float):
+        return "float"
+    return "str"
+
+
+def _coerce(name: str, value: Any, origin: str, *, from_text: bool) -> Any:
+    """Convert one raw value to the setting's type, or raise a ConfigError naming origin, key and value."""
+    kind = _kind(name)
+    bad = f"{value!r} is not a valid {kind}"
+    try:
+        if kind == "bool":
+            if from_text:
+                lowered = str(value).strip().lower()
+                if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                value = lowered in ("1", "true", "yes", "on")
+            elif not isinstance(value, bool):
+                raise ValueError
+        elif kind == "int":
+            if isinstance(value, bool) or (not from_text and not isinstance(value, int)):
+                raise ValueError
+            value = int(value)
+        elif kind == "float":
+            if isinstance(value, bool) or (not from_text and not isinstance(value, (int, float))):
+                raise ValueError
+            value = float(value)
+        elif kind == "list":
+            if from_text:
+                value = tuple(part.strip() for part in str(value).split(",") if part.strip())
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = tuple(value)
+            else:
+                raise ValueError
+        elif kind == "path":
+            if not isinstance(value, (str, Path)) or not str(value).strip():
+                raise ValueError
+            value = Path(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(origin, name, bad) from None
+    check = _CHECKS.get(name)
+    problem = check(value) if check else None
+    if problem:
+        raise ConfigError(origin, name, f"{value!r} {problem}")
+    return value
+
+
+_SOURCE_KEYS = {"name", "hosts", "homepage", "language", "aliases", "title_affixes", "clean"}
+_RULE_KEYS = {f.name for f in fields(CleanRules)}
+
+
+def _str_list(value: Any, origin: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(origin, key, f"{value!r} must be a list of strings")
+    return tuple(value)
+
+
+def _regexes(value: Any, origin: str, key: str) -> tuple[str, ...]:
+    patterns = _str_list(value, origin, key)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(origin, key, f"{pattern!r} is not a valid regular expression: {exc}") from None
+    return patterns
+
+
+def _selectors(value: Any, origin: str, key: str) -> tuple[str, ...]:
+    from feedsvc.clean import check_selector  # the cleaner owns the selector dialect
+
+    selectors = _str_list(value, origin, key)
+    for selector in selectors:
+        problem = check_selector(selector, xpath=key.endswith("drop_xpaths"))
+        if problem:
+            raise ConfigError(origin, key, f"{selector!r} is not valid: {problem}")
+    return selectors
+
+
+def _rules(table: Any, origin: str, prefix: str) -> CleanRules:
+    if not isinstance(table, dict):
+        raise ConfigError(origin, prefix, "must be a table")
+    for key in table:
+        if key not in _RULE_KEYS:
+            raise ConfigError(origin, f"{prefix}.{key}", "unknown key")
+    kwargs: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}.{key}"
+        if key in ("drop_selectors", "drop_xpaths"):
+            kwargs[key] = _selectors(value, origin, name)
+        elif key == "unwrap_image_proxy":
+            if not isinstance(value, bool):
+                raise ConfigError(origin, name, f"{value!r} must be true or false")
+            kwargs[key] = value
+        else:
+            kwargs[key] = _regexes(value, origin, name)
+    return CleanRules(**kwargs)
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _source(slug: str, table: Any, origin: str) -> Source:
+    prefix = f"sources.{slug}"
+    if not _SLUG.match(slug):
+        raise ConfigError(origin, prefix, f"{slug!r} is not a valid slug (lower-case letters, digits, dashes)")
+    if not isinstance(table, dict):
+        raise ConfigError(origin, prefix, "must be a table")
+    for key in table:
+        if key not in _SOURCE_KEYS:
+            raise ConfigError(origin, f"{prefix}.{key}", "unknown key")
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(origin, f"{prefix}.name", f"{name!r} must be a non-empty string")
+    homepage = table.get("homepage")
+    if homepage is not None and (not isinstance(homepage, str) or _http_url(homepage)):
+        raise ConfigError(origin, f"{prefix}.homepage", f"{homepage!r} must be an absolute http(s) URL")
+    language = table.get("language")
+    if language is not None and (not isinstance(language, str) or not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$", language)):
+        raise ConfigError(origin, f"{prefix}.language", f"{language!r} must be a language tag such as zh-Hant")
+    hosts = tuple(h.lower().strip(".") for h in _str_list(table.get("hosts", []), origin, f"{prefix}.hosts"))
+    return Source(
+        slug=slug,
+        name=name.strip(),
+        hosts=hosts,
+        homepage=homepage,
+        language=language,
+        aliases=_str_list(table.get("aliases", []), origin, f"{prefix}.aliases"),
+        title_affixes=_regexes(table.get("title_affixes", []), origin, f"{prefix}.title_affixes"),
+        rules=_rules(table.get("clean", {}), origin, f"{prefix}.clean"),
+    )
+
+
+def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "sources":
+            if not isinstance(value, dict):
+                raise ConfigError(origin, key, "must be a table of [sources.<slug>] tables")
+            values["sources"] = tuple(_source(slug, table, origin) for slug, table in value.items())
+        elif key in _SCALARS:
+            values[key] = _coerce(key, value, origin, from_text=False)
+        else:
+            raise ConfigError(origin, key, "unknown key")
+    return values
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, text in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONFIG":
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        if name not in _SCALARS:
+            raise ConfigError("environment", key, "unknown setting")
+        values[name] = _coerce(name, text, "environment", from_text=True)
+    return values
+
+
+def embedded_config_text() -> str:
+    """The configuration shipped inside the package (a copy of the repository's config/feedsvc.toml)."""
+    return resources.files("feedsvc").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def parse_config(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(origin, "", f"not valid TOML: {exc}") from None
+    return _from_table(data, origin)
+
+
+def load_settings(
+    config_path: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings: defaults, then the config file, then FEEDSVC_* variables, then `overrides` (flags).
+
+    With no path, `FEEDSVC_CONFIG` or `config/feedsvc.toml` is read when it exists, the embedded default otherwise.
+    """
+    env = dict(os.environ if environ is None else environ)
+    explicit = config_path is not None or f"{ENV_PREFIX}CONFIG" in env
+    path = config_path or Path(env.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_PATH))
+    if path.exists() or explicit:
+        origin = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(origin, "", f"cannot be read: {exc}") from None
+    else:
+        origin, text = "(embedded default config)", embedded_config_text()
+    values = parse_config(text, origin)
+    values.update(_from_env(env))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = _coerce(key, value, f"--{key.replace('_', '-')}", from_text=isinstance(value, str))
+    values["config_path"] = origin
+    return replace(Settings(), **values)
+
+
+def settings_fingerprint_fields() -> tuple[str, ...]:
+    """Settings that change what parsing and cleaning produce (part of the cache key)."""
+    return ("max_seed_bytes", "unwrap_image_proxy", "summary_chars", "ignore_categories",
+            "future_tolerance_hours", "url_date_tolerance_days", "sources")
+
