@@ -1,0 +1,172 @@
+"""The incremental cache: an SQLite database in the state directory.
+
+For each seed path: size, mtime and content digest. For each (digest, fingerprint): the parse-and-clean outcome,
+either the entries or the reason there are none. The fingerprint covers the code version and every setting that
+changes parsing or cleaning, so a change of rules re-cleans. Deleting the database is always safe; a corrupt one
+is detected, set aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                                  digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outcomes (digest TEXT NOT NULL, fingerprint TEXT NOT NULL, problem TEXT,
+                                     PRIMARY KEY (digest, fingerprint));
+CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT NULL, n INTEGER NOT NULL,
+                                    meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
+                                    PRIMARY KEY (digest, fingerprint, n));
+"""
+
+
+def meta_to_json(meta: EntryMeta) -> str:
+    p = meta.provenance
+    return json.dumps([meta.id, meta.title, meta.link, meta.published.isoformat(), meta.updated.isoformat(),
+                       meta.source_slug, meta.source_name, meta.author, list(meta.categories), meta.language,
+                       [list(p.seeds), p.title_from, p.published_from, p.updated_from, p.encoding]],
+                      ensure_ascii=False)
+
+
+def meta_from_json(text: str) -> EntryMeta:
+    (id_, title, link, published, updated, slug, name, author, categories, language, prov) = json.loads(text)
+    return EntryMeta(id_, title, link, datetime.fromisoformat(published), datetime.fromisoformat(updated), slug,
+                     name, author, tuple(categories), language,
+                     Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One cached entry's metadata, and where its content is (content is loaded only for published entries)."""
+
+    meta: EntryMeta
+    digest: str
+    n: int
+
+
+class Cache:
+    """The state database. Use `Cache.open(path)`; every method commits its own work."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls._connect(path)
+        except sqlite3.DatabaseError as exc:
+            log.warning("%s: cache database is damaged (%s); rebuilding it from the seeds", path, exc)
+            aside = path.with_name(path.name + ".corrupt")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(OSError):
+                    Path(str(path) + suffix).replace(str(aside) + suffix)
+            return cls._connect(path)
+
+    @classmethod
+    def _connect(cls, path: Path) -> Cache:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            db.executescript(_SCHEMA)
+            version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None or version[0] != SCHEMA_VERSION:
+                db.executescript("DELETE FROM seeds; DELETE FROM outcomes; DELETE FROM entries;")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def known_seeds(self) -> dict[str, tuple[int, int, str]]:
+        """path -> (size, mtime_ns, digest) of every seed seen last time."""
+        return {row[0]: (row[1], row[2], row[3]) for row in self._db.execute("SELECT * FROM seeds")}
+
+    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]]) -> None:
+        """Replace the seed table by `seeds` ((file, digest) pairs)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM seeds")
+            self._db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
+                                 ((s.path, s.size, s.mtime_ns, d) for s, d in seeds))
+
+    def has_outcome(self, digest: str, fingerprint: str) -> bool:
+        return self._db.execute("SELECT 1 FROM outcomes WHERE digest=? AND fingerprint=?",
+                                (digest, fingerprint)).fetchone() is not None
+
+    def store(self, digest: str, fingerprint: str, problem: str | None, entries: tuple[Entry, ...]) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
+            self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
+            self._db.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+                ((digest, fingerprint, n, meta_to_json(e.meta), e.content, e.summary) for n, e in enumerate(entries)))
+
+    def problems(self, digests: dict[str, list[str]], fingerprint: str) -> list[tuple[str, str]]:
+        """(path, reason) for every current seed whose cached outcome is a problem."""
+        found: list[tuple[str, str]] = []
+        for digest, problem in self._db.execute(
+                "SELECT digest, problem FROM outcomes WHERE fingerprint=? AND problem IS NOT NULL", (fingerprint,)):
+            found.extend((path, problem) for path in digests.get(digest, ()))
+        return found
+
+    def stored_entries(self, digests: Iterable[str], fingerprint: str) -> Iterator[Stored]:
+        wanted = set(digests)
+        for digest, n, meta in self._db.execute(
+                "SELECT digest, n, meta FROM entries WHERE fingerprint=? ORDER BY digest, n", (fingerprint,)):
+            if digest in wanted:
+                yield Stored(meta_from_json(meta), digest, n)
+
+    def content(self, digest: str, n: int, fingerprint: str) -> tuple[str, str]:
+        row = self._db.execute("SELECT content, summary FROM entries WHERE digest=? AND fingerprint=? AND n=?",
+                               (digest, fingerprint, n)).fetchone()
+        if row is None:
+            raise KeyError((digest, n))
+        return str(row[0]), str(row[1])
+
+    def forget_other_fingerprints(self, fingerprint: str) -> None:
+        """Drop outcomes cleaned under other rules (kept until now so an interrupted run loses nothing)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM outcomes WHERE fingerprint<>?", (fingerprint,))
+            self._db.execute("DELETE FROM entries WHERE fingerprint<>?", (fingerprint,))
+
+    def forget_unreferenced(self) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM outcomes WHERE digest NOT IN (SELECT digest FROM seeds)")
+            self._db.execute("DELETE FROM entries WHERE digest NOT IN (SELECT digest FROM seeds)")

@@ -1,0 +1,176 @@
+"""The command line: a thin layer that loads settings, calls one library function, prints the report.
+
+Exit codes: 0 done (skipped seeds are reported, not fatal); 1 with --strict when a seed was skipped; 2 bad usage or
+invalid configuration; 3 nothing was published (output not writable, seeds directory missing or suddenly emptied).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from feedsvc import __version__
+from feedsvc.errors import ConfigError, FeedsvcError, OutputError, SeedsUnavailableError
+from feedsvc.report import Report
+from feedsvc.settings import Settings, load_settings
+
+EXIT_SKIPPED, EXIT_CONFIG, EXIT_OUTPUT = 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+                        force=True)
+
+
+def common_options(function: F) -> F:
+    """The options every command shares: where to read and write, and how much to say."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Config file (default: $FEEDSVC_CONFIG, else config/feedsvc.toml, else the built-in one)."),
+        click.option("--seeds", "seeds_dir", type=click.Path(path_type=Path), help="Seeds directory."),
+        click.option("--output", "output_dir", type=click.Path(path_type=Path), help="Output directory."),
+        click.option("--state", "state_dir", type=click.Path(path_type=Path), help="State (cache) directory."),
+        click.option("--base-url", "base_url", help="Public URL of the output directory."),
+        click.option("-v", "--verbose", is_flag=True, help="Say more (debug logging)."),
+        click.option("-q", "--quiet", is_flag=True, help="Say only what went wrong."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def settings_from(config_path: Path | None, **flags: Any) -> Settings:
+    """Load settings or exit with status 2 and a message naming the file, the key and the value."""
+    try:
+        return load_settings(config_path, overrides=flags)
+    except ConfigError as exc:
+        click.echo(f"feedsvc: invalid configuration: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+
+
+def _print_report(report: Report, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True))
+        return
+    if not quiet:
+        click.echo(report.summary_line())
+    for line in report.skipped_lines():
+        click.echo(line)
+
+
+class _Bar:
+    """A progress bar on a terminal for long runs; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 200:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="cleaning", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="feedsvc")
+def main() -> None:
+    """feedsvc turns a directory of scraped news seeds into clean, valid Atom feeds.
+
+    Run `feedsvc regenerate` in the project directory to publish the feeds once, or `feedsvc serve` to keep them
+    up to date and serve them over HTTP.
+    """
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any seed was skipped.")
+@click.option("--force", is_flag=True, help="Publish even when the seeds directory holds far fewer seeds than before.")
+def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
+               base_url: str | None, verbose: bool, quiet: bool, as_json: bool, strict: bool, force: bool) -> None:
+    """Publish the feeds once: parse new and changed seeds, clean them, write every feed that changed.
+
+    Writes all.atom, sources/<slug>.atom, feeds.opml and index.html (each with a .gz sibling) to the output
+    directory. Exit status: 0 done, 1 seeds skipped (with --strict), 2 invalid configuration, 3 nothing published.
+    """
+    from feedsvc.pipeline import regenerate as run
+
+    configure_logging(verbose, quiet)
+    settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
+                             base_url=base_url)
+    bar = _Bar(sys.stderr.isatty() and not quiet and not as_json)
+    try:
+        report = run(settings, datetime.now(UTC), force=force, progress=bar)
+    except (OutputError, SeedsUnavailableError) as exc:
+        bar.close()
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    except FeedsvcError as exc:
+        bar.close()
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    bar.close()
+    _print_report(report, as_json, quiet)
+    if strict and report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any seed would be skipped.")
+def check(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
+          base_url: str | None, verbose: bool, quiet: bool, as_json: bool, strict: bool) -> None:
+    """Validate the configuration and every seed without writing anything; print what would be skipped and why."""
+    from feedsvc.pipeline import regenerate as run
+
+    configure_logging(verbose, quiet)
+    settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
+                             base_url=base_url)
+    try:
+        report = run(settings, datetime.now(UTC), dry_run=True)
+    except FeedsvcError as exc:
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    if not as_json and not quiet:
+        click.echo(f"config: {settings.config_path}: valid ({len(settings.sources)} sources)")
+    _print_report(report, as_json, quiet)
+    if strict and report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@common_options
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8080; 0 picks a free one).")
+@click.option("--no-http", is_flag=True, help="Only watch and regenerate; serve nothing.")
+def serve(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
+          base_url: str | None, verbose: bool, quiet: bool, host: str | None, port: int | None,
+          no_http: bool) -> None:
+    """Run as a daemon: regenerate at start and whenever the seeds change, and serve the feeds over HTTP.
+
+    SIGTERM or SIGINT stops it (exit status 0); SIGHUP reloads the configuration.
+    """
+    from feedsvc.daemon import run_daemon
+
+    configure_logging(verbose, quiet)
+    flags = {"seeds_dir": seeds_dir, "output_dir": output_dir, "state_dir": state_dir, "base_url": base_url,
+             "host": host, "port": port}
+    settings = settings_from(config_path, **flags)
+    sys.exit(run_daemon(settings, lambda: load_settings(config_path, overrides=flags), http=not no_http))

@@ -1,0 +1,59 @@
+"""Entries to feeds: duplicates merged on the canonical link, newest first, capped. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from feedsvc.links import link_key
+from feedsvc.model import EntryMeta
+
+
+@dataclass(frozen=True)
+class Version:
+    """One seed's version of a story: its metadata and where its content is stored."""
+
+    meta: EntryMeta
+    digest: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story after merging: the metadata to publish, and the version whose content wins."""
+
+    meta: EntryMeta
+    digest: str
+    n: int
+
+
+def _newest_first(version: Version) -> tuple[object, ...]:
+    return (version.meta.updated, version.digest, -version.n)
+
+
+def merge(versions: Iterable[Version], paths: dict[str, tuple[str, ...]]) -> list[Story]:
+    """One story per canonical link (scheme aside): the newest version's content and fields win, `published` is
+    the earliest, `updated` the latest, and provenance lists every seed. `paths` maps digests to seed paths."""
+    groups: dict[str, list[Version]] = {}
+    for version in versions:
+        groups.setdefault(link_key(version.meta.link), []).append(version)
+    stories = []
+    for group in groups.values():
+        group.sort(key=_newest_first, reverse=True)
+        newest = group[0]
+        seeds = sorted({p for v in group for p in paths.get(v.digest, v.meta.provenance.seeds)})
+        oldest = min(group, key=lambda v: (v.meta.published, v.digest))
+        provenance = replace(newest.meta.provenance, seeds=tuple(seeds),
+                             published_from=oldest.meta.provenance.published_from)
+        meta = replace(newest.meta, published=oldest.meta.published, provenance=provenance)
+        stories.append(Story(meta, newest.digest, newest.n))
+    return stories
+
+
+def order_key(story: Story) -> tuple[object, ...]:
+    """Newest `updated` first; ties broken by id, so the order never depends on file order."""
+    return (-story.meta.updated.timestamp(), story.meta.id)
+
+
+def newest(stories: Iterable[Story], limit: int) -> list[Story]:
+    return sorted(stories, key=order_key)[:limit]

@@ -1,0 +1,342 @@
+"""`regenerate(settings, now)`: seeds -> parse -> clean -> group -> render -> publish. The command and the daemon
+both call it. Only new or changed seeds are parsed and cleaned (the cache remembers the rest); a cold run cleans
+in parallel processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
+
+from feedsvc import __version__
+from feedsvc.cache import SCHEMA_VERSION, Cache
+from feedsvc.clean import CLEANER_VERSION
+from feedsvc.dates import DatePolicy
+from feedsvc.errors import FeedsvcError, SeedsUnavailableError
+from feedsvc.group import Story, Version, merge, newest
+from feedsvc.lock import exclusive
+from feedsvc.model import Entry, Feed, SeedFile, SeedProblem
+from feedsvc.pages import render_index, render_opml
+from feedsvc.parse import ParseContext
+from feedsvc.publish import publish
+from feedsvc.render import render_atom
+from feedsvc.report import Report, SourceStatus
+from feedsvc.scan import SeedReadError, read_seed, scan
+from feedsvc.settings import Settings
+from feedsvc.sources import SourceCatalog
+from feedsvc.work import Job, Outcome, init_worker, process, process_in_worker
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+PARALLEL_THRESHOLD = 48
+"""Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""
+_BATCH = 8
+
+
+class Cancelled(FeedsvcError):
+    """The regeneration was asked to stop; nothing was published, the cache keeps what was done."""
+
+
+_CACHE_AFFECTING = ("max_seed_bytes", "unwrap_image_proxy", "summary_chars", "ignore_categories",
+                    "future_tolerance_hours", "url_date_tolerance_days", "sources")
+
+
+def fingerprint(settings: Settings) -> str:
+    """Changes whenever parsing or cleaning would give other results: code versions and the settings they read."""
+    parts = [__version__, CLEANER_VERSION, SCHEMA_VERSION, *(repr(getattr(settings, n)) for n in _CACHE_AFFECTING)]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+def make_job(settings: Settings, now: datetime) -> Job:
+    catalog = SourceCatalog(settings.sources)
+    policy = DatePolicy(now, timedelta(hours=settings.future_tolerance_hours),
+                        timedelta(days=settings.url_date_tolerance_days))
+    ctx = ParseContext(catalog, policy, frozenset(c.casefold() for c in settings.ignore_categories),
+                       settings.max_seed_bytes)
+    return Job(ctx, tuple((s.slug, s.rules) for s in settings.sources), settings.summary_chars,
+               settings.unwrap_image_proxy)
+
+
+def _mtime(seed: SeedFile) -> datetime:
+    return datetime.fromtimestamp(seed.mtime_ns / 1e9, tz=UTC)
+
+
+def _signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> str:
+    digest = hashlib.sha256(prints.encode())
+    for name in ("base_url", "title", "subtitle", "max_entries"):
+        digest.update(repr(getattr(settings, name)).encode())
+    for seed in files:
+        digest.update(f"{seed.path}\x00{seed.size}\x00{seed.mtime_ns}\x01".encode())
+    return digest.hexdigest()
+
+
+def _run_batch(batch: list[tuple[bytes, str, str, datetime]]) -> list[Outcome]:
+    return [process_in_worker(*item) for item in batch]
+
+
+class _Processor:
+    """Parses and cleans the seeds the cache does not know, in this process or in a pool of processes."""
+
+    def __init__(self, job: Job, workers: int, total: int) -> None:
+        self.job = job
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.parallel = self.workers > 1 and total >= PARALLEL_THRESHOLD
+
+    def run(self, items: Iterator[tuple[bytes, str, str, datetime]], cancel: threading.Event | None,
+            ) -> Iterator[Outcome]:
+        if not self.parallel:
+            for item in items:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("regeneration cancelled")
+                yield process(self.job, *item)
+            return
+        context = get_context("forkserver") if "forkserver" in _start_methods() else get_context("spawn")
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
+                                 initargs=(self.job,)) as pool:
+            pending: set[Future[list[Outcome]]] = set()
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < self.workers * 4:
+                    batch = [item for _, item in zip(range(_BATCH), items, strict=False)]
+                    if not batch:
+                        exhausted = True
+                        break
+                    pending.add(pool.submit(_run_batch, batch))
+                if cancel is not None and cancel.is_set():
+                    for future in pending:
+                        future.cancel()
+                    raise Cancelled("regeneration cancelled")
+                if not pending:
+                    break
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from future.result()
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_run: bool = False,
+               progress: Progress | None = None, cancel: threading.Event | None = None) -> Report:
+    """Bring the published feeds up to date with the seeds; returns what was done.
+
+    Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
+    `force`) and OutputError (nothing could be written; the previous files are intact). With `dry_run`, nothing
+    is written anywhere (the `check` command): every seed is parsed and cleaned in memory.
+    """
+    started = time.monotonic()
+    if dry_run:
+        return _check(settings, now, started, progress)
+    with exclusive(settings.state_dir):
+        cache = Cache.open(settings.state_dir / "cache.sqlite")
+        try:
+            return _regenerate(settings, now, cache, force, started, progress, cancel)
+        finally:
+            cache.close()
+
+
+def _check(settings: Settings, now: datetime, started: float, progress: Progress | None) -> Report:
+    found = scan(settings.seeds_dir)
+    job = make_job(settings, now)
+    skipped = list(found.skipped)
+    versions: list[Version] = []
+    for done, seed in enumerate(found.files, 1):
+        try:
+            data = read_seed(settings.seeds_dir, seed, settings.max_seed_bytes)
+        except SeedReadError as exc:
+            skipped.append(SeedProblem(seed.path, str(exc)))
+            continue
+        outcome = process(job, data, seed.path, hashlib.sha256(data).hexdigest(), _mtime(seed))
+        if outcome.problem:
+            skipped.append(SeedProblem(seed.path, outcome.problem))
+        versions.extend(Version(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries))
+        if progress:
+            progress(done, len(found.files))
+    stories = merge(versions, {})
+    sources = {s.meta.source_slug for s in stories}
+    return Report(seeds=len(found.files), new=len(found.files), skipped=tuple(sorted(skipped, key=lambda p: p.path)),
+                  entries=len(stories), feeds_unchanged=len(sources) + 1 if stories else 0,
+                  seconds=time.monotonic() - started, dry_run=True)
+
+
+def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, started: float,
+                progress: Progress | None, cancel: threading.Event | None) -> Report:
+    found = scan(settings.seeds_dir)
+    last_good = int(cache.get("seed_count") or 0)
+    if not force and last_good and len(found.files) < settings.min_seed_ratio * last_good:
+        raise SeedsUnavailableError(
+            f"{settings.seeds_dir}: only {len(found.files)} seeds, against {last_good} in the last good run; "
+            "refusing to shrink the published feeds (is the directory unmounted?). Use --force to publish anyway")
+    prints = fingerprint(settings)
+    signature = _signature(settings, prints, found.files)
+    outputs = json.loads(cache.get("outputs") or "[]")
+    if cache.get("signature") == signature and outputs and all((settings.output_dir / p).is_file() for p in outputs):
+        return _unchanged_report(settings, cache, found.files, found.skipped, prints, started)
+
+    known = cache.known_seeds()
+    status: dict[str, str] = {}
+    skipped = list(found.skipped)
+    digests: dict[str, str] = {}
+    todo: list[tuple[SeedFile, bytes, str]] = []
+    for seed in found.files:
+        previous = known.get(seed.path)
+        if previous and previous[:2] == (seed.size, seed.mtime_ns) and cache.has_outcome(previous[2], prints):
+            digests[seed.path], status[seed.path] = previous[2], "unchanged"
+            continue
+        try:
+            data = read_seed(settings.seeds_dir, seed, settings.max_seed_bytes)
+        except SeedReadError as exc:
+            skipped.append(SeedProblem(seed.path, str(exc)))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        digests[seed.path] = digest
+        status[seed.path] = "new" if previous is None else ("changed" if previous[2] != digest else "unchanged")
+        if not cache.has_outcome(digest, prints):
+            todo.append((seed, data, digest))
+
+    _process_todo(settings, now, cache, prints, todo, progress, cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("regeneration cancelled")
+    current = [(seed, digests[seed.path]) for seed in found.files if seed.path in digests]
+    cache.set_seeds(current)
+    report = _publish(settings, cache, prints, current, skipped, status, started)
+    cache.put("signature", signature)
+    cache.put("seed_count", str(len(found.files)))
+    cache.forget_other_fingerprints(prints)
+    cache.forget_unreferenced()
+    return report
+
+
+def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str,
+                  todo: list[tuple[SeedFile, bytes, str]], progress: Progress | None,
+                  cancel: threading.Event | None) -> None:
+    if not todo:
+        return
+    processor = _Processor(make_job(settings, now), settings.workers, len(todo))
+    unique: dict[str, tuple[SeedFile, bytes, str]] = {}
+    for item in todo:
+        unique.setdefault(item[2], item)  # identical copies are cleaned once
+    work = list(unique.values())
+    todo.clear()
+
+    def items() -> Iterator[tuple[bytes, str, str, datetime]]:
+        while work:
+            seed, data, digest = work.pop(0)
+            yield data, seed.path, digest, _mtime(seed)
+
+    total = len(unique)
+    for done, outcome in enumerate(processor.run(items(), cancel), 1):
+        cache.store(outcome.digest, prints, outcome.problem, outcome.entries)
+        for note in outcome.notes:
+            log.debug("%s: %s", outcome.path, note)
+        if progress:
+            progress(done, total)
+
+
+def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, tuple[str, ...]]:
+    paths: dict[str, list[str]] = {}
+    for seed, digest in current:
+        paths.setdefault(digest, []).append(seed.path)
+    return {d: tuple(sorted(p)) for d, p in paths.items()}
+
+
+def _build_feeds(settings: Settings, cache: Cache, prints: str, stories: list[Story]) -> list[Feed]:
+    base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+    by_source: dict[str, list[Story]] = {}
+    for story in stories:
+        by_source.setdefault(story.meta.source_slug, []).append(story)
+    contents: dict[tuple[str, int], Entry] = {}
+
+    def entries(chosen: list[Story]) -> tuple[Entry, ...]:
+        result = []
+        for story in chosen:
+            key = (story.digest, story.n)
+            if key not in contents:
+                content, summary = cache.content(story.digest, story.n, prints)
+                contents[key] = Entry(story.meta, content, summary, story.digest)
+            result.append(Entry(story.meta, contents[key].content, contents[key].summary, story.digest))
+        return tuple(result)
+
+    feeds = [Feed("all", settings.title, settings.subtitle, "all.atom", base + "all.atom", base, None,
+                  entries(newest(stories, settings.max_entries)), unified=True, entry_count=len(stories))]
+    for slug in sorted(by_source):
+        members = by_source[slug]
+        source = settings.source_by_slug(slug)
+        name = source.name if source else members[0].meta.source_name
+        homepage = (source.homepage if source else None) or base
+        language = source.language if source else None
+        feeds.append(Feed(slug, name, f"{name}, cleaned and re-published by feedsvc", f"sources/{slug}.atom",
+                          f"{base}sources/{slug}.atom", homepage, language,
+                          entries(newest(members, settings.max_entries)), entry_count=len(members)))
+    return feeds
+
+
+def _publish(settings: Settings, cache: Cache, prints: str, current: list[tuple[SeedFile, str]],
+             skipped: list[SeedProblem], status: dict[str, str], started: float) -> Report:
+    paths = _paths_by_digest(current)
+    stories = merge((Version(s.meta, s.digest, s.n) for s in cache.stored_entries(paths, prints)), paths)
+    problems = [SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)]
+    feeds = _build_feeds(settings, cache, prints, stories)
+    base = feeds[0].alternate_url
+    source_feeds = {f.slug: (f.title, f.self_url) for f in feeds[1:]}
+    files = {f.path: render_atom(f, source_feeds) for f in feeds}
+    files["feeds.opml"] = render_opml(settings.title, feeds)
+    files["index.html"] = render_index(settings.title, settings.subtitle, base + "feeds.opml", feeds)
+    result = publish(settings.output_dir, files, prune=("sources",))
+    cache.put("outputs", json.dumps(sorted(files)))
+    cache.put("health", json.dumps(_source_health(feeds)))
+    written = {name for name in result.written if name.endswith(".atom")}
+    all_skipped = sorted({*skipped, *problems}, key=lambda p: (p.path, p.reason))
+    bad = {p.path for p in all_skipped}
+    counts = {kind: sum(1 for path, k in status.items() if k == kind and path not in bad)
+              for kind in ("new", "changed", "unchanged")}
+    report = Report(
+        seeds=len(status.keys() | bad),
+        new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"],
+        skipped=tuple(all_skipped),
+        entries=len(stories), feeds_written=len(written), feeds_unchanged=len(feeds) - len(written),
+        files_written=result.written, seconds=time.monotonic() - started,
+        sources=_statuses(feeds))
+    cache.put("report", json.dumps(report.to_json(), ensure_ascii=False))
+    return report
+
+
+def _source_health(feeds: list[Feed]) -> list[list[object]]:
+    return [[f.slug, f.title, f.entry_count, f.entries[0].meta.updated.isoformat() if f.entries else None]
+            for f in feeds[1:]]
+
+
+def _statuses(feeds: list[Feed]) -> tuple[SourceStatus, ...]:
+    return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.entries[0].meta.updated if f.entries else None)
+                 for f in feeds[1:])
+
+
+def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, ...],
+                      scan_skipped: tuple[SeedProblem, ...], prints: str, started: float) -> Report:
+    known = cache.known_seeds()
+    paths: dict[str, list[str]] = {}
+    for seed in files:
+        if seed.path in known:
+            paths.setdefault(known[seed.path][2], []).append(seed.path)
+    problems = [SeedProblem(p, r) for p, r in cache.problems({d: p for d, p in paths.items()}, prints)]
+    previous = json.loads(cache.get("report") or "{}")
+    health = json.loads(cache.get("health") or "[]")
+    sources = tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
+                    for slug, name, count, when in health)
+    outputs = [p for p in json.loads(cache.get("outputs") or "[]") if p.endswith(".atom")]
+    return Report(seeds=len(files) + len(scan_skipped), unchanged=len(files),
+                  skipped=tuple(sorted({*scan_skipped, *problems}, key=lambda p: (p.path, p.reason))),
+                  entries=int(previous.get("entries", 0)), feeds_unchanged=len(outputs),
+                  seconds=time.monotonic() - started, sources=sources)
+
+

@@ -1,0 +1,94 @@
+"""Writing the published files: all or nothing, atomic per file, unchanged files left alone, `.gz` siblings."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedsvc.errors import OutputError
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def gzipped(data: bytes) -> bytes:
+    """Deterministic gzip: no name, no timestamp, so the same bytes always compress to the same bytes."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...] = ()) -> PublishResult:
+    """Make `output_dir` hold `files` (relative path -> bytes), each with a `.gz` sibling.
+
+    Every changed file is first written to a temporary file beside it, flushed and fsynced; only when all of them
+    are written are they renamed over the old ones, so a failure (disk full, no permission) leaves every previous
+    file as it was, and a reader never sees a partial file. Files whose bytes are unchanged are not touched.
+    `prune` lists folders (relative) whose files that are not in `files` are removed.
+    """
+    wanted: dict[str, bytes] = {}
+    for name, data in sorted(files.items()):
+        wanted[name] = data
+        wanted[name + ".gz"] = gzipped(data)
+    staged: list[tuple[Path, Path]] = []
+    unchanged: list[str] = []
+    try:
+        for name, data in wanted.items():
+            target = output_dir / name
+            if _same(target, data):
+                unchanged.append(name)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
+                                                 delete=False)
+            with handle:
+                staged.append((Path(handle.name), target))
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(handle.name, 0o644)
+    except OSError as exc:
+        for temporary, _ in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        raise OutputError(f"{output_dir}: cannot write the feeds ({exc.strerror or exc}); "
+                          "the previous files are left as they were") from None
+    for temporary, target in staged:
+        os.replace(temporary, target)
+    for directory in {target.parent for _, target in staged}:
+        _fsync_dir(directory)
+    removed: list[str] = []
+    for folder in prune:
+        base = output_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            name = f"{folder}/{path.name}"
+            if path.is_file() and name not in wanted and not path.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(name)
+    written = tuple(str(target.relative_to(output_dir)) for _, target in staged)
+    return PublishResult(written, tuple(unchanged), tuple(removed))

@@ -1,0 +1,51 @@
+"""What a regeneration did, for the terminal, for `--json` and for the daemon's health page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from feedsvc.model import SeedProblem
+from feedsvc.scan import display_path
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    slug: str
+    name: str
+    entries: int
+    newest: datetime | None
+
+
+@dataclass(frozen=True)
+class Report:
+    seeds: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: tuple[SeedProblem, ...] = ()
+    entries: int = 0
+    feeds_written: int = 0
+    feeds_unchanged: int = 0
+    files_written: tuple[str, ...] = ()
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+    sources: tuple[SourceStatus, ...] = field(default=())
+    dry_run: bool = False
+
+    def summary_line(self) -> str:
+        feeds = (f"feeds {self.feeds_written + self.feeds_unchanged} (not written: check only)" if self.dry_run
+                 else f"feeds written {self.feeds_written}, unchanged {self.feeds_unchanged}")
+        return (f"seeds {self.seeds} (new {self.new}, changed {self.changed}, unchanged {self.unchanged}, "
+                f"skipped {len(self.skipped)}) · entries {self.entries} · {feeds} · {self.seconds:.2f} s")
+
+    def skipped_lines(self) -> list[str]:
+        return [f"{display_path(p.path)}: {p.reason}" for p in self.skipped]
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["skipped"] = [{"path": display_path(p.path), "reason": p.reason} for p in self.skipped]
+        data["sources"] = [{"slug": s.slug, "name": s.name, "entries": s.entries,
+                            "newest": s.newest.isoformat() if s.newest else None} for s in self.sources]
+        data["seconds"] = round(self.seconds, 3)
+        return data
