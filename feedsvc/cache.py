@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,7 +138,7 @@ class Cache:
                 "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
                 ((digest, fingerprint, n, meta_to_json(e.meta), e.content, e.summary) for n, e in enumerate(entries)))
 
-    def problems(self, digests: dict[str, list[str]], fingerprint: str) -> list[tuple[str, str]]:
+    def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
         """(path, reason) for every current seed whose cached outcome is a problem."""
         found: list[tuple[str, str]] = []
         for digest, problem in self._db.execute(

@@ -105,10 +105,7 @@ class DatePolicy:
 def _plausible(value: datetime, policy: DatePolicy, in_url: UrlDate | None) -> bool:
     if value < EARLIEST or value > policy.now + policy.future_tolerance:
         return False
-    if in_url is not None:
-        if value < in_url.start - policy.url_tolerance or value > in_url.end + policy.url_tolerance:
-            return False
-    return True
+    return in_url is None or in_url.start - policy.url_tolerance <= value <= in_url.end + policy.url_tolerance
 
 
 def choose_date(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy,

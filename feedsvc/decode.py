@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The most frequent characters of Chinese text, Simplified and Traditional: a wrong decoding rarely produces them.
-_COMMON = frozenset("的一是不了在人有我他这這个個们們中来來上大为為和国國地到以说說时時要就出会會也你对對生能而子那得于於着著下自之年过過发發后後作里裡用道行所然家种種事成方多经經么麼去法学學如都同现現当當没沒动動面起看定天分还還进進好小部其些主样樣理心她本前开開但因只从從想实實日")
+_COMMON = frozenset(
+    "的一是不了在人有我他这這个個们們中来來上大为為和国國地到以说說时時要就出会會也你对對生能而子那得于於"
+    "着著下自之年过過发發后後作里裡用道行所然家种種事成方多经經么麼去法学學如都同现現当當没沒动動面起看定"
+    "天分还還进進好小部其些主样樣理心她本前开開但因只从從想实實日"
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ def decode(data: bytes) -> Decoded | None:
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        readings: list[tuple[int, str, str]] = []
+        readings: list[tuple[int, int, str]] = []
         for rank, candidate in enumerate(("gb18030", "big5")):
             try:
                 decoded = data.decode(candidate)

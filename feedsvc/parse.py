@@ -147,7 +147,9 @@ def clean_title(raw: str, source: Source) -> str:
 
 
 def _is_real_author(name: str | None, source: Source) -> bool:
-    return bool(name) and name.casefold() not in ("unknown", "null", "none") and not names_source(source, name or "")
+    if not name:
+        return False
+    return name.casefold() not in ("unknown", "null", "none") and not names_source(source, name)
 
 
 def _categories(found: list[str], source: Source, ctx: ParseContext) -> tuple[str, ...]:

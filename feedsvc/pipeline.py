@@ -127,12 +127,14 @@ def _start_methods() -> list[str]:
 
 
 def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_run: bool = False,
-               progress: Progress | None = None, cancel: threading.Event | None = None) -> Report:
+               rehash: bool = False, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> Report:
     """Bring the published feeds up to date with the seeds; returns what was done.
 
     Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
     `force`) and OutputError (nothing could be written; the previous files are intact). With `dry_run`, nothing
-    is written anywhere (the `check` command): every seed is parsed and cleaned in memory.
+    is written anywhere (the `check` command): every seed is parsed and cleaned in memory. With `rehash`, every
+    seed is read and hashed again even when its size and mtime say it is unchanged.
     """
     started = time.monotonic()
     if dry_run:
@@ -140,7 +142,7 @@ def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_ru
     with exclusive(settings.state_dir):
         cache = Cache.open(settings.state_dir / "cache.sqlite")
         try:
-            return _regenerate(settings, now, cache, force, started, progress, cancel)
+            return _regenerate(settings, now, cache, force, rehash, started, progress, cancel)
         finally:
             cache.close()
 
@@ -169,7 +171,7 @@ def _check(settings: Settings, now: datetime, started: float, progress: Progress
                   seconds=time.monotonic() - started, dry_run=True)
 
 
-def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, started: float,
+def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, rehash: bool, started: float,
                 progress: Progress | None, cancel: threading.Event | None) -> Report:
     found = scan(settings.seeds_dir)
     last_good = int(cache.get("seed_count") or 0)
@@ -180,7 +182,8 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, st
     prints = fingerprint(settings)
     signature = _signature(settings, prints, found.files)
     outputs = json.loads(cache.get("outputs") or "[]")
-    if cache.get("signature") == signature and outputs and all((settings.output_dir / p).is_file() for p in outputs):
+    published = outputs and all((settings.output_dir / p).is_file() for p in outputs)
+    if not rehash and cache.get("signature") == signature and published:
         return _unchanged_report(settings, cache, found.files, found.skipped, prints, started)
 
     known = cache.known_seeds()
@@ -190,7 +193,8 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, st
     todo: list[tuple[SeedFile, bytes, str]] = []
     for seed in found.files:
         previous = known.get(seed.path)
-        if previous and previous[:2] == (seed.size, seed.mtime_ns) and cache.has_outcome(previous[2], prints):
+        if not rehash and previous and previous[:2] == (seed.size, seed.mtime_ns) \
+                and cache.has_outcome(previous[2], prints):
             digests[seed.path], status[seed.path] = previous[2], "unchanged"
             continue
         try:
@@ -328,7 +332,7 @@ def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, .
     for seed in files:
         if seed.path in known:
             paths.setdefault(known[seed.path][2], []).append(seed.path)
-    problems = [SeedProblem(p, r) for p, r in cache.problems({d: p for d, p in paths.items()}, prints)]
+    problems = [SeedProblem(p, r) for p, r in cache.problems(dict(paths), prints)]
     previous = json.loads(cache.get("report") or "{}")
     health = json.loads(cache.get("health") or "[]")
     sources = tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)

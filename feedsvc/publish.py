@@ -61,9 +61,8 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
                 unchanged.append(name)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
-                                                 delete=False)
-            with handle:
+            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
+                                             delete=False) as handle:
                 staged.append((Path(handle.name), target))
                 handle.write(data)
                 handle.flush()

@@ -148,9 +148,8 @@ def _coerce(name: str, value: Any, origin: str, *, from_text: bool) -> Any:
             if not isinstance(value, (str, Path)) or not str(value).strip():
                 raise ValueError
             value = Path(value)
-        else:
-            if not isinstance(value, str):
-                raise ValueError
+        elif not isinstance(value, str):
+            raise ValueError
     except (TypeError, ValueError):
         raise ConfigError(origin, name, bad) from None
     check = _CHECKS.get(name)
@@ -211,6 +210,7 @@ def _rules(table: Any, origin: str, prefix: str) -> CleanRules:
     return CleanRules(**kwargs)
 
 
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -230,7 +230,7 @@ def _source(slug: str, table: Any, origin: str) -> Source:
     if homepage is not None and (not isinstance(homepage, str) or _http_url(homepage)):
         raise ConfigError(origin, f"{prefix}.homepage", f"{homepage!r} must be an absolute http(s) URL")
     language = table.get("language")
-    if language is not None and (not isinstance(language, str) or not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$", language)):
+    if language is not None and (not isinstance(language, str) or not _LANGUAGE.match(language)):
         raise ConfigError(origin, f"{prefix}.language", f"{language!r} must be a language tag such as zh-Hant")
     hosts = tuple(h.lower().strip(".") for h in _str_list(table.get("hosts", []), origin, f"{prefix}.hosts"))
     return Source(

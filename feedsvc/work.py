@@ -41,7 +41,8 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
         parsed: ParseResult = parse_seed(data, path, mtime, job.ctx)
         entries = []
         for raw in parsed.entries:
-            cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars)
+            cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars,
+                            raw.meta.title)
             entries.append(Entry(raw.meta, cleaned.html, cleaned.summary, digest))
     except RecursionError:
         return Outcome(path, digest, (), "markup nested too deeply to process", ())

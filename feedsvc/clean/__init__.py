@@ -14,14 +14,22 @@ import lxml.html
 
 from feedsvc.clean.media import captions_to_figures, embeds_to_links, fix_images, fix_links
 from feedsvc.clean.sanitize import sanitize
-from feedsvc.clean.structure import apply_rules, check_selector, remove_active, remove_footer, remove_head, \
-    remove_lead_date
+from feedsvc.clean.structure import (
+    apply_rules,
+    check_selector,
+    remove_active,
+    remove_footer,
+    remove_head,
+    remove_lead_date,
+    remove_repeated_title,
+)
 from feedsvc.clean.summary import summarize
 from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist
 from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
 from feedsvc.model import Cleaned, CleanRules
 from feedsvc.text import strip_xml_illegal
 
+NO_RULES = CleanRules()
 CLEANER_VERSION = "1"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
@@ -50,8 +58,10 @@ def _prose(body: lxml.html.HtmlElement) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def clean(html: str, base_url: str, rules: CleanRules = CleanRules(), summary_chars: int = 300) -> Cleaned:
-    """Clean one article's HTML; `base_url` (the article's link) makes relative URLs absolute."""
+def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars: int = 300,
+          title: str = "") -> Cleaned:
+    """Clean one article's HTML; `base_url` (the article's link) makes relative URLs absolute, and a heading
+    that only repeats `title` is dropped."""
     text = strip_xml_illegal(html)
     if is_blank(text):
         return Cleaned("", "")
@@ -61,6 +71,7 @@ def clean(html: str, base_url: str, rules: CleanRules = CleanRules(), summary_ch
     remove_active(body, record)
     remove_footer(body, record)
     remove_lead_date(body, record)
+    remove_repeated_title(body, title, record)
     apply_rules(body, rules, record)
     embeds_to_links(body, base_url, rules.unwrap_image_proxy, record)
     fix_images(body, base_url, rules.unwrap_image_proxy, record)

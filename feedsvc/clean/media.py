@@ -145,7 +145,7 @@ def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder
 
 
 def _is_caption(element: HtmlElement) -> bool:
-    if element.tag == "figcaption" or element.tag == "small":
+    if element.tag in ("figcaption", "small"):
         return True
     if element.tag in ("div", "p", "span") and _CAPTION_CLASSES.search(element.get("class") or ""):
         return True

@@ -138,7 +138,7 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
         record.drop_all(_css(selector)(body), "source rule")
     for expression in rules.drop_xpaths:
         found = _xpath(expression)(body)
-        record.drop_all((e for e in found if isinstance(e, etree._Element)), "source rule")  # type: ignore[union-attr]
+        record.drop_all((e for e in found if isinstance(e, etree._Element)), "source rule")
     if rules.drop_paragraphs:
         patterns = [re.compile(p) for p in rules.drop_paragraphs]
         matches = [e for e in body.iter(*_PARAGRAPHS) if any(p.search(visible_text(e)) for p in patterns)]
@@ -148,6 +148,19 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
             for attr in ("text", "tail"):
                 value = getattr(node, attr)
                 if value and pattern.search(value):
-                    for found in pattern.finditer(value):
-                        record.note("source rule", found.group(0))
+                    for hit in pattern.finditer(value):
+                        record.note("source rule", hit.group(0))
                     setattr(node, attr, pattern.sub("", value))
+
+
+def remove_repeated_title(body: HtmlElement, title: str, record: Recorder) -> None:
+    """Drop a heading in the first few elements that only repeats the entry's title (BBC, Nei.st pages)."""
+    wanted = " ".join(title.split()).casefold()
+    if not wanted:
+        return
+    for count, heading in enumerate(body.iter("h1", "h2")):
+        if count >= 3:
+            return
+        if visible_text(heading).casefold() == wanted:
+            record.drop(heading, "repeated title")
+            return

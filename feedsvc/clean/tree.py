@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import lxml.html
 from lxml.etree import ParserError
@@ -10,7 +11,7 @@ from lxml.etree import ParserError
 from feedsvc.model import Removal
 from feedsvc.text import collapse_space
 
-HtmlElement = lxml.html.HtmlElement
+HtmlElement: TypeAlias = lxml.html.HtmlElement
 
 # remove_comments drops <!-- zoomattribute --> and the like; huge_tree stays off, so libxml2 caps nesting depth
 # (hostile 100,000-level markup is flattened, never recursed into).

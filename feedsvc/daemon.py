@@ -1,0 +1,197 @@
+"""`feedsvc serve`: watch the seeds, regenerate when they change, serve the feeds. Only this module imports
+APScheduler.
+
+A poll job (every `poll_seconds`, never two at once) compares a cheap snapshot of the seeds directory (names, sizes,
+mtimes) with the one last published. On a change it waits until the directory has been quiet for `settle_seconds`,
+so a burst of hundreds of seeds gives one regeneration and a half-written seed is never read, then regenerates.
+A full rescan every `rescan_minutes` re-reads every seed as a safety net. Failures are logged and reported on
+/healthz; the daemon keeps running and recovers when the fault clears.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from feedsvc.errors import ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.pipeline import Cancelled, regenerate
+from feedsvc.report import Report
+from feedsvc.scan import display_path, scan
+from feedsvc.settings import Settings
+from feedsvc.web import FileServer, HttpService
+
+log = logging.getLogger("feedsvc.daemon")
+MAX_SETTLE_WAIT = 30.0
+"""A directory that never goes quiet is regenerated anyway after this many seconds."""
+Snapshot = tuple[tuple[str, int, int], ...]
+
+
+def snapshot(settings: Settings) -> Snapshot | None:
+    try:
+        found = scan(settings.seeds_dir)
+    except SeedsUnavailableError:
+        return None
+    return tuple((f.path, f.size, f.mtime_ns) for f in found.files)
+
+
+class Watcher:
+    """The daemon's state: what was published last, and the jobs that keep it current."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._published: Snapshot | None = None
+        self._reported: set[tuple[str, str]] = set()
+        self.last_success: datetime | None = None
+        self.last_report: Report | None = None
+        self.last_error: str | None = None
+        self.regenerations = 0
+
+    def poll(self) -> None:
+        """Regenerate when the seeds changed and have settled (the scheduler never runs two polls at once)."""
+        current = snapshot(self.settings)
+        if current is not None and current == self._published and self.last_error is None:
+            return
+        started = time.monotonic()
+        while not self.cancel.is_set() and time.monotonic() - started < MAX_SETTLE_WAIT:
+            if self.cancel.wait(self.settings.settle_seconds):
+                return
+            settled = snapshot(self.settings)
+            if settled == current:
+                break
+            current = settled
+        self.regenerate(current)
+
+    def rescan(self) -> None:
+        self.regenerate(snapshot(self.settings), rehash=True)
+
+    def regenerate(self, seen: Snapshot | None, *, rehash: bool = False) -> None:
+        with self._lock:
+            if self.cancel.is_set():
+                return
+            try:
+                report = regenerate(self.settings, self.clock(), cancel=self.cancel, rehash=rehash)
+            except Cancelled:
+                log.info("regeneration abandoned for shutdown; the published feeds are unchanged")
+                return
+            except FeedsvcError as exc:
+                self._fail(str(exc))
+                return
+            except Exception as exc:
+                log.exception("regeneration failed")
+                self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
+                return
+            self._published, self.last_error = seen, None
+            self.last_success, self.last_report = self.clock(), report
+            self.regenerations += 1
+            self._log(report)
+
+    def _fail(self, message: str) -> None:
+        if message != self.last_error:
+            log.error("regeneration failed: %s (the published feeds are unchanged)", message)
+        self.last_error = message
+
+    def _log(self, report: Report) -> None:
+        log.info("regenerated: %s", report.summary_line())
+        current = {(p.path, p.reason) for p in report.skipped}
+        for path, reason in sorted(current - self._reported):
+            log.warning("skipped seed %s: %s", display_path(path), reason)
+        self._reported = current
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """/healthz: 200 when the last regeneration succeeded recently, 503 otherwise."""
+        now = self.clock()
+        report = self.last_report
+        max_age = self.settings.health_max_age_minutes * 60
+        fresh = self.last_success is not None and (now - self.last_success).total_seconds() <= max_age
+        ok = fresh and self.last_error is None
+        payload: dict[str, Any] = {
+            "status": "ok" if ok else "unhealthy",
+            "last_success": self.last_success.isoformat() if self.last_success else None,
+            "last_error": self.last_error,
+            "regenerations": self.regenerations,
+            "entries": report.entries if report else 0,
+            "feeds": (report.feeds_written + report.feeds_unchanged) if report else 0,
+            "seeds_skipped": len(report.skipped) if report else 0,
+            "sources": {
+                s.slug: {"name": s.name, "entries": s.entries,
+                         "newest_age_seconds": round((now - s.newest).total_seconds()) if s.newest else None}
+                for s in (report.sources if report else ())},
+        }
+        return (200 if ok else 503), payload
+
+
+def _scheduler(watcher: Watcher) -> BackgroundScheduler:
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per regeneration is ours to write
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
+                                                                "misfire_grace_time": None})
+    scheduler.add_job(watcher.poll, "interval", seconds=watcher.settings.poll_seconds, id="poll",
+                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(watcher.rescan, "interval", minutes=watcher.settings.rescan_minutes, id="rescan")
+    return scheduler
+
+
+def run_daemon(settings: Settings, reload: Callable[[], Settings], *, http: bool = True) -> int:
+    """Run until SIGTERM or SIGINT; returns the exit status (0 on a clean stop)."""
+    return asyncio.run(_main(settings, reload, http))
+
+
+async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) -> int:
+    watcher = Watcher(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_hup() -> None:
+        try:
+            fresh = reload()
+        except ConfigError as exc:
+            log.error("configuration not reloaded, keeping the old one: %s", exc)
+            return
+        if (fresh.host, fresh.port) != (watcher.settings.host, watcher.settings.port):
+            log.warning("host and port changes take effect after a restart")
+        watcher.settings = fresh
+        watcher._published = None  # rules may have changed: regenerate on the next poll
+        log.info("configuration reloaded from %s", fresh.config_path)
+
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    log.info("reading seeds from %s, publishing to %s, state in %s (config: %s)", settings.seeds_dir,
+             settings.output_dir, settings.state_dir, settings.config_path)
+    service = None
+    if http:
+        service = HttpService(FileServer(settings.output_dir, settings.cache_max_age, watcher.health),
+                              settings.host, settings.port)
+        try:
+            url = await service.start()
+        except OSError as exc:
+            log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
+            return 3
+        log.info("listening on %s (feeds: %sall.atom)", url, url)
+    scheduler = _scheduler(watcher)
+    scheduler.start()
+    await stop.wait()
+    log.info("stopping")
+    watcher.cancel.set()
+    scheduler.shutdown(wait=False)
+    if service is not None:
+        await service.stop()
+    await loop.run_in_executor(None, _wait_for, watcher, 4.0)
+    log.info("stopped")
+    return 0
+
+
+def _wait_for(watcher: Watcher, seconds: float) -> None:
+    """Give a running regeneration a moment to finish or abandon (it checks `cancel` between seeds)."""
+    if watcher._lock.acquire(timeout=seconds):
+        watcher._lock.release()

@@ -1,0 +1,163 @@
+"""Serving the published files over HTTP. Only this module imports aiohttp.
+
+Nothing is rendered per request: files are looked up, stat()ed and answered from a small in-memory cache keyed by
+their stat, so a conditional request costs one stat. Nothing outside the output directory is ever served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json",
+}
+HealthProvider = Callable[[], tuple[int, dict[str, object]]]
+
+
+@dataclass(frozen=True)
+class _Cached:
+    key: tuple[int, int, int, int]
+    body: bytes
+    etag: str
+    mtime: float
+
+
+class FileServer:
+    """Answers GET and HEAD for the files below `root`, with ETag, Last-Modified, gzip and 304 handling."""
+
+    def __init__(self, root: Path, max_age: int, health: HealthProvider) -> None:
+        self.root = root
+        self.max_age = max_age
+        self.health = health
+        self._cache: dict[str, _Cached] = {}
+
+    def _resolve(self, url_path: str) -> Path | None:
+        """The file a URL path names, or None when it is outside the root, hidden, a directory or missing."""
+        if "\x00" in url_path or "\\" in url_path:
+            return None
+        relative = url_path.lstrip("/") or "index.html"
+        parts = relative.split("/")
+        if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            return None
+        try:
+            root = self.root.resolve(strict=True)
+            target = (root / relative).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        return target
+
+    def _load(self, path: Path) -> _Cached | None:
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_dev)
+        cached = self._cache.get(str(path))
+        if cached is not None and cached.key == key:
+            return cached
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return None
+        cached = _Cached(key, body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', info.st_mtime)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[str(path)] = cached
+        return cached
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path == "/healthz":
+            status, payload = self.health()
+            return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False),
+                                     headers={"Cache-Control": "no-store"})
+        path = self._resolve(request.path)
+        plain = self._load(path) if path else None
+        if plain is None or path is None:
+            return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
+        variant, encoding = plain, None
+        if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            packed = self._load(path.with_name(path.name + ".gz"))
+            if packed is not None and packed.mtime >= plain.mtime:
+                variant, encoding = packed, "gzip"
+        headers = {
+            "ETag": variant.etag,
+            "Last-Modified": formatdate(plain.mtime, usegmt=True),
+            "Cache-Control": f"public, max-age={self.max_age}",
+            "Vary": "Accept-Encoding",
+            "Content-Type": CONTENT_TYPES.get(os.path.splitext(path.name)[1], "application/octet-stream"),
+            "X-Content-Type-Options": "nosniff",
+        }
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        if _not_modified(request, variant.etag, plain.mtime):
+            return web.Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+        return web.Response(body=variant.body, headers=headers)
+
+
+def _accepts_gzip(header: str) -> bool:
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
+
+
+def _not_modified(request: web.Request, etag: str, mtime: float) -> bool:
+    match = request.headers.get("If-None-Match")
+    if match is not None:
+        tags = [t.strip().removeprefix("W/") for t in match.split(",")]
+        return "*" in tags or etag in tags
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        try:
+            return int(mtime) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+    return False
+
+
+def make_app(server: FileServer) -> web.Application:
+    app = web.Application(client_max_size=1024)
+    app.router.add_get("/{tail:.*}", server.handle, allow_head=True)  # HEAD gets the headers, never a body
+    return app
+
+
+class HttpService:
+    """The HTTP server's life cycle inside the daemon's event loop."""
+
+    def __init__(self, server: FileServer, host: str, port: int) -> None:
+        self.runner = web.AppRunner(make_app(server), access_log=None, handle_signals=False,
+                                    keepalive_timeout=15, shutdown_timeout=2)
+        self.host, self.port = host, port
+
+    async def start(self) -> str:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.host, self.port, backlog=256, reuse_address=True)
+        await site.start()
+        addresses = self.runner.addresses
+        port = addresses[0][1] if addresses else self.port
+        return f"http://{self.host}:{port}/"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
