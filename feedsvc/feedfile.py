@@ -69,7 +69,7 @@ def parse_feed(data: bytes) -> tuple[FeedItem, ...]:
             link=str(raw.get("link", "") or ""),
             html=str(html or ""),
             published=_when(raw.get("published_parsed")),
-            updated=_when(raw.get("updated_parsed")),
+            updated=_when(dict.get(raw, "updated_parsed")),  # plain lookup: no published->updated fallback
             author=str(raw.get("author")) if raw.get("author") else None,
             categories=tuple(str(t.get("term")) for t in raw.get("tags", []) if t.get("term")),
         ))

@@ -42,6 +42,12 @@ def _serialize(body: lxml.html.HtmlElement) -> str:
     return "".join(parts).strip()
 
 
+def _prepare(html: str) -> str:
+    """Input as the parser may see it: no characters XML forbids, no U+FEFF (a parser drops a leading one as a
+    byte-order mark, so keeping others would make cleaning depend on where they stand)."""
+    return strip_xml_illegal(html).replace("\ufeff", "")
+
+
 def _prose(body: lxml.html.HtmlElement) -> str:
     """The text of the article without figures (a summary should not open with a photo caption)."""
     figures = {e for figure in body.iter("figure") for e in figure.iter()}  # elements, not id()s: lxml proxies
@@ -62,7 +68,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
           title: str = "") -> Cleaned:
     """Clean one article's HTML; `base_url` (the article's link) makes relative URLs absolute, and a heading
     that only repeats `title` is dropped."""
-    text = strip_xml_illegal(html)
+    text = _prepare(html)
     if is_blank(text):
         return Cleaned("", "")
     record = Recorder()
@@ -82,12 +88,12 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     collapse_breaks(body)
     normalize_space(body)
     summary = summarize(_prose(body), summary_chars)
-    cleaned = strip_xml_illegal(sanitize(_serialize(body)))
+    cleaned = strip_xml_illegal(sanitize(_serialize(body))).strip()
     return Cleaned(cleaned, summary, tuple(record.removed), " ".join(record.added))
 
 
 def visible_text_of(html: str) -> str:
     """The visible text of `html` as the cleaner's parser reads it, whitespace collapsed."""
-    body, head = parse_body(strip_xml_illegal(html))
+    body, head = parse_body(_prepare(html))
     head_text = visible_text(head) if head is not None else ""
     return f"{head_text} {visible_text(body)}".strip()

@@ -22,9 +22,28 @@ BLOCKS = frozenset({
 _WRAPPERS = frozenset({"div", "section", "article", "header", "footer", "main", "aside", "nav", "center",
                        "address", "details", "summary", "hgroup", "fieldset", "legend"})
 _BLOCK_PARENTS = frozenset({"body", "blockquote", "li", "td", "th", "dd", "figure", *_WRAPPERS})
+_INLINE_HOLDERS = ("p", "a", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "code", "q", "cite", "mark",
+                   "del", "ins", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "dt")
 _DROP_IF_EMPTY = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "em", "strong", "b",
                   "i", "u", "s", "small", "sub", "sup", "q", "cite", "mark", "del", "ins", "ul", "ol", "dl", "dt",
-                  "dd", "pre", "code", "figure")
+                  "dd", "pre", "code", "figure", "table", "thead", "tbody", "tfoot", "tr", "caption")
+
+
+_TABLE_PARTS = ("tr", "td", "th", "thead", "tbody", "tfoot", "caption")
+_TABLE_CHILDREN = {"table": ("caption", "thead", "tbody", "tfoot", "tr"), "thead": ("tr",), "tbody": ("tr",),
+                   "tfoot": ("tr",), "tr": ("td", "th")}
+
+
+def _well_formed_table(table: HtmlElement) -> bool:
+    """Whether every piece of the table sits where a browser keeps it; text or elements between rows and cells
+    would be moved out ("foster-parented"), differently by every parser, so such a table is dissolved instead."""
+    for element in [table, *table.iter("thead", "tbody", "tfoot", "tr")]:
+        if not is_blank(element.text):
+            return False
+        for child in element:
+            if child.tag not in _TABLE_CHILDREN[element.tag] or not is_blank(child.tail):
+                return False
+    return True
 
 
 def _has_block_child(element: HtmlElement) -> bool:
@@ -49,6 +68,21 @@ def to_allowlist(body: HtmlElement) -> None:
     for anchor in list(body.iter("a")):
         if not anchor.get("href"):
             anchor.drop_tag()
+    # A browser closes a paragraph where a block starts, leaving empty paragraphs behind; unwrap such
+    # paragraphs here so the published markup means the same to every parser (and cleaning twice changes nothing).
+    for table in reversed(list(body.iter("table"))):
+        if not _well_formed_table(table):
+            for part in reversed(list(table.iter(*_TABLE_PARTS))):
+                part.drop_tag()
+            table.drop_tag()
+    # Table parts outside a table are dropped by browsers (their content stays).
+    for part in list(body.iter(*_TABLE_PARTS)):
+        if not any(a.tag == "table" for a in part.iterancestors()):
+            part.drop_tag()
+    # Inline elements around blocks are split differently by different parsers: unwrap them too.
+    for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
+        if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):
+            element.drop_tag()
 
 
 def _only_breaks(element: HtmlElement) -> bool:

@@ -1,0 +1,71 @@
+"""Shared fixtures: the sample seeds, the shared corpus (skipped with a reason where it is absent), fixed clocks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+# `HYPOTHESIS_PROFILE=fuzz python -m pytest -k "never_raises or idempotent or xml_safe"` is the longer fuzz run.
+hypothesis_settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+from feedsvc.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+XSS = SHARED / "xss" / "xss_vectors.json"
+ATOM_RNC = Path(__file__).resolve().parent / "atom.rnc"
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+CORPUS_METADATA = frozenset({"SOURCE.md", "MANIFEST.tsv"})
+
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(),
+    reason=f"the shared seed corpus is not beside this clone ({CORPUS}); it is there in CI",
+)
+needs_xss = pytest.mark.skipif(
+    not XSS.is_file(), reason=f"the shared XSS vectors are not beside this clone ({XSS}); they are there in CI")
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name not in CORPUS_METADATA)
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """The shipped configuration (config/feedsvc.toml), independent of the environment."""
+    return load_settings(ROOT / "config" / "feedsvc.toml", environ={})
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, base_settings: Settings) -> Callable[..., Settings]:
+    """Settings pointing at fresh temporary seeds, output and state directories."""
+
+    def make(**changes: object) -> Settings:
+        from dataclasses import replace
+
+        values: dict[str, object] = {
+            "seeds_dir": tmp_path / "seeds", "output_dir": tmp_path / "public", "state_dir": tmp_path / "var",
+            "workers": 1,
+        }
+        values.update(changes)
+        Path(str(values["seeds_dir"])).mkdir(parents=True, exist_ok=True)
+        return replace(base_settings, **values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def sample_seeds(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SAMPLES, target, dirs_exist_ok=True)
+    return target

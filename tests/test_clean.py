@@ -1,0 +1,318 @@
+"""The cleaner: table tests from real seeds, invariants over the corpus, text preservation, hostile input."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import html5lib
+import lxml.etree
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedsvc.clean import clean, visible_text_of
+from feedsvc.clean.tidy import ALLOWED_TAGS
+from feedsvc.model import CleanRules
+from feedsvc.pipeline import make_job
+from feedsvc.settings import Settings
+from tests.conftest import NOW, SAMPLES, XSS, corpus_files, needs_corpus, needs_xss
+
+FOOTER = ('<br><hr><div>获取更多RSS：<br><a href="https://feedx.net" style="color:orange" target="_blank">'
+          'https://feedx.net</a> <br><a href="https://feedx.{0}" style="color:orange" target="_blank">'
+          "https://feedx.{0}</a><br></div>")
+ALLOWED_ATTRS = {"a": {"href", "title", "rel"}, "img": {"src", "alt", "title", "width", "height"},
+                 "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "ol": {"start"}}
+
+
+def body_of(sample: str) -> str:
+    return (SAMPLES / sample).read_text(encoding="utf-8").split("------\n", 1)[1]
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<p>新闻</p>" + FOOTER.format("best"), "<p>新闻</p>"),
+    ("<p>新闻</p>" + FOOTER.format("xyz"), "<p>新闻</p>"),
+    ("<div>\n<p>新闻</p>" + FOOTER.format("site") + "\n</div>\n", "<p>新闻</p>"),
+    ("<div><i>Mon, 06 Nov 2023 23:58:26 GMT</i></div><p>正文</p>", "<p>正文</p>"),
+    ("<div><i><br>2023-11-08T05:20:41.666Z</i></div><p>正文</p>", "<p>正文</p>"),
+    ("<div><i>  任琛<br>2020-07-16T09:48:51.000Z</i></div><p>正文</p>", "<p>正文</p>"),
+    ("<div>22/10/2020 - 13:51</div><p>正文</p>", "<p>正文</p>"),
+    ("<div><i>not a date</i></div><p>正文</p>", "<p><i>not a date</i></p><p>正文</p>"),
+    ('<img src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg" width="100%">'
+     '<div><small style="color: #999;">图说</small></div><p>正文</p>',
+     '<figure><img src="https://static.dw.com/image/1_303.jpg"><figcaption>图说</figcaption></figure><p>正文</p>'),
+    ('<p><img src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>',
+     '<p><img src="https://gdb.voanews.com/A_r1_s_w900.jpg"></p>'),
+    ('<p><img src="//pictures.reuters.com/x.jpg"> <a href="/mandarin/a.html">链接</a></p>',
+     '<p><img src="https://pictures.reuters.com/x.jpg"> <a href="https://www.rfa.org/mandarin/a.html" '
+     'rel="noopener noreferrer">链接</a></p>'),
+    ('<p>a<img src="https://t.example/p.gif" width="1" height="1">b</p>', "<p>ab</p>"),
+    ('<p><img src="data:image/gif;base64,R0lGOD" data-src="https://cdn.example/real.jpg"></p>',
+     '<p><img src="https://cdn.example/real.jpg"></p>'),
+    ('<p><span style="font-weight: 400;">文字</span></p><p>\xa0</p><p></p>', "<p>文字</p>"),
+    ("<p>一<br><br><br><br>二<br></p>", "<p>一<br><br>二</p>"),
+    ("<script>alert('x')</script><style>p{}</style><noscript>no</noscript><p>留下</p>", "<p>留下</p>"),
+    ('<iframe src="https://www.youtube.com/embed/abc"></iframe>',
+     '<p><a href="https://www.youtube.com/embed/abc" rel="noopener noreferrer">YouTube video</a></p>'),
+    ('<audio src="https://av.example/a.mp3">你的浏览器不支持</audio>',
+     '<p><a href="https://av.example/a.mp3" rel="noopener noreferrer">Audio (av.example)</a></p>'),
+    ('<blockquote class="twitter-tweet"><p>推文</p>— x (@x) <a href="https://twitter.com/x/status/1">Nov 1</a>'
+     '</blockquote><script async src="https://platform.twitter.com/widgets.js"></script>',
+     '<blockquote><p>推文</p>— x (@x) <a href="https://twitter.com/x/status/1" rel="noopener noreferrer">Nov 1</a>'
+     "</blockquote>"),
+])
+def test_table(html: str, expected: str) -> None:
+    assert clean(html, "https://www.rfa.org/mandarin/x.html").html == expected
+
+
+def test_dw_sample() -> None:
+    result = clean(body_of("000_5e86a5536f436506.txt"), "https://www.dw.com/zh/a-67337300")
+    assert result.html.startswith('<figure><img src="https://static.dw.com/image/66480939_303.jpg">'
+                                  "<figcaption>中國的東風41戰略核導彈</figcaption></figure><p>（德國之聲中文網）")
+    assert "获取更多RSS" not in result.html and "feedx" not in result.html and "weserv" not in result.html
+    assert "2023-11-08T05:20:41.666Z" not in result.html
+    assert result.html.endswith("並受到刑事追究。</em></p>")  # the publisher's copyright line stays
+    assert {r.kind for r in result.removed} == {"feedx footer", "lead date line"}
+    assert result.summary.startswith("（德國之聲中文網）一名不願具名的美國政府高官")
+    assert len(result.summary) <= 300 and result.summary.endswith("…")
+
+
+def test_rfa_sample_with_shipped_rules(base_settings: Settings) -> None:
+    rules = make_job(base_settings, NOW).rules_for("rfa")
+    result = clean(body_of("003_a3daf6ad2938cf1d.txt"),
+                   "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/lu-06212024152959.html", rules)
+    assert "icon-zoom" not in result.html and "zoomattribute" not in result.html
+    assert result.html.startswith("<figure><img ")
+    assert "<figcaption>图为出现在南海的一艘中国海军094A型" in result.html
+    assert "记者：乔琴恩" in result.html and "style" not in result.html
+
+
+def test_voa_sample() -> None:
+    result = clean(body_of("002_7e59d68a7c4f54af.txt"), "https://www.voachinese.com/a/7343844.html")
+    assert result.html.startswith('<figure><img src="https://gdb.voanews.com/99E8ADFE-11B7-4726-86C8-'
+                                  'F7D0B1E7F470_r1_s_w900.jpg"><figcaption>2009 年 10 月 1 日')
+    assert "Mon, 06 Nov 2023" not in result.html
+
+
+def test_source_rules_selectors_xpath_paragraphs_and_text() -> None:
+    rules = CleanRules(drop_selectors=(".ad",), drop_xpaths=("//p[@id='x']",),
+                       drop_paragraphs=(r"^Feed enhanced by",), strip_text=(r"\[/caption\]",))
+    html = ('<p>keep</p><div class="ad">ad text</div><p id="x">xpath</p>'
+            "<p><small>Feed enhanced by Better Feed</small></p><p>photo[/caption]</p>")
+    result = clean(html, "https://x.example/", rules)
+    assert result.html == "<p>keep</p><p>photo</p>"
+    assert [r.text for r in result.removed] == ["ad text", "xpath", "Feed enhanced by Better Feed", "[/caption]"]
+
+
+def test_proxy_can_be_kept() -> None:
+    html = '<p><img src="https://images.weserv.nl/?url=static.dw.com/i.jpg"></p>'
+    kept = clean(html, "https://www.dw.com/", CleanRules(unwrap_image_proxy=False))
+    assert "images.weserv.nl" in kept.html
+
+
+def test_summary_cuts_at_a_word_boundary() -> None:
+    text = " ".join(["word"] * 200)
+    summary = clean(f"<p>{text}</p>", "https://x.example/").summary
+    assert summary.endswith("…") and len(summary) <= 300 and not summary[:-1].endswith("wor")
+
+
+def test_empty_and_whitespace_input() -> None:
+    assert clean("", "https://x.example/").html == ""
+    assert clean("<div>\n\n</div>\n", "https://x.example/").html == ""
+
+
+def test_deeply_nested_markup_does_not_recurse() -> None:
+    html = "<div>" * 100_000 + "deep" + "</div>" * 100_000
+    result = clean(html, "https://x.example/")
+    assert "deep" in result.html or result.html == ""
+
+
+def test_huge_attribute() -> None:
+    result = clean('<p title="' + "x" * 10_000_000 + '">t</p>', "https://x.example/")
+    assert result.html == "<p>t</p>"
+
+
+# --- invariants over the real corpus ----------------------------------------------------------------------------
+
+def _squash(text: str) -> Counter[str]:
+    return Counter("".join(text.split()))
+
+
+def _corpus_cleaned(base_settings: Settings) -> list[tuple[Path, str, object]]:
+    from feedsvc.parse import parse_seed
+
+    job = make_job(base_settings, NOW)
+    results = []
+    for path in corpus_files():
+        parsed = parse_seed(path.read_bytes(), path.name, None, job.ctx)
+        for raw in parsed.entries:
+            cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), 300, raw.meta.title)
+            results.append((path, raw.html, cleaned))
+    return results
+
+
+@pytest.fixture(scope="module")
+def corpus_cleaned(base_settings: Settings) -> list[tuple[Path, str, object]]:
+    return _corpus_cleaned(base_settings)
+
+
+@needs_corpus
+def test_corpus_has_no_feedx_proxy_style_or_foreign_markup(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    problems = []
+    for path, _, cleaned in corpus_cleaned:
+        html = cleaned.html
+        for marker in ("获取更多RSS", "feedx.", "images.weserv.nl", "style=", "icon-zoom", "<script"):
+            if marker in html:
+                problems.append(f"{path.name}: {marker}")
+        for element in html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False).iter():
+            tag = element.tag
+            if not isinstance(tag, str) or tag == "DOCUMENT_FRAGMENT":
+                continue
+            if tag not in ALLOWED_TAGS:
+                problems.append(f"{path.name}: <{tag}>")
+            extra = set(element.attrib) - ALLOWED_ATTRS.get(tag, set())
+            if extra:
+                problems.append(f"{path.name}: <{tag}> {sorted(extra)}")
+    assert problems == []
+
+
+@needs_corpus
+def test_corpus_text_is_not_lost(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    """Visible text out == visible text in, minus what the removal report lists, plus labels the cleaner wrote."""
+    lost = []
+    for path, raw, cleaned in corpus_cleaned:
+        before = _squash(visible_text_of(raw))
+        removed = sum((_squash(r.text) for r in cleaned.removed), Counter())
+        after = _squash(visible_text_of(cleaned.html)) - _squash(cleaned.added_text)
+        expected = before - removed
+        if after != expected:
+            missing = "".join((expected - after).elements())[:80]
+            extra = "".join((after - expected).elements())[:80]
+            lost.append(f"{path.name}: missing {missing!r}, extra {extra!r}")
+    assert lost == []
+
+
+@needs_corpus
+def test_corpus_cleaning_is_idempotent(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    changed = [p.name for p, _, c in corpus_cleaned if clean(c.html, "https://x.example/").html != c.html]
+    assert changed == []
+
+
+# --- hostile input ----------------------------------------------------------------------------------------------
+
+_SCRIPTABLE = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "svg", "math", "style",
+               "meta", "base", "link", "form", "input", "button", "textarea", "select", "template", "noscript",
+               "xml", "import", "portal", "video", "audio", "source", "set", "animate", "handler"}
+_BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|livescript|mocha|jar):", re.IGNORECASE)
+
+OWN_VECTORS = [
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<svg><style><img src=x onerror=alert(1)></style></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href=" &#14;  javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<img src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "<p style=\"background:url(javascript:alert(1))\">x</p>",
+    "<img src=x onerror=alert(1)//",
+    "]]></content><script>alert(1)</script>",
+    "<base href=\"https://evil.example/\"><meta http-equiv=refresh content=0;url=https://evil.example>",
+    "<template><script>alert(1)</script></template><p>t</p>",
+    "<xmp><script>alert(1)</script></xmp>",
+    "<plaintext><script>alert(1)</script>",
+    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+    "<object data=\"javascript:alert(1)\"></object><embed src=\"javascript:alert(1)\">",
+]
+
+
+def _hostile_findings(html: str) -> list[str]:
+    findings = []
+    for element in html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False).iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        local = tag.rsplit("}", 1)[-1].lower()
+        if local in _SCRIPTABLE:
+            findings.append(f"<{local}>")
+        for name, value in element.attrib.items():
+            name = str(name).rsplit("}", 1)[-1].lower()
+            if name.startswith("on") or name in ("style", "srcdoc", "formaction", "xlink:href"):
+                findings.append(f"attribute {name}")
+            if name in ("href", "src", "action", "poster", "background", "lowsrc", "dynsrc") and \
+                    _BAD_URL.match(re.sub(r"[\x00-\x20]", "", str(value))):
+                findings.append(f"{name}={value[:30]}")
+    return findings
+
+
+def _vectors() -> list[str]:
+    collected = list(OWN_VECTORS)
+    if XSS.is_file():
+        collected += json.loads(XSS.read_text(encoding="utf-8"))
+    return collected
+
+
+@needs_xss
+def test_shared_vectors_are_all_there() -> None:
+    assert len(json.loads(XSS.read_text(encoding="utf-8"))) == 508
+
+
+@pytest.mark.parametrize("vector", _vectors())
+def test_hostile_vectors_are_neutralized(vector: str) -> None:
+    for html in (vector, f"<div><p>前文</p>{vector}<p>后文</p></div>", f"<p>{vector}</p>"):
+        cleaned = clean(html, "https://www.example.com/a").html
+        assert _hostile_findings(cleaned) == [], cleaned
+        lxml.etree.fromstring(f"<content>{_xml_escape(cleaned)}</content>".encode())
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+_TAGS = ["p", "div", "span", "a", "img", "b", "i", "script", "style", "svg", "table", "tr", "td", "ul", "li",
+         "br", "hr", "figure", "small", "iframe", "video", "h1", "blockquote", "pre", "noscript", "o:p", "font"]
+_ATTRS = ["href", "src", "style", "class", "onclick", "data-src", "width", "height", "title", "alt", "id"]
+_VALUES = ["https://a.example/x", "/rel", "//proto.example/y", "javascript:alert(1)", "data:x", "1", "100%",
+           "https://images.weserv.nl/?url=b.example/c.jpg", "", "x y", "获取更多RSS", "https://feedx.net"]
+
+
+@st.composite
+def html_soup(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 25))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            tag = draw(st.sampled_from(_TAGS))
+            attrs = "".join(f' {draw(st.sampled_from(_ATTRS))}="{draw(st.sampled_from(_VALUES))}"'
+                            for _ in range(draw(st.integers(0, 3))))
+            parts.append(f"<{tag}{attrs}>")
+        elif kind == 1:
+            parts.append(f"</{draw(st.sampled_from(_TAGS))}>")
+        else:
+            parts.append(draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)))
+    return "".join(parts)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(html_soup())
+def test_cleaning_is_idempotent_and_allowlisted(html: str) -> None:
+    once = clean(html, "https://base.example/dir/page.html")
+    assert clean(once.html, "https://base.example/dir/page.html").html == once.html
+    for element in html5lib.parseFragment(once.html, treebuilder="etree", namespaceHTMLElements=False).iter():
+        if isinstance(element.tag, str) and element.tag != "DOCUMENT_FRAGMENT":
+            assert element.tag in ALLOWED_TAGS
+            assert set(element.attrib) <= ALLOWED_ATTRS.get(element.tag, set())
+    assert _hostile_findings(once.html) == []
+    lxml.etree.fromstring(f"<c>{_xml_escape(once.html)}{_xml_escape(once.summary)}</c>".encode())
+
+
+@settings(deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_cleans_to_xml_safe_output(text: str) -> None:
+    result = clean(text, "https://base.example/")
+    lxml.etree.fromstring(f"<c>{_xml_escape(result.html)}{_xml_escape(result.summary)}</c>".encode())
