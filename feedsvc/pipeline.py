@@ -338,7 +338,7 @@ def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, .
     sources = tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
                     for slug, name, count, when in health)
     outputs = [p for p in json.loads(cache.get("outputs") or "[]") if p.endswith(".atom")]
-    return Report(seeds=len(files) + len(scan_skipped), unchanged=len(files),
+    return Report(seeds=len(files) + len(scan_skipped), unchanged=len(files) - len({p.path for p in problems}),
                   skipped=tuple(sorted({*scan_skipped, *problems}, key=lambda p: (p.path, p.reason))),
                   entries=int(previous.get("entries", 0)), feeds_unchanged=len(outputs),
                   seconds=time.monotonic() - started, sources=sources)

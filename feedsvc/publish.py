@@ -40,6 +40,14 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def _remove_leftovers(output_dir: Path, folders: set[str]) -> None:
+    """Temporary files of a run that was killed before it could rename them (callers hold the lock)."""
+    for folder in folders:
+        for leftover in (output_dir / folder).glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
 def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...] = ()) -> PublishResult:
     """Make `output_dir` hold `files` (relative path -> bytes), each with a `.gz` sibling.
 
@@ -48,6 +56,7 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
     file as it was, and a reader never sees a partial file. Files whose bytes are unchanged are not touched.
     `prune` lists folders (relative) whose files that are not in `files` are removed.
     """
+    _remove_leftovers(output_dir, {str(Path(name).parent) for name in files})
     wanted: dict[str, bytes] = {}
     for name, data in sorted(files.items()):
         wanted[name] = data

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from feedsvc.settings import Settings, load_settings
+
 # `HYPOTHESIS_PROFILE=fuzz python -m pytest -k "never_raises or idempotent or xml_safe"` is the longer fuzz run.
 hypothesis_settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-from feedsvc.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "seeds"

@@ -238,8 +238,8 @@ def _hostile_findings(html: str) -> list[str]:
         local = tag.rsplit("}", 1)[-1].lower()
         if local in _SCRIPTABLE:
             findings.append(f"<{local}>")
-        for name, value in element.attrib.items():
-            name = str(name).rsplit("}", 1)[-1].lower()
+        for raw_name, value in element.attrib.items():
+            name = str(raw_name).rsplit("}", 1)[-1].lower()
             if name.startswith("on") or name in ("style", "srcdoc", "formaction", "xlink:href"):
                 findings.append(f"attribute {name}")
             if name in ("href", "src", "action", "poster", "background", "lowsrc", "dynsrc") and \

@@ -34,25 +34,25 @@ def only(result: ParseResult):  # type: ignore[no-untyped-def]
 
 
 GOLDEN = {
-    "000_5e86a5536f436506.txt": dict(
-        title="中美核軍備雙邊磋商 形式重於實質",
-        link="https://www.dw.com/zh/%E4%B8%AD%E7%BE%8E%E6%A0%B8%E8%BB%8D%E5%82%99%E9%9B%99%E9%82%8A%E7%A3%8B%E5%95%86"
+    "000_5e86a5536f436506.txt": {
+        "title": "中美核軍備雙邊磋商 形式重於實質",
+        "link": "https://www.dw.com/zh/%E4%B8%AD%E7%BE%8E%E6%A0%B8%E8%BB%8D%E5%82%99%E9%9B%99%E9%82%8A%E7%A3%8B%E5%95%86"
              "%20%E5%BD%A2%E5%BC%8F%E9%87%8D%E6%96%BC%E5%AF%A6%E8%B3%AA/a-67337300",
-        id="urn:uuid:228d29b0-0fb9-5256-8a79-5ad88d043a9e",
-        published=datetime(2023, 11, 8, 5, 47, 4, tzinfo=UTC), date_from="header",
-        source_slug="dw", source_name="德国之声 DW", language="zh-Hant", categories=()),
-    "002_7e59d68a7c4f54af.txt": dict(
-        title="美中可以进行核对话，为什么展开核军控谈判几乎不可能？",
-        link="https://www.voachinese.com/a/what-to-expect-from-us-china-nuclear-arms-control-talk/7343844.html",
-        id="urn:uuid:24442393-41f3-51e5-b5c5-bb0628308cdb",
-        published=datetime(2023, 11, 6, 23, 59, 5, tzinfo=UTC), date_from="header",
-        source_slug="voa", source_name="美国之音 VOA", language="zh-Hans", categories=()),
-    "003_a3daf6ad2938cf1d.txt": dict(
-        title="台海战事寻求避核武 中美恢复五年首次非正式会谈",
-        link="https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/lu-06212024152959.html",
-        id="urn:uuid:5589ac09-053f-5c08-9055-bb46e5c372ec",
-        published=datetime(2024, 6, 22, 1, 39, 58, 392000, tzinfo=UTC), date_from="front-matter",
-        source_slug="rfa", source_name="自由亚洲电台 RFA", language="zh-Hans", categories=()),
+        "id": "urn:uuid:228d29b0-0fb9-5256-8a79-5ad88d043a9e",
+        "published": datetime(2023, 11, 8, 5, 47, 4, tzinfo=UTC), "date_from": "header",
+        "source_slug": "dw", "source_name": "德国之声 DW", "language": "zh-Hant", "categories": ()},
+    "002_7e59d68a7c4f54af.txt": {
+        "title": "美中可以进行核对话，为什么展开核军控谈判几乎不可能？",
+        "link": "https://www.voachinese.com/a/what-to-expect-from-us-china-nuclear-arms-control-talk/7343844.html",
+        "id": "urn:uuid:24442393-41f3-51e5-b5c5-bb0628308cdb",
+        "published": datetime(2023, 11, 6, 23, 59, 5, tzinfo=UTC), "date_from": "header",
+        "source_slug": "voa", "source_name": "美国之音 VOA", "language": "zh-Hans", "categories": ()},
+    "003_a3daf6ad2938cf1d.txt": {
+        "title": "台海战事寻求避核武 中美恢复五年首次非正式会谈",
+        "link": "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/lu-06212024152959.html",
+        "id": "urn:uuid:5589ac09-053f-5c08-9055-bb46e5c372ec",
+        "published": datetime(2024, 6, 22, 1, 39, 58, 392000, tzinfo=UTC), "date_from": "front-matter",
+        "source_slug": "rfa", "source_name": "自由亚洲电台 RFA", "language": "zh-Hans", "categories": ()},
 }
 
 

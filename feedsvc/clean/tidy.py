@@ -46,6 +46,25 @@ def _well_formed_table(table: HtmlElement) -> bool:
     return True
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# A start tag of one of these closes an open one of its family (unless a list or a table intervenes).
+_FAMILIES = {"li": ("li",), "dt": ("dt", "dd"), "dd": ("dt", "dd"), "a": ("a",), **dict.fromkeys(_HEADINGS, _HEADINGS)}
+_FAMILY_BARRIERS = {"li": ("ul", "ol", "table"), "dt": ("dl", "table"), "dd": ("dl", "table"), "a": ("table",),
+                    **dict.fromkeys(_HEADINGS, ("table",))}
+
+
+def _unnest(body: HtmlElement) -> None:
+    """Unwrap an element nested in one of its family (`li` in `li`, `a` in `a`, heading in heading): a browser
+    would close the outer one first, so the same markup must not mean something else here."""
+    for element in reversed(list(body.iter(*_FAMILIES))):
+        for ancestor in element.iterancestors():
+            if ancestor.tag in _FAMILY_BARRIERS[element.tag]:
+                break
+            if ancestor.tag in _FAMILIES[element.tag]:
+                element.drop_tag()
+                break
+
+
 def _has_block_child(element: HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
 
@@ -79,6 +98,7 @@ def to_allowlist(body: HtmlElement) -> None:
     for part in list(body.iter(*_TABLE_PARTS)):
         if not any(a.tag == "table" for a in part.iterancestors()):
             part.drop_tag()
+    _unnest(body)
     # Inline elements around blocks are split differently by different parsers: unwrap them too.
     for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
         if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):

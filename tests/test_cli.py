@@ -1,0 +1,95 @@
+"""The command line: help on every command, exit codes, the report formats, `python -m feedsvc`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedsvc.cli import main
+from tests.conftest import ROOT, SAMPLES
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+
+
+def paths(tmp_path: Path, seeds: Path = SAMPLES) -> list[str]:
+    return ["--seeds", str(seeds), "--output", str(tmp_path / "public"), "--state", str(tmp_path / "var")]
+
+
+@pytest.mark.parametrize("command", [[], ["regenerate"], ["check"], ["serve"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    first_line = result.output.split("\n\n")[1].strip()
+    assert len(first_line) > 20, "each command explains itself"
+
+
+def test_regenerate_prints_the_summary_and_writes(tmp_path: Path, env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["regenerate", *paths(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("seeds 3 (new 3, changed 0, unchanged 0, skipped 0) · entries 3 · "
+                                    "feeds written 4, unchanged 0 · ")
+    assert (tmp_path / "public" / "all.atom").is_file()
+
+
+def test_skipped_seeds_are_listed_and_strict_fails(tmp_path: Path, env: dict[str, str]) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "good.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes())
+    (seeds / "bad.md").write_text("no header here\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["regenerate", *paths(tmp_path, seeds)], env=env)
+    assert result.exit_code == 0
+    assert "bad.md: not a seed: no `[title](url)` line followed by a dashes line" in result.output
+    result = runner.invoke(main, ["regenerate", "--strict", *paths(tmp_path, seeds)], env=env)
+    assert result.exit_code == 1
+
+
+def test_json_report(tmp_path: Path, env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["regenerate", "--json", *paths(tmp_path)], env=env)
+    report = json.loads(result.output)
+    assert (report["seeds"], report["entries"], report["feeds_written"]) == (3, 3, 4)
+    assert report["skipped"] == []
+
+
+def test_invalid_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("max_entries = -1\n")
+    result = CliRunner().invoke(main, ["regenerate", "--config", str(config), *paths(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{config}: max_entries: -1 must be greater than 0" in result.output
+
+
+def test_bad_usage_exits_2() -> None:
+    assert CliRunner().invoke(main, ["regenerate", "--no-such-flag"]).exit_code == 2
+
+
+def test_unwritable_output_exits_3(tmp_path: Path, env: dict[str, str]) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a directory should be")
+    result = CliRunner().invoke(main, ["regenerate", "--seeds", str(SAMPLES), "--output", str(blocker / "out"),
+                                       "--state", str(tmp_path / "var")], env=env)
+    assert result.exit_code == 3
+    assert "the previous files are left as they were" in result.output
+
+
+def test_check_writes_nothing(tmp_path: Path, env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["check", *paths(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "seeds 3" in result.output
+    assert not (tmp_path / "public").exists() and not (tmp_path / "var").exists()
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "feedsvc", "--version"], capture_output=True, text=True,
+                            env={**os.environ}, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("feedsvc, version ")

@@ -1,0 +1,301 @@
+"""regenerate(): golden feeds, validity, determinism, incrementality, atomicity and the guards around them."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import feedparser
+import lxml.etree
+import pytest
+
+from feedsvc.errors import OutputError, SeedsUnavailableError
+from feedsvc.pipeline import regenerate
+from feedsvc.settings import Settings
+from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, needs_corpus
+
+GOLDEN = Path(__file__).parent / "golden"
+JING = shutil.which("jing")
+
+
+def published(output: Path) -> dict[str, bytes]:
+    """Every file a reader can fetch (temporary files are hidden dotfiles, never served)."""
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def atom_files(output: Path) -> list[Path]:
+    return [output / "all.atom", *sorted((output / "sources").glob("*.atom"))]
+
+
+def assert_valid_feeds(output: Path, expected_total: int) -> None:
+    """RFC 4287 (jing, where installed), feedparser bozo 0, no duplicate ids, the expected entry count."""
+    feeds = atom_files(output)
+    if JING:
+        result = subprocess.run([JING, "-c", str(ATOM_RNC), *map(str, feeds)], capture_output=True, text=True,
+                                check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    per_source = 0
+    for path in feeds:
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+        ids = [e.id for e in parsed.entries]
+        assert len(ids) == len(set(ids)), path
+        if path.name != "all.atom":
+            per_source += len(parsed.entries)
+    assert per_source == expected_total
+
+
+@pytest.mark.skipif(JING is None, reason="jing is not installed (apt-get install jing); CI installs it")
+def test_jing_is_really_checking(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.atom"
+    broken.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>')
+    assert subprocess.run([JING, "-c", str(ATOM_RNC), str(broken)], capture_output=True,
+                          check=False).returncode != 0
+
+
+def golden_settings(make_settings, sample_seeds: Path) -> Settings:  # type: ignore[no-untyped-def]
+    return make_settings(seeds_dir=sample_seeds, base_url="https://feeds.example.org/")
+
+
+def test_samples_match_the_golden_feeds(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = golden_settings(make_settings, sample_seeds)
+    regenerate(settings, NOW)
+    names = ["all.atom", "sources/dw.atom", "sources/rfa.atom", "sources/voa.atom", "feeds.opml", "index.html"]
+    if os.environ.get("FEEDSVC_UPDATE_GOLDEN"):
+        for name in names:
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(settings.output_dir / name, GOLDEN / name)
+    files = published(settings.output_dir)
+    assert sorted(n for n in files if not n.endswith(".gz")) == sorted(names)
+    for name in names:
+        assert files[name] == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/{name}"
+        assert gzip.decompress(files[name + ".gz"]) == files[name]
+    assert_valid_feeds(settings.output_dir, 3)
+
+
+def test_feed_structure(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = golden_settings(make_settings, sample_seeds)
+    regenerate(settings, NOW)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    unified = lxml.etree.parse(str(settings.output_dir / "all.atom"))
+    assert unified.findtext("a:updated", namespaces=ns) == "2024-06-22T01:39:58.392000+00:00"
+    assert unified.find("a:link[@rel='self']", ns).get("href") == "https://feeds.example.org/all.atom"
+    updated = [e.findtext("a:updated", namespaces=ns) for e in unified.findall("a:entry", ns)]
+    assert updated == sorted(updated, reverse=True)
+    sources = [e.find("a:source/a:link", ns).get("href") for e in unified.findall("a:entry", ns)]
+    assert sources[0] == "https://feeds.example.org/sources/rfa.atom"
+    dw = lxml.etree.parse(str(settings.output_dir / "sources/dw.atom"))
+    assert dw.getroot().get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hant"
+    assert dw.find("a:link[@rel='alternate']", ns).get("href") == "https://www.dw.com/zh/"
+    entry = dw.find("a:entry", ns)
+    assert entry.find("a:content", ns).get("type") == "html"
+    assert entry.find("a:summary", ns).text.startswith("（德國之聲中文網）")
+    index = (settings.output_dir / "index.html").read_text(encoding="utf-8")
+    assert index.count('rel="alternate" type="application/atom+xml"') == 4
+    opml = lxml.etree.parse(str(settings.output_dir / "feeds.opml"))
+    assert len(opml.findall(".//outline")) == 4
+
+
+def test_output_is_identical_whatever_the_file_order_time_or_names(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = make_settings(seeds_dir=tmp_path / "a", output_dir=tmp_path / "out-a", state_dir=tmp_path / "var-a")
+    second = make_settings(seeds_dir=tmp_path / "b", output_dir=tmp_path / "out-b", state_dir=tmp_path / "var-b")
+    for number, sample in enumerate(sorted(SAMPLES.iterdir())):
+        shutil.copy(sample, first.seeds_dir / sample.name)
+        target = second.seeds_dir / f"z{9 - number}" / "renamed.txt"
+        target.parent.mkdir()
+        shutil.copy(sample, target)
+        os.utime(target, (1_000_000_000 + number, 1_000_000_000 + number))
+    regenerate(first, NOW)
+    regenerate(second, NOW.replace(year=2027))
+    assert published(first.output_dir) == published(second.output_dir)
+
+
+def test_second_run_writes_nothing_and_parses_nothing(make_settings, sample_seeds: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    before = {p: p.stat().st_mtime_ns for p in settings.output_dir.rglob("*")}
+    content = published(settings.output_dir)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a seed was parsed again")
+
+    monkeypatch.setattr("feedsvc.work.parse_seed", refuse)
+    report = regenerate(settings, NOW)
+    assert (report.new, report.changed, report.unchanged, report.feeds_written) == (0, 0, 3, 0)
+    os.utime(sample_seeds / "000_5e86a5536f436506.txt")  # touched, same bytes: hashed, not parsed
+    report = regenerate(settings, NOW)
+    assert report.unchanged == 3 and report.files_written == ()
+    assert {p: p.stat().st_mtime_ns for p in settings.output_dir.rglob("*")} == before
+    assert published(settings.output_dir) == content
+
+
+def test_new_seed_and_removed_seed(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=sample_seeds, min_seed_ratio=0.0)
+    regenerate(settings, NOW)
+    (sample_seeds / "004.txt").write_text(
+        "<!--1700000000000-->\n[新稿](https://www.dw.com/zh/new/a-1)\n------\n\n<p>新</p>\n", encoding="utf-8")
+    report = regenerate(settings, NOW)
+    assert (report.new, report.unchanged, report.entries) == (1, 3, 4)
+    assert "sources/dw.atom" in report.files_written
+    (sample_seeds / "003_a3daf6ad2938cf1d.txt").unlink()
+    report = regenerate(settings, NOW)
+    assert report.entries == 3
+    assert not (settings.output_dir / "sources" / "rfa.atom").exists()
+
+
+def test_changed_rules_reclean(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    kept = replace(settings, unwrap_image_proxy=False)
+    report = regenerate(kept, NOW)
+    assert report.feeds_written >= 2
+    assert b"images.weserv.nl" in (settings.output_dir / "sources" / "dw.atom").read_bytes()
+
+
+def test_duplicates_merge_newest_content_earliest_published(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    link = "https://www.voachinese.com/a/story/1.html"
+    (settings.seeds_dir / "old.txt").write_text(
+        f"<!--1699000000000-->\n[旧标题]({link})\n------\n\n<p>旧版本</p>\n", encoding="utf-8")
+    (settings.seeds_dir / "new.md").write_text(
+        f"---\nlayout: post\ntitle: \"新标题\"\ndate: 2023-11-05T00:00:00.000Z\nauthor: 美国之音\nfrom: {link}\n"
+        f"tags: [ 美国之音 ]\ncategories: [ 美国之音 ]\n---\n<!--1699200000000-->\n[新标题](http://www.voachinese.com"
+        f"/a/story/1.html?utm_source=x)\n------\n\n<div>\n<p>新版本</p>\n</div>\n", encoding="utf-8")
+    report = regenerate(settings, NOW)
+    assert report.entries == 1
+    entry = feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries[0]
+    assert entry.title == "新标题" and "新版本" in entry.content[0].value
+    assert entry.published.startswith("2023-11-03T08:26:40") and entry.updated.startswith("2023-11-05T16:00:00")
+
+
+def test_max_entries_caps_each_feed(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(max_entries=2)
+    for n in range(5):
+        (settings.seeds_dir / f"{n}.txt").write_text(
+            f"<!--{1699000000000 + n * 1000}-->\n[第{n}](https://www.dw.com/zh/a-{n})\n------\n\n<p>{n}</p>\n",
+            encoding="utf-8")
+    report = regenerate(settings, NOW)
+    assert report.entries == 5
+    parsed = feedparser.parse((settings.output_dir / "all.atom").read_bytes())
+    assert [e.title for e in parsed.entries] == ["第4", "第3"]
+
+
+def test_write_failure_leaves_every_previous_file(make_settings, sample_seeds: Path,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    before = published(settings.output_dir)
+    (sample_seeds / "004.txt").write_text(
+        "<!--1700000000000-->\n[新稿](https://www.rfa.org/mandarin/new.html)\n------\n\n<p>新</p>\n", encoding="utf-8")
+    real_fsync, calls = os.fsync, []
+
+    def disk_full(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr("feedsvc.publish.os.fsync", disk_full)
+    with pytest.raises(OutputError, match="No space left"):
+        regenerate(settings, NOW)
+    assert published(settings.output_dir) == before  # no partial write, no temporary file left behind
+    monkeypatch.setattr("feedsvc.publish.os.fsync", real_fsync)
+    assert regenerate(settings, NOW).entries == 4
+
+
+def test_unwritable_output(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    if os.geteuid() == 0:
+        blocker = sample_seeds.parent / "file-not-dir"
+        blocker.write_text("x")
+        settings = make_settings(seeds_dir=sample_seeds, output_dir=blocker / "public")
+    else:
+        locked = sample_seeds.parent / "locked"
+        locked.mkdir(mode=0o500)
+        settings = make_settings(seeds_dir=sample_seeds, output_dir=locked / "public")
+    with pytest.raises(OutputError):
+        regenerate(settings, NOW)
+
+
+def test_missing_or_emptied_seeds_directory_never_shrinks_feeds(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    before = published(settings.output_dir)
+    for path in list(sample_seeds.iterdir())[:2]:
+        path.unlink()
+    with pytest.raises(SeedsUnavailableError, match="refusing to shrink"):
+        regenerate(settings, NOW)
+    assert published(settings.output_dir) == before
+    shutil.rmtree(sample_seeds)
+    with pytest.raises(SeedsUnavailableError, match="cannot be read"):
+        regenerate(settings, NOW)
+    assert published(settings.output_dir) == before
+    sample_seeds.mkdir()
+    shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", sample_seeds)
+    assert regenerate(settings, NOW, force=True).entries == 1
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "garbage"])
+def test_damaged_cache_is_rebuilt(make_settings, sample_seeds: Path, damage: str) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    expected = published(settings.output_dir)
+    database = settings.state_dir / "cache.sqlite"
+    for extra in settings.state_dir.glob("cache.sqlite-*"):
+        extra.unlink()
+    if damage == "delete":
+        database.unlink()
+    elif damage == "truncate":
+        database.write_bytes(database.read_bytes()[:1000])
+    else:
+        database.write_bytes(b"\x00garbage" * 500)
+    shutil.rmtree(settings.output_dir)
+    report = regenerate(settings, NOW)
+    assert report.new == 3
+    assert published(settings.output_dir) == expected
+
+
+@needs_corpus
+def test_corpus_feeds_are_valid(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=CORPUS, workers=2)
+    report = regenerate(settings, NOW)
+    assert report.entries == 300
+    assert sorted(p.path for p in report.skipped) == ["MANIFEST.tsv", "SOURCE.md"]
+    assert_valid_feeds(settings.output_dir, 300)
+    again = regenerate(settings, NOW)
+    assert again.files_written == () and again.unchanged == 300
+
+
+@pytest.mark.slow
+@needs_corpus
+def test_kill_9_at_any_point_leaves_valid_feeds(tmp_path: Path) -> None:
+    seeds, output, state = tmp_path / "seeds", tmp_path / "public", tmp_path / "var"
+    shutil.copytree(CORPUS, seeds)
+    command = [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output", str(output),
+               "--state", str(state), "-q"]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    subprocess.run(command, check=True, env=env)
+    for round_, delay in enumerate((0.05, 0.15, 0.3, 0.5, 0.8, 1.2)):
+        before = published(output)
+        for path in sorted(seeds.iterdir())[round_::7]:
+            path.write_bytes(path.read_bytes().replace(b"</p>", b"</p><p>rev</p>", 1))
+        process = subprocess.Popen(command, env=env)
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        after = published(output)
+        for name, data in after.items():
+            if name.endswith(".atom"):
+                assert data == before.get(name) or feedparser.parse(data).bozo == 0
+        assert set(after) == set(before)
+    subprocess.run(command, check=True, env=env)
+    assert_valid_feeds(output, 300)
+    assert not list(output.rglob(".*")), "temporary files of killed runs are cleaned up"

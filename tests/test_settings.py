@@ -1,0 +1,102 @@
+"""Settings: precedence, validation messages that name the file, the key and the value, the shipped config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedsvc.errors import ConfigError
+from feedsvc.settings import Settings, embedded_config_text, load_settings
+from tests.conftest import ROOT, corpus_files, needs_corpus
+
+SHIPPED = ROOT / "config" / "feedsvc.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feedsvc.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_equals_the_embedded_default() -> None:
+    assert SHIPPED.read_text(encoding="utf-8") == embedded_config_text(), \
+        "config/feedsvc.toml and feedsvc/default.toml must be the same file: copy one over the other"
+
+
+def test_shipped_config_documents_every_setting() -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    for name in Settings.__dataclass_fields__:
+        if name not in ("sources", "config_path"):
+            assert f"\n{name} = " in text, f"config/feedsvc.toml does not show {name}"
+    defaults, shipped = Settings(), load_settings(SHIPPED, environ={})
+    for name in Settings.__dataclass_fields__:
+        if name not in ("sources", "config_path"):
+            assert getattr(defaults, name) == getattr(shipped, name), f"{name}: the file shows another default"
+
+
+def test_precedence_defaults_file_environment_flags(tmp_path: Path) -> None:
+    path = write(tmp_path, 'max_entries = 50\nbase_url = "https://file.example/"\ntitle = "from file"\n')
+    settings = load_settings(path, overrides={"base_url": "https://flag.example/"},
+                             environ={"FEEDSVC_MAX_ENTRIES": "500", "FEEDSVC_BASE_URL": "https://env.example/"})
+    assert settings.max_entries == 500
+    assert settings.base_url == "https://flag.example/"
+    assert settings.title == "from file"
+    assert settings.summary_chars == 300
+
+
+def test_no_file_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.config_path == "(embedded default config)"
+    assert settings.source_by_slug("dw") is not None
+
+
+@pytest.mark.parametrize(("text", "environ", "message"), [
+    ("max_entries = 0\n", {}, "max_entries: 0 must be greater than 0"),
+    ('max_entries = "ten"\n', {}, "max_entries: 'ten' is not a valid int"),
+    ("colour = 1\n", {}, "colour: unknown key"),
+    ('base_url = "ftp://x"\n', {}, "base_url: 'ftp://x' must be an absolute http(s) URL"),
+    ("max_entries = [\n", {}, "not valid TOML"),
+    ("", {"FEEDSVC_PORT": "http"}, "port: 'http' is not a valid int"),
+    ("", {"FEEDSVC_NOPE": "1"}, "FEEDSVC_NOPE: unknown setting"),
+    ('[sources.x]\nname = "X"\nhosts = "x.com"\n', {}, "sources.x.hosts: 'x.com' must be a list of strings"),
+    ('[sources.x]\nname = "X"\n[sources.x.clean]\ndrop_selectors = ["p[["]\n', {}, "sources.x.clean.drop_selectors"),
+    ('[sources.x]\nname = "X"\n[sources.x.clean]\ndrop_paragraphs = ["(unclosed"]\n', {}, "not a valid regular"),
+    ('[sources.X]\nname = "X"\n', {}, "not a valid slug"),
+    ('[sources.x]\nname = "X"\nlanguage = "chinese!"\n', {}, "must be a language tag"),
+])
+def test_invalid_values_name_file_key_and_value(tmp_path: Path, text: str, environ: dict[str, str],
+                                                 message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ=environ)
+    assert message in str(caught.value)
+    origin = "environment" if environ and not text else str(path)
+    assert str(caught.value).startswith(origin)
+
+
+def test_missing_explicit_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+@needs_corpus
+def test_every_corpus_source_has_a_table_entry() -> None:
+    from feedsvc.links import canonical_link
+    from feedsvc.parse import split_link_line
+    from feedsvc.sources import SourceCatalog
+
+    catalog = SourceCatalog(load_settings(SHIPPED, environ={}).sources)
+    unknown = set()
+    for path in corpus_files():
+        text = path.read_text(encoding="utf-8")
+        urls = [split_link_line(line) for line in text.splitlines()]
+        found = next((u[1] for u in urls if u), None) or next(
+            (line[5:].strip() for line in text.splitlines() if line.startswith("from:")), "")
+        link = canonical_link(found)
+        assert link, path.name
+        source = catalog.for_link(link)
+        if source.hosts == ():
+            unknown.add(source.slug)
+    assert unknown == set()
