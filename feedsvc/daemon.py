@@ -91,7 +91,8 @@ class Watcher:
                 log.exception("regeneration failed")
                 self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
                 return
-            self._published, self.last_error = seen, None
+            # Seeds deferred as half-written must be looked at again on the next poll.
+            self._published, self.last_error = (None if report.deferred else seen), None
             self.last_success, self.last_report = self.clock(), report
             self.regenerations += 1
             self._log(report)

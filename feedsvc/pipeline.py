@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 
@@ -38,6 +39,7 @@ Progress = Callable[[int, int], None]
 PARALLEL_THRESHOLD = 48
 """Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""
 _BATCH = 8
+INCOMPLETE_GRACE_SECONDS = 30.0
 
 
 class Cancelled(FeedsvcError):
@@ -191,6 +193,7 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     skipped = list(found.skipped)
     digests: dict[str, str] = {}
     todo: list[tuple[SeedFile, bytes, str]] = []
+    deferred: list[str] = []
     for seed in found.files:
         previous = known.get(seed.path)
         if not rehash and previous and previous[:2] == (seed.size, seed.mtime_ns) \
@@ -199,8 +202,13 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
             continue
         try:
             data = read_seed(settings.seeds_dir, seed, settings.max_seed_bytes)
+            _check_complete(data, seed, now)
         except SeedReadError as exc:
             skipped.append(SeedProblem(seed.path, str(exc)))
+            if exc.transient:
+                deferred.append(seed.path)
+                if previous:  # the version published before stays until the new one is complete
+                    digests[seed.path], status[seed.path] = previous[2], "unchanged"
             continue
         digest = hashlib.sha256(data).hexdigest()
         digests[seed.path] = digest
@@ -214,11 +222,24 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     current = [(seed, digests[seed.path]) for seed in found.files if seed.path in digests]
     cache.set_seeds(current)
     report = _publish(settings, cache, prints, current, skipped, status, started)
-    cache.put("signature", signature)
+    report = replace(report, deferred=tuple(deferred))
+    if not deferred:  # a deferred seed must be looked at again, even if nothing else changes
+        cache.put("signature", signature)
     cache.put("seed_count", str(len(found.files)))
     cache.forget_other_fingerprints(prints)
     cache.forget_unreferenced()
     return report
+
+
+def _check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
+    """Defer a seed that looks half-written: every seed file ends with a newline, so one that does not, and was
+    modified moments ago, is most likely still being written. After the grace period it is read as it is."""
+    if data.endswith(b"\n"):
+        return
+    age = (now - _mtime(seed)).total_seconds()
+    if abs(age) < INCOMPLETE_GRACE_SECONDS:
+        raise SeedReadError(f"does not end with a newline and changed {max(age, 0):.1f} s ago: probably still being "
+                            "written; will be read again", transient=True)
 
 
 def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str,

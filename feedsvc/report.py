@@ -32,6 +32,8 @@ class Report:
     notes: tuple[str, ...] = ()
     sources: tuple[SourceStatus, ...] = field(default=())
     dry_run: bool = False
+    deferred: tuple[str, ...] = ()
+    """Seeds that looked half-written: reported now, read again on the next run."""
 
     def summary_line(self) -> str:
         feeds = (f"feeds {self.feeds_written + self.feeds_unchanged} (not written: check only)" if self.dry_run

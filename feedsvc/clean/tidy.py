@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
+
 from feedsvc.clean.tree import HtmlElement, is_blank
 
 ALLOWED_TAGS = frozenset({
@@ -65,6 +67,27 @@ def _unnest(body: HtmlElement) -> None:
                 break
 
 
+def _fix_lists(body: HtmlElement) -> None:
+    """Everything directly inside a list becomes a list item (parsers disagree on what to do with the rest)."""
+    for listing in body.iter("ul", "ol", "dl"):
+        item_tags = ("dt", "dd") if listing.tag == "dl" else ("li",)
+        if not is_blank(listing.text):
+            item = lxml.html.Element(item_tags[-1])
+            item.text, listing.text = listing.text, None
+            listing.insert(0, item)
+        for child in list(listing):
+            current = child
+            if child.tag not in item_tags:
+                current = lxml.html.Element(item_tags[-1])
+                listing.replace(child, current)
+                current.append(child)
+                current.tail, child.tail = child.tail, None
+            if not is_blank(current.tail):
+                item = lxml.html.Element(item_tags[-1])
+                item.text, current.tail = current.tail, None
+                current.addnext(item)
+
+
 def _has_block_child(element: HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
 
@@ -99,6 +122,7 @@ def to_allowlist(body: HtmlElement) -> None:
         if not any(a.tag == "table" for a in part.iterancestors()):
             part.drop_tag()
     _unnest(body)
+    _fix_lists(body)
     # Inline elements around blocks are split differently by different parsers: unwrap them too.
     for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
         if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):
