@@ -1,0 +1,233 @@
+"""End to end: `feedsvc serve` on a free loopback port over a temporary seeds directory."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@dataclass
+class Daemon:
+    process: subprocess.Popen[bytes]
+    port: int
+    root: Path
+    log: Path
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None,
+                ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll `condition` until it holds; fail after `seconds` (a bound, not a sleep the test relies on)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def start(root: Path, *extra: str) -> Daemon:
+    log = root / "daemon.log"
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    command = [sys.executable, "-m", "feedsvc", "serve", "--port", "0", "--seeds", str(root / "seeds"),
+               "--output", str(root / "public"), "--state", str(root / "var"), *extra]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
+    holder: dict[str, int] = {}
+
+    def listening() -> bool:
+        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", log.read_text(errors="replace"))
+        if match:
+            holder["port"] = int(match.group(1))
+        assert process.poll() is None, log.read_text(errors="replace")
+        return bool(match)
+
+    wait_for(listening, 20, "the daemon to listen")
+    daemon = Daemon(process, holder["port"], root, log)
+    wait_for(lambda: daemon.request("/all.atom")[0] == 200, 20, "the first regeneration")
+    return daemon
+
+
+def stop(daemon: Daemon) -> int:
+    if daemon.process.poll() is None:
+        daemon.process.send_signal(signal.SIGTERM)
+    return daemon.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    root = tmp_path_factory.mktemp("serve")
+    shutil.copytree(SAMPLES, root / "seeds")
+    running = start(root)
+    yield running
+    stop(running)
+
+
+def seed_text(number: int, body: str = "<p>正文</p>") -> str:
+    return (f"<!--{1_700_000_000_000 + number * 1000}-->\n[测试稿件第{number}号](https://www.dw.com/zh/test/a-{number})\n"
+            f"------\n\n{body}\n")
+
+
+def test_feeds_are_served_with_the_right_headers(daemon: Daemon) -> None:
+    status, headers, body = daemon.request("/all.atom")
+    assert status == 200
+    assert headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert re.fullmatch(r'"[0-9a-f]{32}"', headers["etag"])
+    assert headers["last-modified"].endswith(" GMT")
+    assert headers["cache-control"] == "public, max-age=60"
+    assert headers["vary"] == "Accept-Encoding"
+    assert body == (daemon.root / "public" / "all.atom").read_bytes()
+    assert daemon.request("/feeds.opml")[1]["content-type"] == "text/x-opml; charset=utf-8"
+    status, headers, body = daemon.request("/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8" and b"all.atom" in body
+    status, headers, body = daemon.request("/sources/dw.atom", method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 1000
+
+
+def test_conditional_requests_get_304_with_an_empty_body(daemon: Daemon) -> None:
+    _, headers, _ = daemon.request("/all.atom")
+    status, again, body = daemon.request("/all.atom", headers={"If-None-Match": headers["etag"]})
+    assert (status, body) == (304, b"")
+    assert again["etag"] == headers["etag"]
+    status, _, body = daemon.request("/all.atom", headers={"If-Modified-Since": headers["last-modified"]})
+    assert (status, body) == (304, b"")
+    assert daemon.request("/all.atom", headers={"If-None-Match": '"other"'})[0] == 200
+
+
+def test_gzip_is_served_from_the_sibling(daemon: Daemon) -> None:
+    plain = daemon.request("/all.atom")[2]
+    status, headers, body = daemon.request("/all.atom", headers={"Accept-Encoding": "gzip, deflate"})
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == plain
+    assert "content-encoding" not in daemon.request("/all.atom", headers={"Accept-Encoding": "gzip;q=0"})[1]
+
+
+@pytest.mark.parametrize("path", [
+    "/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+    "/..%2f..%2f..%2fetc/passwd", "/sources/../../../etc/passwd", "/.%2e/.%2e/etc/passwd",
+    "/%252e%252e/%252e%252e/etc/passwd", "/..\\..\\etc\\passwd", "/sources/%00.atom", "//etc/passwd",
+    "/sources/", "/sources", "/.all.atom.tmp", "/var/cache.sqlite", "/../var/cache.sqlite", "/nope.atom",
+])
+def test_nothing_outside_public_is_served(daemon: Daemon, path: str) -> None:
+    status, _, body = daemon.request(path)
+    assert status in (400, 404), (path, status)
+    assert b"root:" not in body and b"SQLite" not in body
+
+
+def test_symlinks_pointing_out_are_not_followed(daemon: Daemon) -> None:
+    secret = daemon.root / "secret.txt"
+    secret.write_text("top secret")
+    link = daemon.root / "public" / "leak.atom"
+    link.symlink_to(secret)
+    try:
+        assert daemon.request("/leak.atom")[0] == 404
+    finally:
+        link.unlink()
+
+
+def test_healthz(daemon: Daemon) -> None:
+    status, headers, body = daemon.request("/healthz")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    health = json.loads(body)
+    assert health["status"] == "ok" and health["entries"] >= 3 and health["last_error"] is None
+    assert set(health["sources"]) >= {"dw", "voa", "rfa"}
+
+
+def test_a_new_seed_appears_in_the_served_feed(daemon: Daemon) -> None:
+    (daemon.seeds / "new.txt").write_text(seed_text(1), encoding="utf-8")
+    wait_for(lambda: "测试稿件第1号" in daemon.request("/all.atom")[2].decode(), 15, "the new seed to be served")
+
+
+def test_a_seed_written_in_two_halves_is_never_served_truncated(daemon: Daemon) -> None:
+    text = seed_text(2, "<p>第一段开头。</p>" + "<p>中间的段落。</p>" * 40 + "<p>最后一段结尾。</p>")
+    data = text.encode("utf-8")
+    cut = len(data) // 2
+    while data[cut - 1:cut] == b"\n":
+        cut += 1
+    path = daemon.seeds / "halves.txt"
+    with path.open("wb") as handle:
+        handle.write(data[:cut])
+        handle.flush()
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:  # the first half sits there for a second, through several polls
+            assert "测试稿件第2号".encode() not in daemon.request("/all.atom")[2]
+            time.sleep(0.05)
+        handle.write(data[cut:])
+    wait_for(lambda: "最后一段结尾".encode() in daemon.request("/all.atom")[2], 15, "the complete seed")
+
+
+def test_a_burst_gives_one_or_two_regenerations(daemon: Daemon) -> None:
+    wait_for(lambda: "测试稿件第1号" in daemon.request("/all.atom")[2].decode(), 15, "earlier arrivals to settle")
+    time.sleep(1.5)  # let any regeneration already under way finish; the count below starts after it
+    before = daemon.log_text().count("regenerated:")
+    burst = daemon.root / "burst"
+    burst.mkdir()
+    for number in range(100, 600):
+        (burst / f"{number}.txt").write_text(seed_text(number), encoding="utf-8")
+    os.rename(burst, daemon.seeds / "burst")  # a git pull lands hundreds of files at once
+    wait_for(lambda: "测试稿件第599号" in daemon.request("/all.atom")[2].decode(), 30, "the burst to be served")
+    time.sleep(1.5)
+    after = daemon.log_text().count("regenerated:")
+    assert 1 <= after - before <= 2, daemon.log_text()
+
+
+def test_bad_seed_is_reported_once_and_the_daemon_stays_up(daemon: Daemon) -> None:
+    (daemon.seeds / "broken.md").write_bytes(b"\x00\x01 not a seed\n")
+    wait_for(lambda: "skipped seed broken.md" in daemon.log_text(), 15, "the warning")
+    (daemon.seeds / "another.txt").write_text(seed_text(9000), encoding="utf-8")  # newer than the burst's
+    wait_for(lambda: "测试稿件第9000号" in daemon.request("/all.atom")[2].decode(), 15, "the next seed")
+    assert daemon.log_text().count("skipped seed broken.md") == 1
+
+
+def test_sighup_with_a_bad_config_keeps_the_old_one(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES, tmp_path / "seeds")
+    config = tmp_path / "feedsvc.toml"
+    config.write_text((ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    running = start(tmp_path, "--config", str(config))
+    try:
+        config.write_text("max_entries = -5\n")
+        running.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "configuration not reloaded" in running.log_text(), 10, "the reload error")
+        assert running.request("/all.atom")[0] == 200
+        config.write_text('title = "Renamed"\n')
+        running.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: b"<title>Renamed</title>" in running.request("/all.atom")[2], 15, "the new title")
+    finally:
+        started = time.monotonic()
+        assert stop(running) == 0
+        assert time.monotonic() - started < 5
