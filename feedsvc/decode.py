@@ -28,21 +28,35 @@ def _score(text: str) -> int:
 
 
 def decode(data: bytes) -> Decoded | None:
-    """The text of a seed with `\\n` line ends, and the encoding used; None when no candidate decodes it."""
+    """The text of a seed with `\\n` line ends, and the encoding used; None when no candidate decodes it.
+
+    UTF-8 first; then GB18030 or Big5, whichever decodes and reads as Chinese; then UTF-8 with its few broken
+    sequences (a cut multi-byte character, an encoded lone surrogate) replaced by U+FFFD.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        text, encoding = data.decode("utf-8"), "utf-8"
+        return Decoded(_lines(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
-        readings: list[tuple[int, int, str]] = []
-        for rank, candidate in enumerate(("gb18030", "big5")):
-            try:
-                decoded = data.decode(candidate)
-            except UnicodeDecodeError:
-                continue
-            readings.append((_score(decoded), -rank, candidate))
-        if not readings:
-            return None
-        _, _, encoding = max(readings)
-        text = data.decode(encoding)
-    return Decoded(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding)
+        pass
+    readings: list[tuple[int, int, str, str]] = []
+    for rank, candidate in enumerate(("gb18030", "big5")):
+        try:
+            decoded = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        readings.append((_score(decoded), -rank, candidate, decoded))
+    best = max(readings, default=None)
+    if best is not None and best[0] > 0:
+        return Decoded(_lines(best[3]), best[2])
+    text = data.decode("utf-8", "replace")
+    damaged = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    if damaged <= 16 or damaged * 100 <= len(text):
+        return Decoded(_lines(text), f"utf-8 ({damaged} invalid sequences replaced)")
+    if best is not None:
+        return Decoded(_lines(best[3]), best[2])
+    return None
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")

@@ -231,3 +231,24 @@ def test_sighup_with_a_bad_config_keeps_the_old_one(tmp_path: Path) -> None:
         started = time.monotonic()
         assert stop(running) == 0
         assert time.monotonic() - started < 5
+
+
+def test_oversized_headers_are_refused_and_the_server_stays_up(daemon: Daemon) -> None:
+    status, _, _ = daemon.request("/all.atom", headers={"X-Padding": "a" * 100_000})
+    assert status in (400, 413, 431)
+    assert daemon.request("/all.atom")[0] == 200
+
+
+def test_slow_clients_do_not_block_others(daemon: Daemon) -> None:
+    import socket
+
+    slow = [socket.create_connection(("127.0.0.1", daemon.port), timeout=5) for _ in range(20)]
+    try:
+        for sock in slow:
+            sock.sendall(b"GET /all.atom HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # and never finish
+        started = time.monotonic()
+        assert daemon.request("/all.atom")[0] == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for sock in slow:
+            sock.close()

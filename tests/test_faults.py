@@ -1,0 +1,72 @@
+"""Faults around a regeneration: concurrent runs, and a daemon that keeps running and recovers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+
+from feedsvc.daemon import Watcher
+from feedsvc.settings import Settings
+from tests.conftest import NOW, ROOT, SAMPLES
+
+
+def test_two_regenerations_at_once_are_serialized(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SAMPLES, seeds)
+    for number in range(200):
+        (seeds / f"{number}.txt").write_text(
+            f"<!--{1_700_000_000_000 + number}-->\n[第{number}篇](https://www.dw.com/zh/a-{number})\n------\n\n"
+            + "<p>正文。</p>" * 50 + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output",
+               str(tmp_path / "public"), "--state", str(tmp_path / "var"), "--json"]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
+    second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
+    outputs = [first.communicate(timeout=120)[0], second.communicate(timeout=120)[0]]
+    assert first.returncode == second.returncode == 0
+    import json
+
+    reports = [json.loads(out) for out in outputs]
+    assert sorted(r["new"] for r in reports) == [0, 203]  # one did the work; the other waited and found it done
+    parsed = feedparser.parse((tmp_path / "public" / "all.atom").read_bytes())
+    assert parsed.bozo == 0 and len(parsed.entries) == 100
+
+
+def test_daemon_survives_faults_and_recovers(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the output directory should be")
+    settings: Settings = make_settings(output_dir=blocker / "public", settle_seconds=0.0)
+    for sample in SAMPLES.iterdir():
+        shutil.copy(sample, settings.seeds_dir / sample.name)
+    watcher = Watcher(settings, clock=lambda: NOW)
+    watcher.poll()
+    status, health = watcher.health()
+    assert status == 503 and "cannot write" in health["last_error"]
+    blocker.unlink()
+    watcher.poll()  # the fault cleared: the next poll publishes, even though no seed changed
+    status, health = watcher.health()
+    assert status == 200 and health["entries"] == 3 and health["last_error"] is None
+    shutil.rmtree(settings.seeds_dir)
+    watcher.poll()
+    status, health = watcher.health()
+    assert status == 503 and "seeds directory cannot be read" in health["last_error"]
+    assert len(feedparser.parse((blocker / "public" / "all.atom").read_bytes()).entries) == 3
+
+
+def test_health_goes_stale(make_settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    settings: Settings = make_settings(settle_seconds=0.0, health_max_age_minutes=10)
+    shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", settings.seeds_dir)
+    now = [NOW]
+    watcher = Watcher(settings, clock=lambda: now[0])
+    watcher.poll()
+    assert watcher.health()[0] == 200
+    now[0] = NOW + timedelta(minutes=11)
+    status, health = watcher.health()
+    assert status == 503 and health["sources"]["voa"]["entries"] == 1
