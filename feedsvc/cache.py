@@ -130,13 +130,16 @@ class Cache:
         return self._db.execute("SELECT 1 FROM outcomes WHERE digest=? AND fingerprint=?",
                                 (digest, fingerprint)).fetchone() is not None
 
-    def store(self, digest: str, fingerprint: str, problem: str | None, entries: tuple[Entry, ...]) -> None:
+    def store(self, outcomes: Iterable[tuple[str, str | None, tuple[Entry, ...]]], fingerprint: str) -> None:
+        """Remember parse-and-clean outcomes ((digest, problem, entries) triples) in one transaction."""
         with self.transaction():
-            self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
-            self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
-            self._db.executemany(
-                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
-                ((digest, fingerprint, n, meta_to_json(e.meta), e.content, e.summary) for n, e in enumerate(entries)))
+            for digest, problem, entries in outcomes:
+                self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
+                self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
+                self._db.executemany(
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+                    ((digest, fingerprint, n, meta_to_json(e.meta), e.content, e.summary)
+                     for n, e in enumerate(entries)))
 
     def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
         """(path, reason) for every current seed whose cached outcome is a problem."""

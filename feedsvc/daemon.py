@@ -42,6 +42,13 @@ def snapshot(settings: Settings) -> Snapshot | None:
     return tuple((f.path, f.size, f.mtime_ns) for f in found.files)
 
 
+def _quiet_for(seen: Snapshot | None) -> float:
+    """Seconds since the newest file in the snapshot was modified (0 when that cannot be told)."""
+    if not seen:
+        return 0.0
+    return max(0.0, time.time() - max(mtime for _, _, mtime in seen) / 1e9)
+
+
 class Watcher:
     """The daemon's state: what was published last, and the jobs that keep it current."""
 
@@ -64,6 +71,8 @@ class Watcher:
             return
         started = time.monotonic()
         while not self.cancel.is_set() and time.monotonic() - started < MAX_SETTLE_WAIT:
+            if _quiet_for(current) >= self.settings.settle_seconds:
+                break  # the newest change is older than the settling time already: no need to wait again
             if self.cancel.wait(self.settings.settle_seconds):
                 return
             settled = snapshot(self.settings)

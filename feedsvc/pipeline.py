@@ -260,10 +260,14 @@ def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str,
             yield data, seed.path, digest, _mtime(seed)
 
     total = len(unique)
+    pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
     for done, outcome in enumerate(processor.run(items(), cancel), 1):
-        cache.store(outcome.digest, prints, outcome.problem, outcome.entries)
+        pending.append((outcome.digest, outcome.problem, outcome.entries))
         for note in outcome.notes:
             log.debug("%s: %s", outcome.path, note)
+        if len(pending) >= 32 or done == total:  # one transaction per few dozen seeds
+            cache.store(pending, prints)
+            pending.clear()
         if progress:
             progress(done, total)
 

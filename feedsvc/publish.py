@@ -21,7 +21,7 @@ class PublishResult:
 
 def gzipped(data: bytes) -> bytes:
     """Deterministic gzip: no name, no timestamp, so the same bytes always compress to the same bytes."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -57,14 +57,21 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
     `prune` lists folders (relative) whose files that are not in `files` are removed.
     """
     _remove_leftovers(output_dir, {str(Path(name).parent) for name in files})
-    wanted: dict[str, bytes] = {}
-    for name, data in sorted(files.items()):
-        wanted[name] = data
-        wanted[name + ".gz"] = gzipped(data)
-    staged: list[tuple[Path, Path]] = []
+    wanted: set[str] = set()
+    changed: dict[str, bytes] = {}
     unchanged: list[str] = []
+    for name, data in sorted(files.items()):
+        wanted.update((name, name + ".gz"))
+        if _same(output_dir / name, data) and (output_dir / (name + ".gz")).is_file():
+            unchanged += [name, name + ".gz"]  # its .gz was written from these same bytes
+            continue
+        # The plain file first, its sibling second: a sibling older than its plain file is never served as its
+        # compressed form (feedsvc.web), so a reader between the two renames still gets the new bytes.
+        changed[name] = data
+        changed[name + ".gz"] = gzipped(data)
+    staged: list[tuple[Path, Path]] = []
     try:
-        for name, data in wanted.items():
+        for name, data in changed.items():
             target = output_dir / name
             if _same(target, data):
                 unchanged.append(name)

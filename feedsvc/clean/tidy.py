@@ -24,8 +24,8 @@ BLOCKS = frozenset({
 _WRAPPERS = frozenset({"div", "section", "article", "header", "footer", "main", "aside", "nav", "center",
                        "address", "details", "summary", "hgroup", "fieldset", "legend"})
 _BLOCK_PARENTS = frozenset({"body", "blockquote", "li", "td", "th", "dd", "figure", *_WRAPPERS})
-_INLINE_HOLDERS = ("p", "a", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "code", "q", "cite", "mark",
-                   "del", "ins", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "dt")
+_INLINE_HOLDERS = ("p", "pre", "a", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "code", "q", "cite",
+                   "mark", "del", "ins", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "dt")
 _DROP_IF_EMPTY = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "em", "strong", "b",
                   "i", "u", "s", "small", "sub", "sup", "q", "cite", "mark", "del", "ins", "ul", "ol", "dl", "dt",
                   "dd", "pre", "code", "figure", "table", "thead", "tbody", "tfoot", "tr", "caption")
@@ -121,8 +121,8 @@ def to_allowlist(body: HtmlElement) -> None:
     for part in list(body.iter(*_TABLE_PARTS)):
         if not any(a.tag == "table" for a in part.iterancestors()):
             part.drop_tag()
+    _fix_lists(body)  # first: wrapping stray list content in items can nest one item in another
     _unnest(body)
-    _fix_lists(body)
     # Inline elements around blocks are split differently by different parsers: unwrap them too.
     for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
         if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):

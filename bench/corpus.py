@@ -1,0 +1,92 @@
+"""A synthetic seed corpus: both seed formats, realistic 5-30 KB bodies, several sources, some duplicates."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SOURCES = [
+    ("dw", "https://www.dw.com/zh/{slug}/a-{n}", "德国之声"),
+    ("voa", "https://www.voachinese.com/a/{slug}/{n}.html", "美国之音"),
+    ("rfa", "https://www.rfa.org/mandarin/yataibaodao/{slug}-{n}.html", "自由亚洲电台"),
+    ("rfi", "https://www.rfi.fr/cn/{slug}-{n}", "法广"),
+    ("cna", "https://www.cna.com.tw/news/aipl/2023{n:08d}.aspx", "(臺)中央社CNA"),
+]
+_HANZI = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
+          "而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应"
+          "开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变")
+_FOOTER = ('<br><hr><div>获取更多RSS：<br><a href="https://feedx.net" style="color:orange" target="_blank">'
+           'https://feedx.net</a> <br><a href="https://feedx.best" style="color:orange" target="_blank">'
+           "https://feedx.best</a><br></div>")
+
+
+def _sentence(rng: random.Random) -> str:
+    return "".join(rng.choice(_HANZI) for _ in range(rng.randint(12, 40))) + rng.choice("。，；！？")
+
+
+def _paragraph(rng: random.Random) -> str:
+    text = "".join(_sentence(rng) for _ in range(rng.randint(2, 6)))
+    kind = rng.random()
+    if kind < 0.1:
+        return f'<p><span style="font-weight: 400;">{text}</span></p>'
+    if kind < 0.2:
+        link = f"/mandarin/related-{rng.randint(1, 99999)}.html"
+        return f'<p>{text[:20]}<a href="{link}">{text[20:30]}</a>{text[30:]}</p>'
+    if kind < 0.25:
+        return f"<h2>{text[:18]}</h2>"
+    if kind < 0.3:
+        return f"<blockquote><p>{text}</p></blockquote>"
+    if kind < 0.34:
+        return (f'<img src="https://images.weserv.nl/?url=static.dw.com/image/{rng.randint(10**7, 10**8)}_303.jpg" '
+                f'width="100%"><div><small style="color: #999;">{text[:30]}</small></div>')
+    if kind < 0.36:
+        return '<script async src="https://platform.twitter.com/widgets.js"></script><style>p{color:red}</style>'
+    if kind < 0.38:
+        return f'<iframe src="https://www.youtube.com/embed/{rng.randint(1, 10**6)}"></iframe>'
+    return f"<p>{text}</p>"
+
+
+def body(rng: random.Random) -> str:
+    target = rng.randint(5_000, 30_000)
+    parts: list[str] = []
+    size = 0
+    while size < target:
+        parts.append(_paragraph(rng))
+        size += len(parts[-1].encode())
+    if rng.random() < 0.2:
+        parts.append(_FOOTER)
+    return "".join(parts)
+
+
+def seed_text(rng: random.Random, number: int, when: datetime, link: str, title: str, author: str) -> str:
+    html = f"<div><i>{when.strftime('%a, %d %b %Y %H:%M:%S GMT')}</i></div>" + body(rng)
+    epoch = int(when.timestamp() * 1000)
+    if number % 2:
+        return f"<!--{epoch}-->\n[{title}]({link})\n------\n\n{html}\n"
+    return (f'---\nlayout: post\ntitle: "{title}"\ndate: {when.strftime("%Y-%m-%dT%H:%M:%S.000Z")}\n'
+            f"author: {author}\nfrom: {link}\ntags: [ {author} ]\ncategories: [ {author} ]\n---\n"
+            f"<!--{epoch}-->\n[{title}]({link})\n------\n\n<div>\n{html}\n</div>\n")
+
+
+def generate(directory: Path, count: int, *, seed: int = 20240622, start: int = 0) -> int:
+    """Write `count` seeds (numbered from `start`) into `directory`; returns the bytes written.
+
+    About 3% of the seeds repeat an earlier story (same link, later version), as real archives do.
+    """
+    rng = random.Random(seed + start)
+    directory.mkdir(parents=True, exist_ok=True)
+    base = datetime(2023, 1, 1, tzinfo=UTC)
+    written = 0
+    for number in range(start, start + count):
+        story = number if rng.random() > 0.03 or number < 10 else rng.randrange(max(start, 1), number)
+        slug, pattern, author = SOURCES[story % len(SOURCES)]
+        link = pattern.format(slug=f"story-{story}", n=story)
+        when = base + timedelta(minutes=7 * number)
+        title = "".join(rng.choice(_HANZI) for _ in range(rng.randint(8, 24)))
+        text = seed_text(rng, number, when, link, title, author)
+        path = directory / slug / f"{number:06d}.{'txt' if number % 2 else 'md'}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written += len(text.encode())
+    return written

@@ -1,0 +1,241 @@
+"""The benchmark: `python -m bench [--seeds N ...] [--large]`. Prints one table; asserts nothing.
+
+Each size gets a fresh synthetic corpus in a temporary directory. Regenerations run in child processes (as an
+operator runs them) and time themselves; peak RSS sums the whole process tree, sampled every 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.corpus import generate, seed_text
+
+ROOT = Path(__file__).resolve().parent.parent
+_ONE_RUN = """
+import json, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from feedsvc.pipeline import regenerate
+from feedsvc.settings import load_settings
+settings = load_settings(Path(sys.argv[1]), overrides={"seeds_dir": sys.argv[2], "output_dir": sys.argv[3],
+                                                       "state_dir": sys.argv[4], "min_seed_ratio": 0.0})
+started = time.perf_counter()
+report = regenerate(settings, datetime.now(UTC))
+print(json.dumps({"seconds": time.perf_counter() - started, "written": len(report.files_written),
+                  "entries": report.entries}))
+"""
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, AttributeError, ValueError):
+            continue
+    return total
+
+
+def run_regenerate(workdir: Path) -> tuple[dict[str, float], int]:
+    """One regeneration in a child process: its own timing, and the peak RSS of its process tree (KiB)."""
+    command = [sys.executable, "-c", _ONE_RUN, str(ROOT / "config" / "feedsvc.toml"), str(workdir / "seeds"),
+               str(workdir / "public"), str(workdir / "var")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, _tree_rss_kb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    done.set()
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"regenerate failed with status {process.returncode}")
+    return json.loads(out), peak
+
+
+def floors(seeds: Path) -> tuple[float, float, int]:
+    """(read + lxml parse seconds, bleach-alone seconds, body bytes), both in this one process."""
+    import lxml.html
+
+    from feedsvc.clean.sanitize import sanitize
+
+    bodies = []
+    started = time.perf_counter()
+    for path in sorted(seeds.rglob("*.*")):
+        text = path.read_text(encoding="utf-8")
+        html = text.split("\n------\n", 1)[-1]
+        lxml.html.document_fromstring(html)
+        bodies.append(html)
+    parse_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for html in bodies:
+        sanitize(html)
+    return parse_seconds, time.perf_counter() - started, sum(len(b.encode()) for b in bodies)
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
+    """Latency from a seed's arrival to the served feed containing it; idle CPU; conditional GETs per second."""
+    log = workdir / "daemon.log"
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), "FEEDSVC_MIN_SEED_RATIO": "0"}
+    command = [sys.executable, "-m", "feedsvc", "serve", "--port", "0", "--seeds", str(workdir / "seeds"),
+               "--output", str(workdir / "public"), "--state", str(workdir / "var")]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        port = 0
+        deadline = time.monotonic() + 60
+        while not port and time.monotonic() < deadline:
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", log.read_text(errors="replace"))
+            port = int(match.group(1)) if match else 0
+            time.sleep(0.05)
+        while "regenerated:" not in log.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        cpu_before, idle_started = _cpu_seconds(process.pid), time.monotonic()
+        time.sleep(5.0)
+        idle = (_cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - idle_started) * 100
+        import random
+
+        rng, latencies = random.Random(7), []
+        for number in range(arrivals):
+            marker = f"到达测试{number}号"
+            text = seed_text(rng, number, __import__("datetime").datetime(2030, 1, 1, 0, number,
+                                                                        tzinfo=__import__("datetime").UTC),
+                             f"https://www.dw.com/zh/arrival/a-{900000 + number}", marker, "德国之声")
+            staging = workdir / f".arrival-{number}"
+            staging.write_text(text, encoding="utf-8")
+            started = time.monotonic()
+            os.rename(staging, workdir / "seeds" / f"arrival-{number}.txt")
+            while marker.encode() not in _get(port, "/all.atom")[2]:
+                if time.monotonic() - started > 30:
+                    raise SystemExit("a seed did not appear within 30 s")
+                time.sleep(0.01)
+            latencies.append(time.monotonic() - started)
+            time.sleep(0.3)
+        rate = http_rate(port)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    latencies.sort()
+    return {"latency_median": statistics.median(latencies),
+            "latency_p95": latencies[max(0, round(0.95 * len(latencies)) - 1)], "idle_cpu": idle, "http": rate}
+
+
+def http_rate(port: int, seconds: float = 3.0) -> float:
+    """Conditional GETs answered 304 per second: wrk where installed, else a bounded Python client (2 processes)."""
+    etag = _get(port, "/all.atom")[1]["etag"]
+    if shutil.which("wrk"):
+        out = subprocess.run(["wrk", "-t2", "-c16", f"-d{int(seconds)}s", "-H", f"If-None-Match: {etag}",
+                              f"http://127.0.0.1:{port}/all.atom"], capture_output=True, text=True, check=True).stdout
+        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        return float(match.group(1)) if match else 0.0
+    client = f"""
+import http.client, time
+c = http.client.HTTPConnection("127.0.0.1", {port}); n = 0; end = time.monotonic() + {seconds}
+while time.monotonic() < end:
+    c.request("GET", "/all.atom", headers={{"If-None-Match": {etag!r}}}); r = c.getresponse(); r.read()
+    n += r.status == 304
+print(n)
+"""
+    clients = [subprocess.Popen([sys.executable, "-c", client], stdout=subprocess.PIPE) for _ in range(2)]
+    return sum(int(c.communicate()[0]) for c in clients) / seconds
+
+
+def measure(count: int, with_daemon: bool) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"feedsvc-bench-{count}-") as temporary:
+        workdir = Path(temporary)
+        size = generate(workdir / "seeds", count)
+        parse_floor, bleach_floor, _ = floors(workdir / "seeds")
+        cold, peak = run_regenerate(workdir)
+        warm, _ = run_regenerate(workdir)
+        generate(workdir / "seeds" / "new", 1, start=count)
+        incremental, _ = run_regenerate(workdir)
+        figures = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor, "bleach_floor": bleach_floor,
+                   "cold": cold["seconds"], "warm": warm["seconds"], "warm_written": warm["written"],
+                   "incremental": incremental["seconds"], "peak_rss_mb": peak / 1024,
+                   "cores": os.cpu_count() or 1}
+        if with_daemon:
+            figures.update(daemon_figures(workdir))
+        return figures
+
+
+def print_table(results: list[dict[str, float]]) -> None:
+    rows: list[tuple[str, Callable[[dict[str, float]], str]]] = [
+        ("seeds (MB)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB)"),
+        ("floor: read + lxml parse", lambda r: f"{r['parse_floor']:.2f} s"),
+        ("floor: bleach alone", lambda r: f"{r['bleach_floor']:.2f} s"),
+        ("cold", lambda r: f"{r['cold']:.2f} s ({r['cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores)"),
+        ("warm (files written)", lambda r: f"{r['warm']:.3f} s ({r['warm_written']:.0f})"),
+        ("incremental (1 new)", lambda r: f"{r['incremental']:.3f} s"),
+        ("peak RSS, cold", lambda r: f"{r['peak_rss_mb']:.0f} MB"),
+        ("daemon latency median / p95", lambda r: f"{r['latency_median']:.2f} / {r['latency_p95']:.2f} s"
+         if "latency_median" in r else "—"),
+        ("daemon idle CPU", lambda r: f"{r['idle_cpu']:.1f} %" if "idle_cpu" in r else "—"),
+        ("HTTP 304/s", lambda r: f"{r['http']:,.0f}" if "http" in r else "—"),
+    ]
+    header = ["figure", *[f"N = {r['seeds']:,.0f}" for r in results]]
+    lines = [header, ["---"] * len(header)]
+    lines += [[name, *[str(fmt(r)) for r in results]] for name, fmt in rows]
+    for line in lines:
+        print("| " + " | ".join(line) + " |")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        ratio = last["seeds"] / first["seeds"]
+        print(f"\ngrowth from N = {first['seeds']:,.0f} to {last['seeds']:,.0f} (×{ratio:.0f} seeds): "
+              f"cold ×{last['cold'] / first['cold']:.1f}, warm ×{last['warm'] / first['warm']:.1f}, "
+              f"incremental ×{last['incremental'] / first['incremental']:.1f}, "
+              f"peak RSS ×{last['peak_rss_mb'] / first['peak_rss_mb']:.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seeds", type=int, action="append", help="corpus size (repeatable); default 1000 and 10000")
+    parser.add_argument("--large", action="store_true", help="add a 100,000-seed run")
+    parser.add_argument("--no-daemon", action="store_true", help="skip the daemon and HTTP figures")
+    args = parser.parse_args(argv)
+    sizes = args.seeds or [1_000, 10_000]
+    if args.large:
+        sizes.append(100_000)
+    results = []
+    for count in sizes:
+        print(f"measuring N = {count:,} …", file=sys.stderr, flush=True)
+        results.append(measure(count, not args.no_daemon))
+    print_table(results)
