@@ -33,6 +33,15 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
 """
 
 
+def set_aside(path: Path, problem: Exception) -> None:
+    """Move a damaged database out of the way (kept as `*.corrupt` for a post-mortem); the next open starts afresh."""
+    log.warning("%s: cache database is damaged (%s); rebuilding it from the seeds", path, problem)
+    aside = path.with_name(path.name + ".corrupt")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(str(path) + suffix).replace(str(aside) + suffix)
+
+
 def meta_to_json(meta: EntryMeta) -> str:
     p = meta.provenance
     return json.dumps([meta.id, meta.title, meta.link, meta.published.isoformat(), meta.updated.isoformat(),
@@ -70,11 +79,7 @@ class Cache:
         try:
             return cls._connect(path)
         except sqlite3.DatabaseError as exc:
-            log.warning("%s: cache database is damaged (%s); rebuilding it from the seeds", path, exc)
-            aside = path.with_name(path.name + ".corrupt")
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(OSError):
-                    Path(str(path) + suffix).replace(str(aside) + suffix)
+            set_aside(path, exc)
             return cls._connect(path)
 
     @classmethod
@@ -83,8 +88,6 @@ class Cache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None or version[0] != SCHEMA_VERSION:
@@ -126,9 +129,9 @@ class Cache:
             self._db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
                                  ((s.path, s.size, s.mtime_ns, d) for s, d in seeds))
 
-    def has_outcome(self, digest: str, fingerprint: str) -> bool:
-        return self._db.execute("SELECT 1 FROM outcomes WHERE digest=? AND fingerprint=?",
-                                (digest, fingerprint)).fetchone() is not None
+    def outcome_digests(self, fingerprint: str) -> set[str]:
+        """Digests whose outcome under `fingerprint` is known (one query, not one per seed)."""
+        return {row[0] for row in self._db.execute("SELECT digest FROM outcomes WHERE fingerprint=?", (fingerprint,))}
 
     def store(self, outcomes: Iterable[tuple[str, str | None, tuple[Entry, ...]]], fingerprint: str) -> None:
         """Remember parse-and-clean outcomes ((digest, problem, entries) triples) in one transaction."""

@@ -41,11 +41,12 @@ def merge(versions: Iterable[Version], paths: dict[str, tuple[str, ...]]) -> lis
     for group in groups.values():
         group.sort(key=_newest_first, reverse=True)
         newest = group[0]
-        seeds = sorted({p for v in group for p in paths.get(v.digest, v.meta.provenance.seeds)})
+        seeds = tuple(sorted({p for v in group for p in paths.get(v.digest, v.meta.provenance.seeds)}))
         oldest = min(group, key=lambda v: (v.meta.published, v.digest))
-        provenance = replace(newest.meta.provenance, seeds=tuple(seeds),
-                             published_from=oldest.meta.provenance.published_from)
-        meta = replace(newest.meta, published=oldest.meta.published, provenance=provenance)
+        meta = newest.meta
+        if seeds != meta.provenance.seeds or oldest is not newest:  # most stories have one version: no copy
+            provenance = replace(meta.provenance, seeds=seeds, published_from=oldest.meta.provenance.published_from)
+            meta = replace(meta, published=oldest.meta.published, provenance=provenance)
         stories.append(Story(meta, newest.digest, newest.n))
     return stories
 

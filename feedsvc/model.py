@@ -138,6 +138,8 @@ class Feed:
     unified: bool = False
     entry_count: int = 0
     """How many entries the source has in all (the feed itself is capped)."""
+    newest: datetime | None = None
+    """`updated` of the newest entry."""
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def render_index(title: str, subtitle: str, opml_url: str, feeds: list[Feed]) ->
         for f in feeds)
     rows = []
     for feed in feeds:
-        newest = feed.entries[0].meta.updated.strftime("%Y-%m-%d %H:%M UTC") if feed.entries else "—"
+        newest = feed.newest.strftime("%Y-%m-%d %H:%M UTC") if feed.newest else "—"
         rows.append(
             f'<tr><td><a href="{_x(feed.self_url)}">{_x(feed.title)}</a></td>'
             f'<td class="n">{feed.entry_count}</td><td>{newest}</td>'

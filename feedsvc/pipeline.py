@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 
 from feedsvc import __version__
-from feedsvc.cache import SCHEMA_VERSION, Cache
+from feedsvc.cache import SCHEMA_VERSION, Cache, set_aside
 from feedsvc.clean import CLEANER_VERSION
 from feedsvc.dates import DatePolicy
-from feedsvc.errors import FeedsvcError, SeedsUnavailableError
+from feedsvc.errors import FeedsvcError, OutputError, SeedsUnavailableError
 from feedsvc.group import Story, Version, merge, newest
 from feedsvc.lock import exclusive
 from feedsvc.model import Entry, Feed, SeedFile, SeedProblem
@@ -141,12 +142,20 @@ def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_ru
     started = time.monotonic()
     if dry_run:
         return _check(settings, now, started, progress)
+    database = settings.state_dir / "cache.sqlite"
     with exclusive(settings.state_dir):
-        cache = Cache.open(settings.state_dir / "cache.sqlite")
-        try:
-            return _regenerate(settings, now, cache, force, rehash, started, progress, cancel)
-        finally:
-            cache.close()
+        for attempt in (1, 2):
+            cache = Cache.open(database)
+            try:
+                return _regenerate(settings, now, cache, force, rehash, started, progress, cancel)
+            except sqlite3.DatabaseError as exc:  # damage found mid-run: set the database aside, start afresh
+                if attempt == 2:
+                    raise OutputError(f"{database}: cache database unusable: {exc}") from None
+                cache.close()
+                set_aside(database, exc)
+            finally:
+                cache.close()
+    raise AssertionError("unreachable")
 
 
 def _check(settings: Settings, now: datetime, started: float, progress: Progress | None) -> Report:
@@ -194,10 +203,10 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     digests: dict[str, str] = {}
     todo: list[tuple[SeedFile, bytes, str]] = []
     deferred: list[str] = []
+    done = cache.outcome_digests(prints)
     for seed in found.files:
         previous = known.get(seed.path)
-        if not rehash and previous and previous[:2] == (seed.size, seed.mtime_ns) \
-                and cache.has_outcome(previous[2], prints):
+        if not rehash and previous and previous[:2] == (seed.size, seed.mtime_ns) and previous[2] in done:
             digests[seed.path], status[seed.path] = previous[2], "unchanged"
             continue
         try:
@@ -213,7 +222,7 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
         digest = hashlib.sha256(data).hexdigest()
         digests[seed.path] = digest
         status[seed.path] = "new" if previous is None else ("changed" if previous[2] != digest else "unchanged")
-        if not cache.has_outcome(digest, prints):
+        if digest not in done:
             todo.append((seed, data, digest))
 
     _process_todo(settings, now, cache, prints, todo, progress, cancel)
@@ -221,7 +230,7 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
         raise Cancelled("regeneration cancelled")
     current = [(seed, digests[seed.path]) for seed in found.files if seed.path in digests]
     cache.set_seeds(current)
-    report = _publish(settings, cache, prints, current, skipped, status, started)
+    report = _publish(settings, cache, prints, current, skipped, status, started, rehash)
     report = replace(report, deferred=tuple(deferred))
     if not deferred:  # a deferred seed must be looked at again, even if nothing else changes
         cache.put("signature", signature)
@@ -279,50 +288,75 @@ def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, tuple[str
     return {d: tuple(sorted(p)) for d, p in paths.items()}
 
 
-def _build_feeds(settings: Settings, cache: Cache, prints: str, stories: list[Story]) -> list[Feed]:
+def _plan_feeds(settings: Settings, stories: list[Story]) -> list[tuple[Feed, list[Story]]]:
+    """Every feed to publish (without its entries yet) and the stories it will hold, newest first."""
     base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
     by_source: dict[str, list[Story]] = {}
     for story in stories:
         by_source.setdefault(story.meta.source_slug, []).append(story)
-    contents: dict[tuple[str, int], Entry] = {}
-
-    def entries(chosen: list[Story]) -> tuple[Entry, ...]:
-        result = []
-        for story in chosen:
-            key = (story.digest, story.n)
-            if key not in contents:
-                content, summary = cache.content(story.digest, story.n, prints)
-                contents[key] = Entry(story.meta, content, summary, story.digest)
-            result.append(Entry(story.meta, contents[key].content, contents[key].summary, story.digest))
-        return tuple(result)
-
-    feeds = [Feed("all", settings.title, settings.subtitle, "all.atom", base + "all.atom", base, None,
-                  entries(newest(stories, settings.max_entries)), unified=True, entry_count=len(stories))]
+    chosen = newest(stories, settings.max_entries)
+    plans = [(Feed("all", settings.title, settings.subtitle, "all.atom", base + "all.atom", base, None, (),
+                   unified=True, entry_count=len(stories), newest=chosen[0].meta.updated if chosen else None),
+              chosen)]
     for slug in sorted(by_source):
         members = by_source[slug]
         source = settings.source_by_slug(slug)
         name = source.name if source else members[0].meta.source_name
         homepage = (source.homepage if source else None) or base
         language = source.language if source else None
-        feeds.append(Feed(slug, name, f"{name}, cleaned and re-published by feedsvc", f"sources/{slug}.atom",
-                          f"{base}sources/{slug}.atom", homepage, language,
-                          entries(newest(members, settings.max_entries)), entry_count=len(members)))
-    return feeds
+        chosen = newest(members, settings.max_entries)
+        plans.append((Feed(slug, name, f"{name}, cleaned and re-published by feedsvc", f"sources/{slug}.atom",
+                           f"{base}sources/{slug}.atom", homepage, language, (), entry_count=len(members),
+                           newest=chosen[0].meta.updated), chosen))
+    return plans
+
+
+def _feed_digest(feed: Feed, stories: list[Story], source_feeds: dict[str, tuple[str, str]], prints: str) -> str:
+    """Everything a feed's bytes depend on (the fingerprint stands for the cleaned contents): when it is
+    unchanged, the feed need not be rendered again."""
+    digest = hashlib.sha256(repr((__version__, prints, feed, source_feeds if feed.unified else None)).encode())
+    for story in stories:
+        digest.update(repr((story.meta, story.digest, story.n)).encode())
+    return digest.hexdigest()
+
+
+def _render_changed(settings: Settings, cache: Cache, prints: str, plans: list[tuple[Feed, list[Story]]],
+                    rehash: bool) -> tuple[dict[str, bytes], tuple[str, ...], dict[str, str]]:
+    """(bytes of every feed that changed, paths of the feeds that did not, every feed's digest)."""
+    source_feeds = {f.slug: (f.title, f.self_url) for f, _ in plans[1:]}
+    previous = {} if rehash else json.loads(cache.get("feed_digests") or "{}")
+    digests: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    kept: list[str] = []
+    for feed, stories in plans:
+        digests[feed.path] = _feed_digest(feed, stories, source_feeds, prints)
+        target = settings.output_dir / feed.path
+        if previous.get(feed.path) == digests[feed.path] and target.is_file() and \
+                target.with_name(target.name + ".gz").is_file():
+            kept.append(feed.path)
+            continue
+        entries = []
+        for story in stories:
+            content, summary = cache.content(story.digest, story.n, prints)
+            entries.append(Entry(story.meta, content, summary, story.digest))
+        files[feed.path] = render_atom(replace(feed, entries=tuple(entries)), source_feeds)
+    return files, tuple(kept), digests
 
 
 def _publish(settings: Settings, cache: Cache, prints: str, current: list[tuple[SeedFile, str]],
-             skipped: list[SeedProblem], status: dict[str, str], started: float) -> Report:
+             skipped: list[SeedProblem], status: dict[str, str], started: float, rehash: bool) -> Report:
     paths = _paths_by_digest(current)
     stories = merge((Version(s.meta, s.digest, s.n) for s in cache.stored_entries(paths, prints)), paths)
     problems = [SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)]
-    feeds = _build_feeds(settings, cache, prints, stories)
+    plans = _plan_feeds(settings, stories)
+    feeds = [feed for feed, _ in plans]
     base = feeds[0].alternate_url
-    source_feeds = {f.slug: (f.title, f.self_url) for f in feeds[1:]}
-    files = {f.path: render_atom(f, source_feeds) for f in feeds}
+    files, kept, digests = _render_changed(settings, cache, prints, plans, rehash)
     files["feeds.opml"] = render_opml(settings.title, feeds)
     files["index.html"] = render_index(settings.title, settings.subtitle, base + "feeds.opml", feeds)
-    result = publish(settings.output_dir, files, prune=("sources",))
-    cache.put("outputs", json.dumps(sorted(files)))
+    result = publish(settings.output_dir, files, prune=("sources",), keep=kept)
+    cache.put("feed_digests", json.dumps(digests))  # only once published: a failed run must render again
+    cache.put("outputs", json.dumps(sorted([*files, *kept])))
     cache.put("health", json.dumps(_source_health(feeds)))
     written = {name for name in result.written if name.endswith(".atom")}
     all_skipped = sorted({*skipped, *problems}, key=lambda p: (p.path, p.reason))
@@ -341,13 +375,11 @@ def _publish(settings: Settings, cache: Cache, prints: str, current: list[tuple[
 
 
 def _source_health(feeds: list[Feed]) -> list[list[object]]:
-    return [[f.slug, f.title, f.entry_count, f.entries[0].meta.updated.isoformat() if f.entries else None]
-            for f in feeds[1:]]
+    return [[f.slug, f.title, f.entry_count, f.newest.isoformat() if f.newest else None] for f in feeds[1:]]
 
 
 def _statuses(feeds: list[Feed]) -> tuple[SourceStatus, ...]:
-    return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.entries[0].meta.updated if f.entries else None)
-                 for f in feeds[1:])
+    return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.newest) for f in feeds[1:])
 
 
 def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, ...],

@@ -43,7 +43,8 @@ def scan(seeds_dir: Path) -> ScanResult:
     """Every candidate seed below `seeds_dir` (recursively), sorted by path, and what was passed over and why.
 
     Symbolic links are followed only when they stay inside the directory; FIFOs, devices and sockets are never
-    opened. Hidden files and directories, editor and partial files are passed over silently (they are expected).
+    opened. Hidden files, editor and partial files are reported with their reason; hidden directories (`.git`)
+    are not walked.
     """
     try:
         root = seeds_dir.resolve(strict=True)
@@ -65,8 +66,8 @@ def scan(seeds_dir: Path) -> ScanResult:
             continue
         for entry in entries:
             relative = prefix + entry.name
-            if entry.name.startswith("."):
-                continue
+            if entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                continue  # .git and the like: not walked, not worth a line per file
             try:
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISLNK(info.st_mode):
@@ -86,8 +87,6 @@ def scan(seeds_dir: Path) -> ScanResult:
                     pending.append((Path(entry.path), relative + "/", depth + 1))
                 continue
             reason = _skip_reason(entry.name)
-            if reason == "editor or partial file":
-                continue
             if reason is None and not stat.S_ISREG(info.st_mode):
                 reason = "not a regular file (FIFO, socket or device): never opened"
             if reason is None and info.st_size == 0:

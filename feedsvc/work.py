@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -40,15 +41,19 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
     try:
         parsed: ParseResult = parse_seed(data, path, mtime, job.ctx)
         entries = []
+        notes = list(parsed.notes)
         for raw in parsed.entries:
             cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars,
                             raw.meta.title)
             entries.append(Entry(raw.meta, cleaned.html, cleaned.summary, digest))
+            kinds = Counter(r.kind for r in cleaned.removed)
+            if kinds:
+                notes.append("cleaned: removed " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items())))
     except RecursionError:
         return Outcome(path, digest, (), "markup nested too deeply to process", ())
     except Exception as exc:  # a bug must cost one seed, never the run: report it with its type
         return Outcome(path, digest, (), f"internal error while processing ({type(exc).__name__}: {exc})", ())
-    return Outcome(path, digest, tuple(entries), parsed.problem, parsed.notes)
+    return Outcome(path, digest, tuple(entries), parsed.problem, tuple(notes))
 
 
 _JOB: Job | None = None
