@@ -11,20 +11,17 @@ from feedsvc.model import EntryMeta
 
 @dataclass(frozen=True)
 class Version:
-    """One seed's version of a story: its metadata and where its content is stored."""
+    """A version of a story: its metadata, and where its content is stored (entry `n` of the seed with `digest`).
+
+    `merge` returns one per story: the merged metadata, pointing at the version whose content wins.
+    """
 
     meta: EntryMeta
     digest: str
     n: int
 
 
-@dataclass(frozen=True)
-class Story:
-    """A story after merging: the metadata to publish, and the version whose content wins."""
-
-    meta: EntryMeta
-    digest: str
-    n: int
+Story = Version
 
 
 def _newest_first(version: Version) -> tuple[object, ...]:
@@ -47,7 +44,7 @@ def merge(versions: Iterable[Version], paths: dict[str, tuple[str, ...]]) -> lis
         if seeds != meta.provenance.seeds or oldest is not newest:  # most stories have one version: no copy
             provenance = replace(meta.provenance, seeds=seeds, published_from=oldest.meta.provenance.published_from)
             meta = replace(meta, published=oldest.meta.published, provenance=provenance)
-        stories.append(Story(meta, newest.digest, newest.n))
+        stories.append(Version(meta, newest.digest, newest.n))
     return stories
 
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from multiprocessing import get_context
 
 from feedsvc import __version__
 from feedsvc.cache import SCHEMA_VERSION, Cache, set_aside
@@ -100,7 +101,9 @@ class _Processor:
                     raise Cancelled("regeneration cancelled")
                 yield process(self.job, *item)
             return
-        context = get_context("forkserver") if "forkserver" in _start_methods() else get_context("spawn")
+        # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
                                  initargs=(self.job,)) as pool:
             pending: set[Future[list[Outcome]]] = set()
@@ -121,12 +124,6 @@ class _Processor:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield from future.result()
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_run: bool = False,
@@ -260,15 +257,16 @@ def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str,
     unique: dict[str, tuple[SeedFile, bytes, str]] = {}
     for item in todo:
         unique.setdefault(item[2], item)  # identical copies are cleaned once
-    work = list(unique.values())
+    work = deque(unique.values())
+    total = len(work)
     todo.clear()
+    unique.clear()
 
     def items() -> Iterator[tuple[bytes, str, str, datetime]]:
-        while work:
-            seed, data, digest = work.pop(0)
+        while work:  # popped as they go, so the bytes of cleaned seeds are freed early
+            seed, data, digest = work.popleft()
             yield data, seed.path, digest, _mtime(seed)
 
-    total = len(unique)
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
     for done, outcome in enumerate(processor.run(items(), cancel), 1):
         pending.append((outcome.digest, outcome.problem, outcome.entries))
