@@ -105,6 +105,36 @@ def test_unreadable_file(make_settings) -> None:  # type: ignore[no-untyped-def]
     assert "cannot be read" in {p.path: p.reason for p in report.skipped}["locked.md"]
 
 
+def test_unreadable_file_as_any_user(make_settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The same path for root, whom permissions do not stop: the open itself is refused."""
+    settings = make_settings()
+    (settings.seeds_dir / "locked.md").write_bytes(GOOD)
+    (settings.seeds_dir / "open.md").write_bytes(GOOD.replace(b"7343844", b"1"))
+    real_open = os.open
+
+    def refuse(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("locked.md"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("feedsvc.scan.os.open", refuse)
+    report = regenerate(settings, NOW)
+    assert {p.path: p.reason for p in report.skipped} == {"locked.md": "cannot be read: Permission denied"}
+    assert report.entries == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a device node needs root")
+def test_device_file_is_never_opened(make_settings) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    settings = make_settings()
+    (settings.seeds_dir / "good.txt").write_bytes(GOOD)
+    os.mknod(settings.seeds_dir / "zero.md", 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero: endless
+    report = regenerate(settings, NOW)
+    assert "device" in {p.path: p.reason for p in report.skipped}["zero.md"]
+    assert report.entries == 1
+
+
 def test_odd_file_names(make_settings) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings()
     (settings.seeds_dir / "with\nnewline.md").write_bytes(GOOD)
