@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from feedsvc import __version__
-from feedsvc.errors import ConfigError, FeedsvcError, OutputError, SeedsUnavailableError
+from feedsvc.errors import ConfigError, FeedsvcError
 from feedsvc.report import Report
 from feedsvc.settings import Settings, load_settings
 
@@ -117,11 +117,7 @@ def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
     bar = _Bar(sys.stderr.isatty() and not quiet and not as_json)
     try:
         report = run(settings, datetime.now(UTC), force=force, progress=bar)
-    except (OutputError, SeedsUnavailableError) as exc:
-        bar.close()
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_OUTPUT)
-    except FeedsvcError as exc:
+    except FeedsvcError as exc:  # output not writable, seeds missing or shrunk: nothing was published
         bar.close()
         click.echo(f"feedsvc: {exc}", err=True)
         sys.exit(EXIT_OUTPUT)

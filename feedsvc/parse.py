@@ -107,7 +107,7 @@ def _article(text: str, front: FrontMatter | None) -> _Found | str:
     return "not a seed: no `[title](url)` line followed by a dashes line"
 
 
-def _byline(html: str) -> tuple[str | None, datetime | None, str]:
+def _byline(html: str) -> tuple[str | None, datetime | None]:
     """Author and date from the lead `<div><i>author<br>date</i></div>` (or RFI's `<div>dd/mm/yyyy - hh:mm</div>`)."""
     match = _BYLINE.match(html)
     if match:
@@ -116,11 +116,11 @@ def _byline(html: str) -> tuple[str | None, datetime | None, str]:
         names = parts[:-1] if when else parts
         author = ", ".join(dict.fromkeys(n for part in names for n in part.split(",") if n.strip()))
         author = re.sub(r"^null\b\s*", "", author).strip()
-        return author or None, when, "byline"
+        return author or None, when
     match = _RFI_DATE.match(html)
     if match:
-        return None, parse_date(match.group(1)), "byline"
-    return None, None, "byline"
+        return None, parse_date(match.group(1))
+    return None, None
 
 
 def _fallback_title(html: str) -> str:
@@ -228,7 +228,7 @@ def _article_fields(found: _Found) -> _Fields:
         dates.append(DateCandidate("dateline", when))
     if front and (raw_date := front.text("date")) and (when := parse_date(raw_date)):
         dates.append(DateCandidate("front-matter", when))
-    byline_author, byline_date, _ = _byline(found.html)
+    byline_author, byline_date = _byline(found.html)
     if byline_date:
         dates.append(DateCandidate("byline", byline_date))
     fallbacks: list[tuple[str, str]] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from feedsvc.model import SeedProblem
@@ -30,7 +30,7 @@ class Report:
     files_written: tuple[str, ...] = ()
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
-    sources: tuple[SourceStatus, ...] = field(default=())
+    sources: tuple[SourceStatus, ...] = ()
     dry_run: bool = False
     deferred: tuple[str, ...] = ()
     """Seeds that looked half-written: reported now, read again on the next run."""

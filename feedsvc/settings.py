@@ -311,10 +311,3 @@ def load_settings(
             values[key] = _coerce(key, value, f"--{key.replace('_', '-')}", from_text=isinstance(value, str))
     values["config_path"] = origin
     return replace(Settings(), **values)
-
-
-def settings_fingerprint_fields() -> tuple[str, ...]:
-    """Settings that change what parsing and cleaning produce (part of the cache key)."""
-    return ("max_seed_bytes", "unwrap_image_proxy", "summary_chars", "ignore_categories",
-            "future_tolerance_hours", "url_date_tolerance_days", "sources")
-
