@@ -36,12 +36,6 @@ CLEANER_VERSION = "1"
 __all__ = ["CLEANER_VERSION", "check_selector", "clean", "visible_text_of"]
 
 
-def _serialize(body: lxml.html.HtmlElement) -> str:
-    parts = [body.text or ""]
-    parts.extend(lxml.html.tostring(child, encoding="unicode", method="html") for child in body)
-    return "".join(parts).strip()
-
-
 def _prepare(html: str) -> str:
     """Input as the parser may see it: no characters XML forbids, no U+FEFF (a parser drops a leading one as a
     byte-order mark, so keeping others would make cleaning depend on where they stand)."""
@@ -88,7 +82,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     collapse_breaks(body)
     normalize_space(body)
     summary = summarize(_prose(body), summary_chars)
-    cleaned = strip_xml_illegal(sanitize(_serialize(body))).strip()
+    cleaned = strip_xml_illegal(sanitize(body)).strip()
     return Cleaned(cleaned, summary, tuple(record.removed), " ".join(record.added))
 
 

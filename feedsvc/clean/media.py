@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import lxml.html
 
@@ -36,15 +36,20 @@ def unwrap_proxy(url: str) -> str:
     return target
 
 
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+"""RFC 3986's reserved characters and `%`: quoting leaves a valid URI alone and escapes what a URI cannot hold."""
+
+
 def absolute(url: str, base: str) -> str | None:
-    """`url` made absolute against `base`; None when it is not http(s) or mailto (or not a URL at all)."""
+    """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII); None when it is not
+    http(s) or mailto (or not a URL at all)."""
     url = url.strip()
     try:
         joined = urljoin(base, url) if base else url
         scheme = urlsplit(joined).scheme.lower()
     except ValueError:
         return None
-    return joined if scheme in ("http", "https", "mailto") else None
+    return quote(joined, safe=_URI_SAFE) if scheme in ("http", "https", "mailto") else None
 
 
 def _dimension(value: str | None) -> int | None:
