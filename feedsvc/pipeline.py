@@ -12,7 +12,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
@@ -34,7 +33,7 @@ from feedsvc.report import Report, SourceStatus
 from feedsvc.scan import SeedReadError, read_seed, scan
 from feedsvc.settings import Settings
 from feedsvc.sources import SourceCatalog
-from feedsvc.work import Job, Outcome, init_worker, process, process_in_worker
+from feedsvc.work import Job, Outcome, init_worker, process, process_file, process_in_worker
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -65,7 +64,7 @@ def make_job(settings: Settings, now: datetime) -> Job:
     ctx = ParseContext(catalog, policy, frozenset(c.casefold() for c in settings.ignore_categories),
                        settings.max_seed_bytes)
     return Job(ctx, tuple((s.slug, s.rules) for s in settings.sources), settings.summary_chars,
-               settings.unwrap_image_proxy)
+               settings.unwrap_image_proxy, settings.seeds_dir)
 
 
 def _mtime(seed: SeedFile) -> datetime:
@@ -81,25 +80,21 @@ def _signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> 
     return digest.hexdigest()
 
 
-def _run_batch(batch: list[tuple[bytes, str, str, datetime]]) -> list[Outcome]:
-    return [process_in_worker(*item) for item in batch]
-
-
 class _Processor:
-    """Parses and cleans the seeds the cache does not know, in this process or in a pool of processes."""
+    """Parses and cleans the seeds the cache does not know, in this process or in a pool of processes. Seeds go
+    by path and digest: each is read where it is cleaned, so the bytes never wait in memory or cross a pipe."""
 
     def __init__(self, job: Job, workers: int, total: int) -> None:
         self.job = job
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.parallel = self.workers > 1 and total >= PARALLEL_THRESHOLD
 
-    def run(self, items: Iterator[tuple[bytes, str, str, datetime]], cancel: threading.Event | None,
-            ) -> Iterator[Outcome]:
+    def run(self, items: Iterator[tuple[SeedFile, str]], cancel: threading.Event | None) -> Iterator[Outcome]:
         if not self.parallel:
-            for item in items:
+            for seed, digest in items:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled("regeneration cancelled")
-                yield process(self.job, *item)
+                yield process_file(self.job, seed, digest)
             return
         # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
         methods = multiprocessing.get_all_start_methods()
@@ -114,7 +109,7 @@ class _Processor:
                     if not batch:
                         exhausted = True
                         break
-                    pending.add(pool.submit(_run_batch, batch))
+                    pending.add(pool.submit(process_in_worker, batch))
                 if cancel is not None and cancel.is_set():
                     for future in pending:
                         future.cancel()
@@ -198,7 +193,7 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     status: dict[str, str] = {}
     skipped = list(found.skipped)
     digests: dict[str, str] = {}
-    todo: list[tuple[SeedFile, bytes, str]] = []
+    todo: list[tuple[SeedFile, str]] = []
     deferred: list[str] = []
     done = cache.outcome_digests(prints)
     for seed in found.files:
@@ -217,15 +212,27 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
                     digests[seed.path], status[seed.path] = previous[2], "unchanged"
             continue
         digest = hashlib.sha256(data).hexdigest()
+        del data  # read again where it is cleaned: holding every new seed's bytes would grow with N
         digests[seed.path] = digest
         status[seed.path] = "new" if previous is None else ("changed" if previous[2] != digest else "unchanged")
         if digest not in done:
-            todo.append((seed, data, digest))
+            todo.append((seed, digest))
 
-    _process_todo(settings, now, cache, prints, todo, progress, cancel)
+    for path, reason in _process_todo(settings, now, cache, prints, todo, progress, cancel):
+        skipped.append(SeedProblem(path, reason))
+        deferred.append(path)
+        previous = known.get(path)
+        if previous and previous[2] in done:  # the version published before stays until the new one is read
+            digests[path], status[path] = previous[2], "unchanged"
+        else:
+            digests.pop(path, None)
+            status.pop(path, None)
     if cancel is not None and cancel.is_set():
         raise Cancelled("regeneration cancelled")
-    current = [(seed, digests[seed.path]) for seed in found.files if seed.path in digests]
+    # A deferred seed keeps the size and mtime of the version still published, so the next run reads it again.
+    waiting = set(deferred)
+    current = [(_as_known(seed, known) if seed.path in waiting else seed, digests[seed.path])
+               for seed in found.files if seed.path in digests]
     cache.set_seeds(current)
     report = _publish(settings, cache, prints, current, skipped, status, started, rehash)
     report = replace(report, deferred=tuple(deferred))
@@ -235,6 +242,11 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     cache.forget_other_fingerprints(prints)
     cache.forget_unreferenced()
     return report
+
+
+def _as_known(seed: SeedFile, known: dict[str, tuple[int, int, str]]) -> SeedFile:
+    size, mtime_ns, _ = known[seed.path]
+    return replace(seed, size=size, mtime_ns=mtime_ns)
 
 
 def _check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
@@ -248,35 +260,34 @@ def _check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
                             "written; will be read again", transient=True)
 
 
-def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str,
-                  todo: list[tuple[SeedFile, bytes, str]], progress: Progress | None,
-                  cancel: threading.Event | None) -> None:
-    if not todo:
-        return
-    processor = _Processor(make_job(settings, now), settings.workers, len(todo))
-    unique: dict[str, tuple[SeedFile, bytes, str]] = {}
-    for item in todo:
-        unique.setdefault(item[2], item)  # identical copies are cleaned once
-    work = deque(unique.values())
-    total = len(work)
-    todo.clear()
-    unique.clear()
-
-    def items() -> Iterator[tuple[bytes, str, str, datetime]]:
-        while work:  # popped as they go, so the bytes of cleaned seeds are freed early
-            seed, data, digest = work.popleft()
-            yield data, seed.path, digest, _mtime(seed)
-
+def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str, todo: list[tuple[SeedFile, str]],
+                  progress: Progress | None, cancel: threading.Event | None) -> list[tuple[str, str]]:
+    """Parse, clean and cache every (seed, digest) of `todo`; returns (path, reason) of the seeds that changed
+    after they were hashed (they are looked at again next time)."""
+    unique: dict[str, SeedFile] = {}
+    for seed, digest in todo:
+        unique.setdefault(digest, seed)  # identical copies are cleaned once
+    total = len(unique)
+    if not total:
+        return []
+    processor = _Processor(make_job(settings, now), settings.workers, total)
+    unread: list[tuple[str, str]] = []
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
-    for done, outcome in enumerate(processor.run(items(), cancel), 1):
-        pending.append((outcome.digest, outcome.problem, outcome.entries))
+    for done, outcome in enumerate(processor.run(((s, d) for d, s in unique.items()), cancel), 1):
+        if outcome.unread is not None:
+            unread.append((outcome.path, outcome.unread))
+        else:
+            pending.append((outcome.digest, outcome.problem, outcome.entries))
         for note in outcome.notes:
             log.debug("%s: %s", outcome.path, note)
-        if len(pending) >= 32 or done == total:  # one transaction per few dozen seeds
+        if len(pending) >= 32:  # one transaction per few dozen seeds
             cache.store(pending, prints)
             pending.clear()
         if progress:
             progress(done, total)
+    if pending:
+        cache.store(pending, prints)
+    return unread
 
 
 def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, tuple[str, ...]]:

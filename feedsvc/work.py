@@ -1,14 +1,17 @@
-"""Parse and clean one seed: the unit of work that runs in parallel processes on a cold run. Pure."""
+"""Parse and clean one seed: the unit of work that runs in parallel processes on a cold run. `process` is pure;
+`process_file` reads the seed first, so that seed bytes never cross a process boundary or pile up in memory."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 from feedsvc.clean import clean
-from feedsvc.model import CleanRules, Entry, ParseResult
+from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 from feedsvc.parse import ParseContext, parse_seed
+from feedsvc.scan import SeedReadError, read_seed
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Job:
     rules: tuple[tuple[str, CleanRules], ...]
     summary_chars: int
     unwrap_image_proxy: bool
+    seeds_dir: Path
 
     def rules_for(self, slug: str) -> CleanRules:
         found = next((r for s, r in self.rules if s == slug), CleanRules())
@@ -34,6 +38,8 @@ class Outcome:
     entries: tuple[Entry, ...]
     problem: str | None
     notes: tuple[str, ...]
+    unread: str | None = None
+    """Why the seed could not be read again after it was hashed (it changed meanwhile): nothing to remember."""
 
 
 def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | None) -> Outcome:
@@ -56,6 +62,15 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
     return Outcome(path, digest, tuple(entries), parsed.problem, tuple(notes))
 
 
+def process_file(job: Job, seed: SeedFile, digest: str) -> Outcome:
+    """Read `seed` (hashed earlier as `digest`, with the size and mtime it still has) and process it."""
+    try:
+        data = read_seed(job.seeds_dir, seed, job.ctx.max_bytes)
+    except SeedReadError as exc:
+        return Outcome(seed.path, digest, (), None, (), unread=str(exc))
+    return process(job, data, seed.path, digest, datetime.fromtimestamp(seed.mtime_ns / 1e9, tz=UTC))
+
+
 _JOB: Job | None = None
 
 
@@ -64,6 +79,6 @@ def init_worker(job: Job) -> None:
     _JOB = job
 
 
-def process_in_worker(data: bytes, path: str, digest: str, mtime: datetime | None) -> Outcome:
+def process_in_worker(batch: list[tuple[SeedFile, str]]) -> list[Outcome]:
     assert _JOB is not None, "init_worker was not called"
-    return process(_JOB, data, path, digest, mtime)
+    return [process_file(_JOB, seed, digest) for seed, digest in batch]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsvc.clean import clean, visible_text_of
+from feedsvc.clean.sanitize import sanitize_markup
 from feedsvc.clean.tidy import ALLOWED_TAGS
 from feedsvc.model import CleanRules
 from feedsvc.pipeline import make_job
@@ -200,6 +201,38 @@ def test_corpus_cleaning_is_idempotent(corpus_cleaned) -> None:  # type: ignore[
     assert changed == []
 
 
+@needs_corpus
+def test_corpus_output_is_what_bleach_clean_leaves_alone(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    """The cleaner hands bleach a tree, not markup; `bleach.clean` (html5lib parsing the output afresh, as a
+    browser would) must find nothing left to change."""
+    changed = [p.name for p, _, c in corpus_cleaned if sanitize_markup(c.html) != c.html]
+    assert changed == []
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<p>a &amp;lt; b &amp;amp; c</p>", "<p>a &amp;lt; b &amp;amp; c</p>"),
+    ("<p>&lt;b&gt;x&lt;/b&gt; &amp; &copy;</p>", "<p>&lt;b&gt;x&lt;/b&gt; &amp; ©</p>"),
+    ('<a href="https://x.example/?a=1&amp;b=2&amp;lt=3">x</a>',
+     '<a href="https://x.example/?a=1&amp;b=2&amp;lt=3" rel="noopener noreferrer">x</a>'),
+    ('<a href="https://x.example/a b/中文?q=\'x\'">x</a>',
+     '<a href="https://x.example/a%20b/%E4%B8%AD%E6%96%87?q=\'x\'" rel="noopener noreferrer">x</a>'),
+    ("<xmp><b>shown as text</b></xmp>", "&lt;b&gt;shown as text&lt;/b&gt;"),
+    ('<p title="&quot;q&quot; &amp; <x>">t</p>', "<p>t</p>"),
+])
+def test_text_and_attributes_keep_their_meaning(html: str, expected: str) -> None:
+    """What the reader sees is what the article said: no character reference is decoded twice or lost."""
+    assert clean(html, "https://x.example/").html == expected
+    assert sanitize_markup(expected) == expected
+
+
+def test_attribute_quotes_and_brackets_survive() -> None:
+    html = '<img alt="a &quot;b&quot; &lt;c&gt;" src="https://x.example/i.jpg">'
+    cleaned = clean(html, "https://x.example/").html
+    assert cleaned == "<img alt='a \"b\" &lt;c>' src=\"https://x.example/i.jpg\">"
+    image = html5lib.parseFragment(cleaned, treebuilder="etree", namespaceHTMLElements=False).find("img")
+    assert image is not None and image.get("alt") == 'a "b" <c>'
+
+
 # --- hostile input ----------------------------------------------------------------------------------------------
 
 _SCRIPTABLE = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "svg", "math", "style",
@@ -303,6 +336,7 @@ def html_soup(draw: st.DrawFn) -> str:
 def test_cleaning_is_idempotent_and_allowlisted(html: str) -> None:
     once = clean(html, "https://base.example/dir/page.html")
     assert clean(once.html, "https://base.example/dir/page.html").html == once.html
+    assert sanitize_markup(once.html) == once.html
     for element in html5lib.parseFragment(once.html, treebuilder="etree", namespaceHTMLElements=False).iter():
         if isinstance(element.tag, str) and element.tag != "DOCUMENT_FRAGMENT":
             assert element.tag in ALLOWED_TAGS

@@ -70,3 +70,39 @@ def test_health_goes_stale(make_settings) -> None:  # type: ignore[no-untyped-de
     now[0] = NOW + timedelta(minutes=11)
     status, health = watcher.health()
     assert status == 503 and health["sources"]["voa"]["entries"] == 1
+
+
+def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ignore[no-untyped-def]
+        make_settings, monkeypatch) -> None:
+    """Seeds are hashed, then read again where they are cleaned; one that changed in between keeps its
+    published version for this run and is picked up by the next."""
+    import feedsvc.work
+    from feedsvc.pipeline import regenerate
+    from feedsvc.scan import SeedReadError
+
+    settings: Settings = make_settings()
+    for sample in SAMPLES.iterdir():
+        shutil.copy(sample, settings.seeds_dir / sample.name)
+    regenerate(settings, NOW)
+    seed = settings.seeds_dir / "000_5e86a5536f436506.txt"
+    text = seed.read_text(encoding="utf-8")
+    seed.write_text(text.replace("[", "[更正：", 1), encoding="utf-8")
+    real_read = feedsvc.work.read_seed
+
+    def changing(seeds_dir: Path, seed_file, limit: int) -> bytes:  # type: ignore[no-untyped-def]
+        if seed_file.path == seed.name:
+            raise SeedReadError("changed while being read (still being written?); will be read again", transient=True)
+        return real_read(seeds_dir, seed_file, limit)
+
+    monkeypatch.setattr(feedsvc.work, "read_seed", changing)
+    report = regenerate(settings, NOW)
+    assert report.deferred == (seed.name,)
+    assert [p.reason for p in report.skipped if p.path == seed.name] == [
+        "changed while being read (still being written?); will be read again"]
+    titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
+    assert len(titles) == 3 and not any(t.startswith("更正：") for t in titles), titles
+    monkeypatch.setattr(feedsvc.work, "read_seed", real_read)
+    report = regenerate(settings, NOW)
+    assert report.deferred == () and report.changed == 1
+    titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
+    assert sum(t.startswith("更正：") for t in titles) == 1 and len(titles) == 3
