@@ -173,6 +173,9 @@ def normalize_space(body: HtmlElement) -> None:
     Browsers render both the same way; the published HTML gets smaller and diffs become readable.
     """
     preformatted = {e for pre in body.iter("pre") for e in pre.iter()}
+    for pre in body.iter("pre"):  # a browser drops the newline that opens a <pre>; libxml2 keeps it
+        if pre.text:
+            pre.text = pre.text.lstrip("\r\n") or None
     for element in body.iter():
         if element in preformatted:
             continue
