@@ -97,10 +97,11 @@ class _Processor:
                 yield process_file(self.job, seed, digest)
             return
         # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
+        # by itself if this process is killed (see init_worker).
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                 initargs=(self.job,)) as pool:
+                                 initargs=(self.job, os.getpid())) as pool:
             pending: set[Future[list[Outcome]]] = set()
             exhausted = False
             while pending or not exhausted:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -74,9 +77,19 @@ def process_file(job: Job, seed: SeedFile, digest: str) -> Outcome:
 _JOB: Job | None = None
 
 
-def init_worker(job: Job) -> None:
+def init_worker(job: Job, parent: int) -> None:
+    """Pool initializer: keep the job, and exit when `parent` (the regenerating process) is gone. A pool's
+    workers wait for work on a pipe that other workers also hold open, so they would never notice a parent
+    killed with SIGKILL and would wait forever."""
     global _JOB  # noqa: PLW0603 - one job per worker process, set by the pool initializer
     _JOB = job
+    threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_when_gone(parent: int, interval: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def process_in_worker(batch: list[tuple[SeedFile, str]]) -> list[Outcome]:

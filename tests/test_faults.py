@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from feedsvc.daemon import Watcher
 from feedsvc.settings import Settings
@@ -106,3 +108,43 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     assert report.deferred == () and report.changed == 1
     titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
     assert sum(t.startswith("更正：") for t in titles) == 1 and len(titles) == 3
+
+
+def _descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        for task in Path(f"/proc/{pending.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            pending += children
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to list child processes")
+def test_workers_of_a_killed_regeneration_exit(tmp_path: Path) -> None:
+    """kill -9 of a cold run must not leave its worker processes waiting for work forever."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for number in range(600):
+        (seeds / f"{number}.txt").write_text(
+            f"<!--{1_700_000_000_000 + number}-->\n[第{number}篇](https://www.dw.com/zh/a-{number})\n------\n\n"
+            + "<p>正文<b>加粗</b>。</p><div class='x'><span>段落</span></div>" * 150 + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output",
+               str(tmp_path / "public"), "--state", str(tmp_path / "var"), "-q"]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), "FEEDSVC_WORKERS": "2"}
+    process = subprocess.Popen(command, env=env)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers = _descendants(process.pid)
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    assert len(workers) >= 2, "the run ended before its workers were seen"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
