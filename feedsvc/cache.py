@@ -12,15 +12,15 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from feedsvc.group import Version
 from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -28,9 +28,12 @@ CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS outcomes (digest TEXT NOT NULL, fingerprint TEXT NOT NULL, problem TEXT,
                                      PRIMARY KEY (digest, fingerprint));
 CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT NULL, n INTEGER NOT NULL,
+                                    key TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL,
+                                    updated INTEGER NOT NULL, published INTEGER NOT NULL,
                                     meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
                                     PRIMARY KEY (digest, fingerprint, n));
 """
+_TABLES = ("seeds", "outcomes", "entries")
 
 
 def set_aside(path: Path, problem: Exception) -> None:
@@ -57,15 +60,6 @@ def meta_from_json(text: str) -> EntryMeta:
                      Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
 
 
-@dataclass(frozen=True)
-class Stored:
-    """One cached entry's metadata, and where its content is (content is loaded only for published entries)."""
-
-    meta: EntryMeta
-    digest: str
-    n: int
-
-
 class Cache:
     """The state database. Use `Cache.open(path)`; every method commits its own work."""
 
@@ -90,8 +84,8 @@ class Cache:
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if version is None or version[0] != SCHEMA_VERSION:
-                db.executescript("DELETE FROM seeds; DELETE FROM outcomes; DELETE FROM entries;")
+            if version is None or version[0] != SCHEMA_VERSION:  # another layout: start afresh
+                db.executescript("".join(f"DROP TABLE {table};" for table in _TABLES) + _SCHEMA)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.DatabaseError:
             db.close()
@@ -122,12 +116,18 @@ class Cache:
         """path -> (size, mtime_ns, digest) of every seed seen last time."""
         return {row[0]: (row[1], row[2], row[3]) for row in self._db.execute("SELECT * FROM seeds")}
 
-    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]]) -> None:
-        """Replace the seed table by `seeds` ((file, digest) pairs)."""
+    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]], known: Mapping[str, tuple[int, int, str]]) -> bool:
+        """Make the seed table hold `seeds` ((file, digest) pairs), given `known` (what `known_seeds` returned):
+        only the rows that differ are written. Returns whether any digest stopped being referenced."""
+        rows = {s.path: (s.size, s.mtime_ns, d) for s, d in seeds}
+        gone = [path for path in known if path not in rows]
+        changed = [(path, *row) for path, row in rows.items() if known.get(path) != row]
         with self.transaction():
-            self._db.execute("DELETE FROM seeds")
-            self._db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
-                                 ((s.path, s.size, s.mtime_ns, d) for s, d in seeds))
+            self._db.executemany("DELETE FROM seeds WHERE path=?", ((path,) for path in gone))
+            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?)", changed)
+        referenced = {digest for _, _, digest in rows.values()}
+        replaced = [*gone, *(row[0] for row in changed if row[0] in known)]
+        return any(known[path][2] not in referenced for path in replaced)
 
     def outcome_digests(self, fingerprint: str) -> set[str]:
         """Digests whose outcome under `fingerprint` is known (one query, not one per seed)."""
@@ -139,10 +139,11 @@ class Cache:
             for digest, problem, entries in outcomes:
                 self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
                 self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
+                versions = (Version.of(e.meta, digest, n) for n, e in enumerate(entries))
                 self._db.executemany(
-                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
-                    ((digest, fingerprint, n, meta_to_json(e.meta), e.content, e.summary)
-                     for n, e in enumerate(entries)))
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((digest, fingerprint, v.n, v.key, v.id, v.source_slug, v.updated, v.published,
+                      meta_to_json(e.meta), e.content, e.summary) for v, e in zip(versions, entries, strict=True)))
 
     def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
         """(path, reason) for every current seed whose cached outcome is a problem."""
@@ -152,12 +153,19 @@ class Cache:
             found.extend((path, problem) for path in digests.get(digest, ()))
         return found
 
-    def stored_entries(self, digests: Iterable[str], fingerprint: str) -> Iterator[Stored]:
-        wanted = set(digests)
-        for digest, n, meta in self._db.execute(
-                "SELECT digest, n, meta FROM entries WHERE fingerprint=? ORDER BY digest, n", (fingerprint,)):
-            if digest in wanted:
-                yield Stored(meta_from_json(meta), digest, n)
+    def versions(self, digests: Container[str], fingerprint: str) -> Iterator[Version]:
+        """What merging needs of every cached entry of the seeds with `digests` (no metadata is parsed)."""
+        for row in self._db.execute("SELECT digest, n, key, id, source, updated, published FROM entries "
+                                    "WHERE fingerprint=?", (fingerprint,)):
+            if row[0] in digests:
+                yield Version(*row)
+
+    def meta(self, version: Version, fingerprint: str) -> EntryMeta:
+        row = self._db.execute("SELECT meta FROM entries WHERE digest=? AND fingerprint=? AND n=?",
+                               (version.digest, fingerprint, version.n)).fetchone()
+        if row is None:
+            raise KeyError((version.digest, version.n))
+        return meta_from_json(str(row[0]))
 
     def content(self, digest: str, n: int, fingerprint: str) -> tuple[str, str]:
         row = self._db.execute("SELECT content, summary FROM entries WHERE digest=? AND fingerprint=? AND n=?",

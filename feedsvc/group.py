@@ -1,57 +1,93 @@
-"""Entries to feeds: duplicates merged on the canonical link, newest first, capped. Pure."""
+"""Entries to stories: duplicates merged on the canonical link, newest first, capped. Pure.
+
+Merging looks at every cached entry on every run, so it works on a `Version`: the few fields merging and ordering
+need, which the cache keeps in columns of their own. Full metadata is read only for the stories that are published.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from feedsvc.links import link_key
 from feedsvc.model import EntryMeta
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-@dataclass(frozen=True)
+
+def instant(moment: datetime) -> int:
+    """Microseconds since the epoch: exact, so ordering by it is ordering by the datetime."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Version:
-    """A version of a story: its metadata, and where its content is stored (entry `n` of the seed with `digest`).
+    """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it."""
 
-    `merge` returns one per story: the merged metadata, pointing at the version whose content wins.
-    """
-
-    meta: EntryMeta
     digest: str
     n: int
+    key: str
+    """The scheme-less canonical link (`links.link_key`): versions with the same key are one story."""
+    id: str
+    source_slug: str
+    updated: int
+    published: int
+
+    @classmethod
+    def of(cls, meta: EntryMeta, digest: str, n: int) -> Version:
+        return cls(digest, n, link_key(meta.link), meta.id, meta.source_slug, instant(meta.updated),
+                   instant(meta.published))
 
 
-Story = Version
+@dataclass(frozen=True, slots=True)
+class Story:
+    """All versions of one story: the newest gives content and fields, the oldest its `published` date."""
+
+    newest: Version
+    oldest: Version
+    digests: tuple[str, ...]
+
+    @property
+    def source_slug(self) -> str:
+        return self.newest.source_slug
 
 
-def _newest_first(version: Version) -> tuple[object, ...]:
-    return (version.meta.updated, version.digest, -version.n)
+def _newest_first(version: Version) -> tuple[int, str, int]:
+    return (version.updated, version.digest, -version.n)
 
 
-def merge(versions: Iterable[Version], paths: dict[str, tuple[str, ...]]) -> list[Story]:
-    """One story per canonical link (scheme aside): the newest version's content and fields win, `published` is
-    the earliest, `updated` the latest, and provenance lists every seed. `paths` maps digests to seed paths."""
+def merge(versions: Iterable[Version]) -> list[Story]:
+    """One story per canonical link (scheme aside)."""
     groups: dict[str, list[Version]] = {}
     for version in versions:
-        groups.setdefault(link_key(version.meta.link), []).append(version)
+        groups.setdefault(version.key, []).append(version)
     stories = []
     for group in groups.values():
-        group.sort(key=_newest_first, reverse=True)
-        newest = group[0]
-        seeds = tuple(sorted({p for v in group for p in paths.get(v.digest, v.meta.provenance.seeds)}))
-        oldest = min(group, key=lambda v: (v.meta.published, v.digest))
-        meta = newest.meta
-        if seeds != meta.provenance.seeds or oldest is not newest:  # most stories have one version: no copy
-            provenance = replace(meta.provenance, seeds=seeds, published_from=oldest.meta.provenance.published_from)
-            meta = replace(meta, published=oldest.meta.published, provenance=provenance)
-        stories.append(Version(meta, newest.digest, newest.n))
+        newest = max(group, key=_newest_first)
+        oldest = min(group, key=lambda v: (v.published, v.digest))
+        stories.append(Story(newest, oldest, tuple(sorted({v.digest for v in group}))))
     return stories
 
 
-def order_key(story: Story) -> tuple[object, ...]:
+def _order_key(story: Story) -> tuple[int, str]:
     """Newest `updated` first; ties broken by id, so the order never depends on file order."""
-    return (-story.meta.updated.timestamp(), story.meta.id)
+    return (-story.newest.updated, story.newest.id)
 
 
 def newest(stories: Iterable[Story], limit: int) -> list[Story]:
-    return sorted(stories, key=order_key)[:limit]
+    return sorted(stories, key=_order_key)[:limit]
+
+
+def story_meta(story: Story, meta_of: Callable[[Version], EntryMeta], paths: dict[str, tuple[str, ...]],
+               ) -> EntryMeta:
+    """The merged metadata of `story`: the newest version's fields, `published` the earliest, `updated` the latest,
+    and provenance listing every seed. `meta_of` reads a version's metadata; `paths` maps digests to seed paths."""
+    meta = meta_of(story.newest)
+    seeds = tuple(sorted({p for d in story.digests for p in paths.get(d, ())} or meta.provenance.seeds))
+    if story.oldest == story.newest:
+        return meta if seeds == meta.provenance.seeds else \
+            replace(meta, provenance=replace(meta.provenance, seeds=seeds))
+    oldest = meta_of(story.oldest)
+    provenance = replace(meta.provenance, seeds=seeds, published_from=oldest.provenance.published_from)
+    return replace(meta, published=oldest.published, provenance=provenance)

@@ -22,11 +22,12 @@ from feedsvc.cache import SCHEMA_VERSION, Cache, set_aside
 from feedsvc.clean import CLEANER_VERSION
 from feedsvc.dates import DatePolicy
 from feedsvc.errors import FeedsvcError, OutputError, SeedsUnavailableError
-from feedsvc.group import Story, Version, merge, newest
+from feedsvc.group import Version, merge, story_meta
 from feedsvc.lock import exclusive
 from feedsvc.model import Entry, Feed, SeedFile, SeedProblem
 from feedsvc.pages import render_index, render_opml
 from feedsvc.parse import ParseContext
+from feedsvc.plan import Planned, feed_digest, plan_feeds
 from feedsvc.publish import publish
 from feedsvc.render import render_atom
 from feedsvc.report import Report, SourceStatus
@@ -165,11 +166,11 @@ def _check(settings: Settings, now: datetime, started: float, progress: Progress
         outcome = process(job, data, seed.path, hashlib.sha256(data).hexdigest(), _mtime(seed))
         if outcome.problem:
             skipped.append(SeedProblem(seed.path, outcome.problem))
-        versions.extend(Version(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries))
+        versions.extend(Version.of(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries))
         if progress:
             progress(done, len(found.files))
-    stories = merge(versions, {})
-    sources = {s.meta.source_slug for s in stories}
+    stories = merge(versions)
+    sources = {s.source_slug for s in stories}
     return Report(seeds=len(found.files), new=len(found.files), skipped=tuple(sorted(skipped, key=lambda p: p.path)),
                   entries=len(stories), feeds_unchanged=len(sources) + 1 if stories else 0,
                   seconds=time.monotonic() - started, dry_run=True)
@@ -234,14 +235,15 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     waiting = set(deferred)
     current = [(_as_known(seed, known) if seed.path in waiting else seed, digests[seed.path])
                for seed in found.files if seed.path in digests]
-    cache.set_seeds(current)
+    unreferenced = cache.set_seeds(current, known)
     report = _publish(settings, cache, prints, current, skipped, status, started, rehash)
     report = replace(report, deferred=tuple(deferred))
     if not deferred:  # a deferred seed must be looked at again, even if nothing else changes
         cache.put("signature", signature)
     cache.put("seed_count", str(len(found.files)))
     cache.forget_other_fingerprints(prints)
-    cache.forget_unreferenced()
+    if unreferenced:
+        cache.forget_unreferenced()
     return report
 
 
@@ -298,57 +300,26 @@ def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, tuple[str
     return {d: tuple(sorted(p)) for d, p in paths.items()}
 
 
-def _plan_feeds(settings: Settings, stories: list[Story]) -> list[tuple[Feed, list[Story]]]:
-    """Every feed to publish (without its entries yet) and the stories it will hold, newest first."""
-    base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
-    by_source: dict[str, list[Story]] = {}
-    for story in stories:
-        by_source.setdefault(story.meta.source_slug, []).append(story)
-    chosen = newest(stories, settings.max_entries)
-    plans = [(Feed("all", settings.title, settings.subtitle, "all.atom", base + "all.atom", base, None, (),
-                   unified=True, entry_count=len(stories), newest=chosen[0].meta.updated if chosen else None),
-              chosen)]
-    for slug in sorted(by_source):
-        members = by_source[slug]
-        source = settings.source_by_slug(slug)
-        name = source.name if source else members[0].meta.source_name
-        homepage = (source.homepage if source else None) or base
-        language = source.language if source else None
-        chosen = newest(members, settings.max_entries)
-        plans.append((Feed(slug, name, f"{name}, cleaned and re-published by feedsvc", f"sources/{slug}.atom",
-                           f"{base}sources/{slug}.atom", homepage, language, (), entry_count=len(members),
-                           newest=chosen[0].meta.updated), chosen))
-    return plans
-
-
-def _feed_digest(feed: Feed, stories: list[Story], source_feeds: dict[str, tuple[str, str]], prints: str) -> str:
-    """Everything a feed's bytes depend on (the fingerprint stands for the cleaned contents): when it is
-    unchanged, the feed need not be rendered again."""
-    digest = hashlib.sha256(repr((__version__, prints, feed, source_feeds if feed.unified else None)).encode())
-    for story in stories:
-        digest.update(repr((story.meta, story.digest, story.n)).encode())
-    return digest.hexdigest()
-
-
-def _render_changed(settings: Settings, cache: Cache, prints: str, plans: list[tuple[Feed, list[Story]]],
-                    rehash: bool) -> tuple[dict[str, bytes], tuple[str, ...], dict[str, str]]:
+def _render_changed(settings: Settings, cache: Cache, prints: str, plans: list[Planned], rehash: bool,
+                    ) -> tuple[dict[str, bytes], tuple[str, ...], dict[str, str]]:
     """(bytes of every feed that changed, paths of the feeds that did not, every feed's digest)."""
-    source_feeds = {f.slug: (f.title, f.self_url) for f, _ in plans[1:]}
+    source_feeds = {p.feed.slug: (p.feed.title, p.feed.self_url) for p in plans[1:]}
     previous = {} if rehash else json.loads(cache.get("feed_digests") or "{}")
     digests: dict[str, str] = {}
     files: dict[str, bytes] = {}
     kept: list[str] = []
-    for feed, stories in plans:
-        digests[feed.path] = _feed_digest(feed, stories, source_feeds, prints)
+    for planned in plans:
+        feed = planned.feed
+        digests[feed.path] = feed_digest(planned, source_feeds, prints)
         target = settings.output_dir / feed.path
         if previous.get(feed.path) == digests[feed.path] and target.is_file() and \
                 target.with_name(target.name + ".gz").is_file():
             kept.append(feed.path)
             continue
         entries = []
-        for story in stories:
-            content, summary = cache.content(story.digest, story.n, prints)
-            entries.append(Entry(story.meta, content, summary, story.digest))
+        for story, meta in planned.stories:
+            content, summary = cache.content(story.newest.digest, story.newest.n, prints)
+            entries.append(Entry(meta, content, summary, story.newest.digest))
         files[feed.path] = render_atom(replace(feed, entries=tuple(entries)), source_feeds)
     return files, tuple(kept), digests
 
@@ -356,10 +327,11 @@ def _render_changed(settings: Settings, cache: Cache, prints: str, plans: list[t
 def _publish(settings: Settings, cache: Cache, prints: str, current: list[tuple[SeedFile, str]],
              skipped: list[SeedProblem], status: dict[str, str], started: float, rehash: bool) -> Report:
     paths = _paths_by_digest(current)
-    stories = merge((Version(s.meta, s.digest, s.n) for s in cache.stored_entries(paths, prints)), paths)
+    stories = merge(cache.versions(paths, prints))
     problems = [SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)]
-    plans = _plan_feeds(settings, stories)
-    feeds = [feed for feed, _ in plans]
+    plans = plan_feeds(settings, stories,
+                       lambda story: story_meta(story, lambda version: cache.meta(version, prints), paths))
+    feeds = [p.feed for p in plans]
     base = feeds[0].alternate_url
     files, kept, digests = _render_changed(settings, cache, prints, plans, rehash)
     files["feeds.opml"] = render_opml(settings.title, feeds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import shutil
@@ -148,6 +149,15 @@ def test_new_seed_and_removed_seed(make_settings, sample_seeds: Path) -> None:  
     report = regenerate(settings, NOW)
     assert report.entries == 3
     assert not (settings.output_dir / "sources" / "rfa.atom").exists()
+    (sample_seeds / "004.txt").write_text(
+        "<!--1700000000000-->\n[新稿](https://www.dw.com/zh/new/a-1)\n------\n\n<p>改</p>\n", encoding="utf-8")
+    assert regenerate(settings, NOW).changed == 1
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(settings.state_dir / "cache.sqlite")) as db:
+        cached = {table: db.execute(f"SELECT COUNT(DISTINCT digest) FROM {table}").fetchone()[0]
+                  for table in ("seeds", "outcomes", "entries")}
+    assert cached == {"seeds": 3, "outcomes": 3, "entries": 3}, "removed and replaced seeds are forgotten"
 
 
 def test_changed_rules_reclean(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
@@ -255,6 +265,29 @@ def test_damaged_cache_is_rebuilt(make_settings, sample_seeds: Path, damage: str
         database.write_bytes(database.read_bytes()[:1000])
     else:
         database.write_bytes(b"\x00garbage" * 500)
+    shutil.rmtree(settings.output_dir)
+    report = regenerate(settings, NOW)
+    assert report.new == 3
+    assert published(settings.output_dir) == expected
+
+
+def test_cache_of_an_older_layout_is_rebuilt(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    expected = published(settings.output_dir)
+    settings.state_dir.joinpath("cache.sqlite").unlink()
+    with sqlite3.connect(settings.state_dir / "cache.sqlite") as old:  # the first layout: metadata as JSON only
+        old.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE seeds (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT);
+            CREATE TABLE outcomes (digest TEXT, fingerprint TEXT, problem TEXT, PRIMARY KEY (digest, fingerprint));
+            CREATE TABLE entries (digest TEXT, fingerprint TEXT, n INTEGER, meta TEXT, content TEXT, summary TEXT,
+                                  PRIMARY KEY (digest, fingerprint, n));
+            INSERT INTO meta VALUES ('schema', '1');
+            INSERT INTO entries VALUES ('d', 'f', 0, '[]', '', '');""")
+    old.close()
     shutil.rmtree(settings.output_dir)
     report = regenerate(settings, NOW)
     assert report.new == 3
