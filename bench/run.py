@@ -77,23 +77,27 @@ def run_regenerate(workdir: Path) -> tuple[dict[str, float], int]:
 
 
 def floors(seeds: Path) -> tuple[float, float, int]:
-    """(read + lxml parse seconds, bleach-alone seconds, body bytes), both in this one process."""
+    """(read + lxml parse seconds, bleach-alone seconds, body bytes), both in this one process. Bodies are read
+    one at a time and only the `bleach.clean` calls are timed for the second figure."""
     import lxml.html
 
     from feedsvc.clean.sanitize import sanitize_markup
 
-    bodies = []
+    paths = sorted(seeds.rglob("*.*"))
+    size = 0
     started = time.perf_counter()
-    for path in sorted(seeds.rglob("*.*")):
-        text = path.read_text(encoding="utf-8")
-        html = text.split("\n------\n", 1)[-1]
+    for path in paths:
+        html = path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
         lxml.html.document_fromstring(html)
-        bodies.append(html)
+        size += len(html.encode())
     parse_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    for html in bodies:
+    bleach_seconds = 0.0
+    for path in paths:
+        html = path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
+        started = time.perf_counter()
         sanitize_markup(html)
-    return parse_seconds, time.perf_counter() - started, sum(len(b.encode()) for b in bodies)
+        bleach_seconds += time.perf_counter() - started
+    return parse_seconds, bleach_seconds, size
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -25,6 +25,8 @@ def display_path(path: str) -> str:
 class ScanResult:
     files: tuple[SeedFile, ...]
     skipped: tuple[SeedProblem, ...]
+    directories: tuple[tuple[str, int], ...] = ()
+    """(relative path, mtime_ns) of every directory walked, taken before it was listed."""
 
 
 def _skip_reason(name: str) -> str | None:
@@ -54,10 +56,12 @@ def scan(seeds_dir: Path) -> ScanResult:
         raise SeedsUnavailableError(f"{seeds_dir}: seeds directory cannot be read: {exc}") from None
     files: list[SeedFile] = []
     skipped: list[SeedProblem] = []
+    directories: list[tuple[str, int]] = []
     pending: list[tuple[Path, str, int]] = [(root, "", 0)]
     while pending:
         directory, prefix, depth = pending.pop()
         try:
+            directories.append((prefix, os.stat(directory).st_mtime_ns))
             entries = list(os.scandir(directory))
         except OSError as exc:
             if depth == 0:
@@ -97,7 +101,19 @@ def scan(seeds_dir: Path) -> ScanResult:
             files.append(SeedFile(relative, info.st_size, info.st_mtime_ns))
     files.sort(key=lambda f: f.path)
     skipped.sort(key=lambda p: p.path)
-    return ScanResult(tuple(files), tuple(skipped))
+    return ScanResult(tuple(files), tuple(skipped), tuple(sorted(directories)))
+
+
+def directories_unchanged(seeds_dir: Path, directories: tuple[tuple[str, int], ...]) -> bool:
+    """Whether every directory of an earlier scan still has its mtime: then no file was created, removed or
+    renamed in any of them since (a file rewritten in place goes unnoticed: only a full scan sees that)."""
+    if not directories:
+        return False
+    try:
+        root = seeds_dir.resolve(strict=True)
+        return all(os.stat(root / path).st_mtime_ns == mtime for path, mtime in directories)
+    except (OSError, RuntimeError):
+        return False
 
 
 class SeedReadError(Exception):

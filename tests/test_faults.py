@@ -148,3 +148,25 @@ def test_workers_of_a_killed_regeneration_exit(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.1)
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+
+
+def test_polls_between_full_scans_see_new_seeds_by_directory_mtime(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """A full snapshot stats every seed, so it runs only as often as its cost allows; in between, a poll stats
+    the directories, which is enough to see seeds created, removed or renamed, but not one rewritten in place."""
+    settings: Settings = make_settings(settle_seconds=0.0, poll_seconds=1.0)
+    (settings.seeds_dir / "sub").mkdir()
+    shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", settings.seeds_dir / "sub")
+    now = [1000.0]
+    watcher = Watcher(settings, clock=lambda: NOW, timer=lambda: now[0])
+    watcher.poll()
+    assert watcher.regenerations == 1 and watcher.full_scan_interval == 1.0
+    shutil.copy(SAMPLES / "003_a3daf6ad2938cf1d.txt", settings.seeds_dir / "sub")  # created: sub's mtime moves
+    watcher.poll()
+    assert watcher.regenerations == 2 and watcher.last_report is not None and watcher.last_report.entries == 2
+    rewritten = settings.seeds_dir / "sub" / "002_7e59d68a7c4f54af.txt"
+    rewritten.write_text(rewritten.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    watcher.poll()  # in place, and the last full snapshot is younger than its interval: not seen yet
+    assert watcher.regenerations == 2
+    now[0] += 1.0
+    watcher.poll()
+    assert watcher.regenerations == 3 and watcher.last_report is not None and watcher.last_report.changed == 1
