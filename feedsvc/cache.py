@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     updated INTEGER NOT NULL, published INTEGER NOT NULL,
                                     meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
                                     PRIMARY KEY (digest, fingerprint, n));
+CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
 """
 _TABLES = ("seeds", "outcomes", "entries")
 

@@ -6,7 +6,7 @@ need, which the cache keeps in columns of their own. Full metadata is read only 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +64,9 @@ def merge(versions: Iterable[Version]) -> list[Story]:
         groups.setdefault(version.key, []).append(version)
     stories = []
     for group in groups.values():
+        if len(group) == 1:  # most stories
+            stories.append(Story(group[0], group[0], (group[0].digest,)))
+            continue
         newest = max(group, key=_newest_first)
         oldest = min(group, key=lambda v: (v.published, v.digest))
         stories.append(Story(newest, oldest, tuple(sorted({v.digest for v in group}))))
@@ -79,7 +82,7 @@ def newest(stories: Iterable[Story], limit: int) -> list[Story]:
     return sorted(stories, key=_order_key)[:limit]
 
 
-def story_meta(story: Story, meta_of: Callable[[Version], EntryMeta], paths: dict[str, tuple[str, ...]],
+def story_meta(story: Story, meta_of: Callable[[Version], EntryMeta], paths: Mapping[str, Sequence[str]],
                ) -> EntryMeta:
     """The merged metadata of `story`: the newest version's fields, `published` the earliest, `updated` the latest,
     and provenance listing every seed. `meta_of` reads a version's metadata; `paths` maps digests to seed paths."""

@@ -188,9 +188,11 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     signature = _signature(settings, prints, found.files)
     outputs = json.loads(cache.get("outputs") or "[]")
     published = outputs and all((settings.output_dir / p).is_file() for p in outputs)
-    if not rehash and cache.get("signature") == signature and published:
+    if not rehash and cache.get("signature") == signature and published and cache.get("fingerprint") == prints:
         return _unchanged_report(settings, cache, found.files, found.skipped, prints, started)
 
+    if cache.get("fingerprint") != prints:  # outcomes of other rules are swept once a run under these completes
+        cache.put("fingerprint", "")
     known = cache.known_seeds()
     status: dict[str, str] = {}
     skipped = list(found.skipped)
@@ -241,7 +243,9 @@ def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, re
     if not deferred:  # a deferred seed must be looked at again, even if nothing else changes
         cache.put("signature", signature)
     cache.put("seed_count", str(len(found.files)))
-    cache.forget_other_fingerprints(prints)
+    if cache.get("fingerprint") != prints:  # rules or code changed: what older ones cleaned is no longer used
+        cache.forget_other_fingerprints(prints)
+        cache.put("fingerprint", prints)
     if unreferenced:
         cache.forget_unreferenced()
     return report
@@ -276,28 +280,30 @@ def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str, 
     processor = _Processor(make_job(settings, now), settings.workers, total)
     unread: list[tuple[str, str]] = []
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
-    for done, outcome in enumerate(processor.run(((s, d) for d, s in unique.items()), cancel), 1):
-        if outcome.unread is not None:
-            unread.append((outcome.path, outcome.unread))
-        else:
-            pending.append((outcome.digest, outcome.problem, outcome.entries))
-        for note in outcome.notes:
-            log.debug("%s: %s", outcome.path, note)
-        if len(pending) >= 32:  # one transaction per few dozen seeds
+    try:
+        for done, outcome in enumerate(processor.run(((s, d) for d, s in unique.items()), cancel), 1):
+            if outcome.unread is not None:
+                unread.append((outcome.path, outcome.unread))
+            else:
+                pending.append((outcome.digest, outcome.problem, outcome.entries))
+            for note in outcome.notes:
+                log.debug("%s: %s", outcome.path, note)
+            if len(pending) >= 32:  # one transaction per few dozen seeds
+                cache.store(pending, prints)
+                pending.clear()
+            if progress:
+                progress(done, total)
+    finally:  # a cancelled run keeps what it cleaned
+        if pending:
             cache.store(pending, prints)
-            pending.clear()
-        if progress:
-            progress(done, total)
-    if pending:
-        cache.store(pending, prints)
     return unread
 
 
-def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, tuple[str, ...]]:
+def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, list[str]]:
     paths: dict[str, list[str]] = {}
     for seed, digest in current:
         paths.setdefault(digest, []).append(seed.path)
-    return {d: tuple(sorted(p)) for d, p in paths.items()}
+    return paths
 
 
 def _render_changed(settings: Settings, cache: Cache, prints: str, plans: list[Planned], rehash: bool,
@@ -328,7 +334,9 @@ def _publish(settings: Settings, cache: Cache, prints: str, current: list[tuple[
              skipped: list[SeedProblem], status: dict[str, str], started: float, rehash: bool) -> Report:
     paths = _paths_by_digest(current)
     stories = merge(cache.versions(paths, prints))
-    problems = [SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)]
+    problems = sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
+                      key=lambda p: (p.path, p.reason))
+    cache.put("problems", json.dumps([[p.path, p.reason] for p in problems], ensure_ascii=False))
     plans = plan_feeds(settings, stories,
                        lambda story: story_meta(story, lambda version: cache.meta(version, prints), paths))
     feeds = [p.feed for p in plans]
@@ -366,12 +374,9 @@ def _statuses(feeds: list[Feed]) -> tuple[SourceStatus, ...]:
 
 def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, ...],
                       scan_skipped: tuple[SeedProblem, ...], prints: str, started: float) -> Report:
-    known = cache.known_seeds()
-    paths: dict[str, list[str]] = {}
-    for seed in files:
-        if seed.path in known:
-            paths.setdefault(known[seed.path][2], []).append(seed.path)
-    problems = [SeedProblem(p, r) for p, r in cache.problems(dict(paths), prints)]
+    """The report of a run that found every seed as the last one left it: what that run stored, with this scan's
+    own findings (hidden and editor files are not part of the signature)."""
+    problems = [SeedProblem(p, r) for p, r in json.loads(cache.get("problems") or "[]")]
     previous = json.loads(cache.get("report") or "{}")
     health = json.loads(cache.get("health") or "[]")
     sources = tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
@@ -381,5 +386,3 @@ def _unchanged_report(settings: Settings, cache: Cache, files: tuple[SeedFile, .
                   skipped=tuple(sorted({*scan_skipped, *problems}, key=lambda p: (p.path, p.reason))),
                   entries=int(previous.get("entries", 0)), feeds_unchanged=len(outputs),
                   seconds=time.monotonic() - started, sources=sources)
-
-

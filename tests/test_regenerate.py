@@ -167,6 +167,31 @@ def test_changed_rules_reclean(make_settings, sample_seeds: Path) -> None:  # ty
     report = regenerate(kept, NOW)
     assert report.feeds_written >= 2
     assert b"images.weserv.nl" in (settings.output_dir / "sources" / "dw.atom").read_bytes()
+    assert _fingerprints(settings) == 1, "what the old rules cleaned is forgotten"
+
+
+def test_outcomes_of_an_interrupted_run_under_other_rules_are_swept(  # type: ignore[no-untyped-def]
+        make_settings, sample_seeds: Path) -> None:
+    import threading
+
+    from feedsvc.pipeline import Cancelled
+
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    other = replace(settings, unwrap_image_proxy=False)
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        regenerate(other, NOW, progress=lambda done, total: cancel.set(), cancel=cancel)
+    assert _fingerprints(settings) == 2  # the interrupted run's work is kept until a run completes
+    assert regenerate(settings, NOW).files_written == ()
+    assert _fingerprints(settings) == 1
+
+
+def _fingerprints(settings: Settings) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(settings.state_dir / "cache.sqlite")) as db:
+        return int(db.execute("SELECT COUNT(DISTINCT fingerprint) FROM outcomes").fetchone()[0])
 
 
 def test_duplicates_merge_newest_content_earliest_published(make_settings) -> None:  # type: ignore[no-untyped-def]
