@@ -7,8 +7,9 @@ need, which the cache keeps in columns of their own. Full metadata is read only 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from feedsvc.links import link_key
 from feedsvc.model import EntryMeta
@@ -21,14 +22,14 @@ def instant(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
-    """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it."""
+class Version(NamedTuple):
+    """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it
+    (`key` is the scheme-less canonical link, `links.link_key`: versions with the same key are one story).
+    A named tuple: a run builds one per cached entry, so it must be cheap to make."""
 
     digest: str
     n: int
     key: str
-    """The scheme-less canonical link (`links.link_key`): versions with the same key are one story."""
     id: str
     source_slug: str
     updated: int
@@ -40,8 +41,7 @@ class Version:
                    instant(meta.published))
 
 
-@dataclass(frozen=True, slots=True)
-class Story:
+class Story(NamedTuple):
     """All versions of one story: the newest gives content and fields, the oldest its `published` date."""
 
     newest: Version
