@@ -17,15 +17,23 @@ from feedsvc.settings import Settings
 from tests.conftest import NOW, ROOT, SAMPLES
 
 
+def _write_seeds(seeds: Path, count: int, body: str) -> None:
+    for number in range(count):
+        (seeds / f"{number}.txt").write_text(
+            f"<!--{1_700_000_000_000 + number}-->\n[第{number}篇](https://www.dw.com/zh/a-{number})\n------\n\n"
+            + body + "\n", encoding="utf-8")
+
+
+def _regenerate_command(tmp_path: Path, seeds: Path, flag: str) -> list[str]:
+    return [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output",
+            str(tmp_path / "public"), "--state", str(tmp_path / "var"), flag]
+
+
 def test_two_regenerations_at_once_are_serialized(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SAMPLES, seeds)
-    for number in range(200):
-        (seeds / f"{number}.txt").write_text(
-            f"<!--{1_700_000_000_000 + number}-->\n[第{number}篇](https://www.dw.com/zh/a-{number})\n------\n\n"
-            + "<p>正文。</p>" * 50 + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output",
-               str(tmp_path / "public"), "--state", str(tmp_path / "var"), "--json"]
+    _write_seeds(seeds, 200, "<p>正文。</p>" * 50)
+    command = _regenerate_command(tmp_path, seeds, "--json")
     env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
     second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
@@ -128,12 +136,8 @@ def test_workers_of_a_killed_regeneration_exit(tmp_path: Path) -> None:
     """kill -9 of a cold run must not leave its worker processes waiting for work forever."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for number in range(600):
-        (seeds / f"{number}.txt").write_text(
-            f"<!--{1_700_000_000_000 + number}-->\n[第{number}篇](https://www.dw.com/zh/a-{number})\n------\n\n"
-            + "<p>正文<b>加粗</b>。</p><div class='x'><span>段落</span></div>" * 150 + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "feedsvc", "regenerate", "--seeds", str(seeds), "--output",
-               str(tmp_path / "public"), "--state", str(tmp_path / "var"), "-q"]
+    _write_seeds(seeds, 600, "<p>正文<b>加粗</b>。</p><div class='x'><span>段落</span></div>" * 150)
+    command = _regenerate_command(tmp_path, seeds, "-q")
     env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), "FEEDSVC_WORKERS": "2"}
     process = subprocess.Popen(command, env=env)
     workers: list[int] = []
