@@ -225,6 +225,18 @@ def test_text_and_attributes_keep_their_meaning(html: str, expected: str) -> Non
     assert sanitize_markup(expected) == expected
 
 
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://中文.tw/路径?q=值", "https://xn--fiq228c.tw/%E8%B7%AF%E5%BE%84?q=%E5%80%BC"),
+    ("https://user@例子.公司:8080/a b", "https://user@xn--fsqu00a.xn--55qx5d:8080/a%20b"),
+    ("/rel/中", "https://x.example/rel/%E4%B8%AD"),
+    ("https://a.example/%E4%B8%AD?x=1&amp;y=2", "https://a.example/%E4%B8%AD?x=1&amp;y=2"),
+    ("https://x.example/a|b{c}", "https://x.example/a%7Cb%7Bc%7D"),
+])
+def test_urls_become_valid_uris(url: str, expected: str) -> None:
+    assert clean(f'<p><a href="{url}">x</a></p>', "https://x.example/").html == \
+        f'<p><a href="{expected}" rel="noopener noreferrer">x</a></p>'
+
+
 def test_attribute_quotes_and_brackets_survive() -> None:
     html = '<img alt="a &quot;b&quot; &lt;c&gt;" src="https://x.example/i.jpg">'
     cleaned = clean(html, "https://x.example/").html

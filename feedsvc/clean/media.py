@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
@@ -40,16 +40,30 @@ _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 """RFC 3986's reserved characters and `%`: quoting leaves a valid URI alone and escapes what a URI cannot hold."""
 
 
+def _ascii_host(parts: SplitResult) -> SplitResult:
+    """An internationalized host name in its ASCII (punycode) form, which every reader resolves; others as they are."""
+    if parts.netloc.isascii() or not parts.hostname:
+        return parts
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        return parts  # not a valid IDN: percent-escaped below, like the rest
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return parts._replace(netloc=f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}")
+
+
 def absolute(url: str, base: str) -> str | None:
-    """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII); None when it is not
-    http(s) or mailto (or not a URL at all)."""
+    """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII; an internationalized host
+    in punycode); None when it is not http(s) or mailto (or not a URL at all)."""
     url = url.strip()
     try:
-        joined = urljoin(base, url) if base else url
-        scheme = urlsplit(joined).scheme.lower()
+        parts = urlsplit(urljoin(base, url) if base else url)
+        if parts.scheme.lower() not in ("http", "https", "mailto"):
+            return None
+        return quote(urlunsplit(_ascii_host(parts)), safe=_URI_SAFE)
     except ValueError:
         return None
-    return quote(joined, safe=_URI_SAFE) if scheme in ("http", "https", "mailto") else None
 
 
 def _dimension(value: str | None) -> int | None:
