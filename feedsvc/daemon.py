@@ -171,8 +171,19 @@ class Watcher:
         return (200 if ok else 503), payload
 
 
+class _ExpectedSkips(logging.Filter):
+    """A poll that finds the previous one still regenerating is skipped by design (`max_instances=1`); APScheduler
+    would log a warning for each of those skips, every second of a long cold run."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 def _scheduler(watcher: Watcher) -> BackgroundScheduler:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per regeneration is ours to write
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _ExpectedSkips) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_ExpectedSkips())
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
                                                                 "misfire_grace_time": None})
     scheduler.add_job(watcher.poll, "interval", seconds=watcher.settings.poll_seconds, id="poll",

@@ -174,3 +174,16 @@ def test_polls_between_full_scans_see_new_seeds_by_directory_mtime(make_settings
     now[0] += 1.0
     watcher.poll()
     assert watcher.regenerations == 3 and watcher.last_report is not None and watcher.last_report.changed == 1
+
+
+def test_polls_skipped_during_a_long_regeneration_are_not_logged(make_settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from feedsvc.daemon import _scheduler
+
+    _scheduler(Watcher(make_settings()))  # installs the filter
+    log = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING):
+        log.warning('Execution of job "%s" skipped: maximum number of running instances reached (%d)', "poll", 1)
+        log.warning("Run time of job %s was missed by %s", "rescan", "0:00:05")
+    assert [r.getMessage() for r in caplog.records] == ["Run time of job rescan was missed by 0:00:05"]
