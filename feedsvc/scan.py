@@ -13,6 +13,7 @@ from feedsvc.model import SeedFile, SeedProblem
 
 _EDITOR_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".partial", ".crdownload", ".bak", ".orig")
 MAX_DEPTH = 32
+CHANGED_WHILE_READ = "changed while being read (still being written?); will be read again"
 
 
 def display_path(path: str) -> str:
@@ -151,5 +152,5 @@ def read_seed(seeds_dir: Path, seed: SeedFile, limit: int) -> bytes:
         os.close(fd)
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or \
             (before.st_size, before.st_mtime_ns) != (seed.size, seed.mtime_ns):
-        raise SeedReadError("changed while being read (still being written?); will be read again", transient=True)
+        raise SeedReadError(CHANGED_WHILE_READ, transient=True)
     return b"".join(chunks)

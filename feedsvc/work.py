@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from feedsvc.clean import clean
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 from feedsvc.parse import ParseContext, parse_seed
-from feedsvc.scan import SeedReadError, read_seed
+from feedsvc.scan import CHANGED_WHILE_READ, SeedReadError, read_seed
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,13 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
 
 
 def process_file(job: Job, seed: SeedFile, digest: str) -> Outcome:
-    """Read `seed` (hashed earlier as `digest`, with the size and mtime it still has) and process it."""
+    """Read `seed` again (it was hashed as `digest`) and process it, unless it changed since."""
     try:
         data = read_seed(job.seeds_dir, seed, job.ctx.max_bytes)
     except SeedReadError as exc:
         return Outcome(seed.path, digest, (), None, (), unread=str(exc))
+    if hashlib.sha256(data).hexdigest() != digest:  # rewritten with the same size and mtime: rare, but never cached
+        return Outcome(seed.path, digest, (), None, (), unread=CHANGED_WHILE_READ)  # under another content's digest
     return process(job, data, seed.path, digest, datetime.fromtimestamp(seed.mtime_ns / 1e9, tz=UTC))
 
 

@@ -82,13 +82,14 @@ def test_health_goes_stale(make_settings) -> None:  # type: ignore[no-untyped-de
     assert status == 503 and health["sources"]["voa"]["entries"] == 1
 
 
+@pytest.mark.parametrize("change", ["noticed by stat", "same size and mtime"])
 def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ignore[no-untyped-def]
-        make_settings, monkeypatch) -> None:
+        make_settings, monkeypatch, change: str) -> None:
     """Seeds are hashed, then read again where they are cleaned; one that changed in between keeps its
     published version for this run and is picked up by the next."""
     import feedsvc.work
     from feedsvc.pipeline import regenerate
-    from feedsvc.scan import SeedReadError
+    from feedsvc.scan import CHANGED_WHILE_READ, SeedReadError
 
     settings: Settings = make_settings()
     for sample in SAMPLES.iterdir():
@@ -100,15 +101,16 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     real_read = feedsvc.work.read_seed
 
     def changing(seeds_dir: Path, seed_file, limit: int) -> bytes:  # type: ignore[no-untyped-def]
-        if seed_file.path == seed.name:
-            raise SeedReadError("changed while being read (still being written?); will be read again", transient=True)
-        return real_read(seeds_dir, seed_file, limit)
+        if seed_file.path != seed.name:
+            return real_read(seeds_dir, seed_file, limit)
+        if change == "noticed by stat":
+            raise SeedReadError(CHANGED_WHILE_READ, transient=True)
+        return real_read(seeds_dir, seed_file, limit).replace("更正".encode(), "订正".encode())
 
     monkeypatch.setattr(feedsvc.work, "read_seed", changing)
     report = regenerate(settings, NOW)
     assert report.deferred == (seed.name,)
-    assert [p.reason for p in report.skipped if p.path == seed.name] == [
-        "changed while being read (still being written?); will be read again"]
+    assert [p.reason for p in report.skipped if p.path == seed.name] == [CHANGED_WHILE_READ]
     titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
     assert len(titles) == 3 and not any(t.startswith("更正：") for t in titles), titles
     monkeypatch.setattr(feedsvc.work, "read_seed", real_read)
