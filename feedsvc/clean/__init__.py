@@ -30,7 +30,7 @@ from feedsvc.model import Cleaned, CleanRules
 from feedsvc.text import strip_xml_illegal
 
 NO_RULES = CleanRules()
-CLEANER_VERSION = "2"
+CLEANER_VERSION = "3"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
 __all__ = ["CLEANER_VERSION", "check_selector", "clean", "visible_text_of"]
