@@ -30,7 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from feedsvc.errors import ConfigError, FeedsvcError, SeedsUnavailableError
 from feedsvc.pipeline import Cancelled, regenerate
 from feedsvc.report import Report
-from feedsvc.scan import directories_unchanged, display_path, scan
+from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
 from feedsvc.web import FileServer, HttpService
 
@@ -43,13 +43,9 @@ Snapshot = tuple[tuple[str, int, int], ...]
 Marks = tuple[tuple[str, int], ...]
 
 
-def snapshot(settings: Settings) -> tuple[Snapshot | None, Marks]:
-    """(every seed's path, size and mtime, every directory's mtime); (None, ()) when the directory is missing."""
-    try:
-        found = scan(settings.seeds_dir)
-    except SeedsUnavailableError:
-        return None, ()
-    return tuple((f.path, f.size, f.mtime_ns) for f in found.files), found.directories
+def _files(found: ScanResult | None) -> Snapshot | None:
+    """Every seed's path, size and mtime: what is compared from poll to poll (None: no seeds directory)."""
+    return None if found is None else tuple((f.path, f.size, f.mtime_ns) for f in found.files)
 
 
 def _quiet_for(seen: Snapshot | None) -> float:
@@ -84,11 +80,16 @@ class Watcher:
         """Seconds between full snapshots while the directories say nothing changed."""
         return max(self.settings.poll_seconds, self._scan_cost / SCAN_SHARE)
 
-    def _snapshot(self) -> Snapshot | None:
+    def _scan(self) -> ScanResult | None:
+        """A full snapshot; the regeneration it leads to uses it too, instead of scanning again."""
         started = self.timer()
-        current, self._marks = snapshot(self.settings)
+        try:
+            found: ScanResult | None = scan(self.settings.seeds_dir)
+        except SeedsUnavailableError:
+            found = None
         self._scanned_at, self._scan_cost = started, self.timer() - started
-        return current
+        self._marks = found.directories if found is not None else ()
+        return found
 
     def poll(self) -> None:
         """Regenerate when the seeds changed and have settled (the scheduler never runs two polls at once)."""
@@ -96,7 +97,8 @@ class Watcher:
         if settled and self.timer() - self._scanned_at < self.full_scan_interval and \
                 directories_unchanged(self.settings.seeds_dir, self._marks):
             return
-        current = self._snapshot()
+        found = self._scan()
+        current = _files(found)
         if current is not None and current == self._published and self.last_error is None:
             return
         started = time.monotonic()
@@ -105,21 +107,24 @@ class Watcher:
                 break  # the newest change is older than the settling time already: no need to wait again
             if self.cancel.wait(self.settings.settle_seconds):
                 return
-            later = self._snapshot()
+            found = self._scan()
+            later = _files(found)
             if later == current:
                 break
             current = later
-        self.regenerate(current)
+        self.regenerate(found)
 
     def rescan(self) -> None:
-        self.regenerate(self._snapshot(), rehash=True)
+        self.regenerate(self._scan(), rehash=True)
 
-    def regenerate(self, seen: Snapshot | None, *, rehash: bool = False) -> None:
+    def regenerate(self, found: ScanResult | None, *, rehash: bool = False) -> None:
+        """Regenerate from the scan `found` (a seed that changed since is noticed when read, and deferred)."""
+        seen = _files(found)
         with self._lock:
             if self.cancel.is_set():
                 return
             try:
-                report = regenerate(self.settings, self.clock(), cancel=self.cancel, rehash=rehash)
+                report = regenerate(self.settings, self.clock(), cancel=self.cancel, rehash=rehash, found=found)
             except Cancelled:
                 log.info("regeneration abandoned for shutdown; the published feeds are unchanged")
                 return

@@ -31,7 +31,7 @@ from feedsvc.plan import Planned, feed_digest, plan_feeds
 from feedsvc.publish import publish
 from feedsvc.render import render_atom
 from feedsvc.report import Report, SourceStatus
-from feedsvc.scan import SeedReadError, read_seed, scan
+from feedsvc.scan import ScanResult, SeedReadError, read_seed, scan
 from feedsvc.settings import Settings
 from feedsvc.sources import SourceCatalog
 from feedsvc.work import Job, Outcome, init_worker, process, process_file, process_in_worker
@@ -125,13 +125,15 @@ class _Processor:
 
 def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_run: bool = False,
                rehash: bool = False, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> Report:
+               cancel: threading.Event | None = None, found: ScanResult | None = None) -> Report:
     """Bring the published feeds up to date with the seeds; returns what was done.
 
     Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
     `force`) and OutputError (nothing could be written; the previous files are intact). With `dry_run`, nothing
     is written anywhere (the `check` command): every seed is parsed and cleaned in memory. With `rehash`, every
-    seed is read and hashed again even when its size and mtime say it is unchanged.
+    seed is read and hashed again even when its size and mtime say it is unchanged. `found` is a scan of the seeds
+    directory the caller has just made (the daemon's), used instead of scanning again: a seed that changed since
+    is noticed when it is read, and deferred.
     """
     started = time.monotonic()
     if dry_run:
@@ -141,7 +143,7 @@ def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_ru
         for attempt in (1, 2):
             cache = Cache.open(database)
             try:
-                return _regenerate(settings, now, cache, force, rehash, started, progress, cancel)
+                return _regenerate(settings, now, cache, force, rehash, started, progress, cancel, found)
             except sqlite3.DatabaseError as exc:  # damage found mid-run: set the database aside, start afresh
                 if attempt == 2:
                     raise OutputError(f"{database}: cache database unusable: {exc}") from None
@@ -177,8 +179,9 @@ def _check(settings: Settings, now: datetime, started: float, progress: Progress
 
 
 def _regenerate(settings: Settings, now: datetime, cache: Cache, force: bool, rehash: bool, started: float,
-                progress: Progress | None, cancel: threading.Event | None) -> Report:
-    found = scan(settings.seeds_dir)
+                progress: Progress | None, cancel: threading.Event | None, found: ScanResult | None) -> Report:
+    if found is None:
+        found = scan(settings.seeds_dir)
     last_good = int(cache.get("seed_count") or 0)
     if not force and last_good and len(found.files) < settings.min_seed_ratio * last_good:
         raise SeedsUnavailableError(

@@ -189,3 +189,27 @@ def test_polls_skipped_during_a_long_regeneration_are_not_logged(make_settings, 
         log.warning('Execution of job "%s" skipped: maximum number of running instances reached (%d)', "poll", 1)
         log.warning("Run time of job %s was missed by %s", "rescan", "0:00:05")
     assert [r.getMessage() for r in caplog.records] == ["Run time of job rescan was missed by 0:00:05"]
+
+
+def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The poll's scan is handed to the regeneration (no second scan); a seed removed in between is deferred,
+    keeps its published version, and is gone after the next poll."""
+    import feedsvc.pipeline
+    from feedsvc.scan import scan
+
+    settings: Settings = make_settings(settle_seconds=0.0, min_seed_ratio=0.0)
+    for sample in SAMPLES.iterdir():
+        shutil.copy(sample, settings.seeds_dir / sample.name)
+    scans: list[Path] = []
+    monkeypatch.setattr(feedsvc.pipeline, "scan", lambda path: scans.append(path) or scan(path))
+    watcher = Watcher(settings, clock=lambda: NOW)
+    watcher.poll()
+    assert scans == [] and watcher.last_report is not None and watcher.last_report.entries == 3
+    (settings.seeds_dir / "003_a3daf6ad2938cf1d.txt").write_text("changed", encoding="utf-8")
+    found = scan(settings.seeds_dir)
+    (settings.seeds_dir / "003_a3daf6ad2938cf1d.txt").unlink()
+    watcher.regenerate(found)
+    report = watcher.last_report
+    assert report is not None and report.deferred == ("003_a3daf6ad2938cf1d.txt",) and report.entries == 3
+    watcher.poll()
+    assert watcher.last_report is not None and watcher.last_report.entries == 2 and scans == []
