@@ -133,8 +133,9 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
         while "regenerated:" not in log.read_text(errors="replace") and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(1.0)
+        # Long enough to span several full snapshots, which a large archive takes only every few seconds.
         cpu_before, idle_started = _cpu_seconds(process.pid), time.monotonic()
-        time.sleep(5.0)
+        time.sleep(30.0)
         idle = (_cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - idle_started) * 100
         import random
 
