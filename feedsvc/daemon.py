@@ -27,8 +27,8 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from feedsvc.errors import ConfigError, FeedsvcError, SeedsUnavailableError
-from feedsvc.pipeline import Cancelled, regenerate
+from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.pipeline import regenerate
 from feedsvc.report import Report
 from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings

@@ -26,3 +26,7 @@ class OutputError(FeedsvcError):
 
 class BusyError(FeedsvcError):
     """Another regeneration holds the lock (raised only when asked not to wait)."""
+
+
+class Cancelled(FeedsvcError):
+    """The regeneration was asked to stop; nothing was published, the cache keeps what was done."""

@@ -7,13 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -21,31 +18,25 @@ from feedsvc import __version__
 from feedsvc.cache import SCHEMA_VERSION, Cache, set_aside
 from feedsvc.clean import CLEANER_VERSION
 from feedsvc.dates import DatePolicy
-from feedsvc.errors import FeedsvcError, OutputError, SeedsUnavailableError
+from feedsvc.errors import Cancelled, OutputError, SeedsUnavailableError
 from feedsvc.group import Version, merge, story_meta
 from feedsvc.lock import exclusive
 from feedsvc.model import Entry, Feed, SeedFile, SeedProblem
 from feedsvc.pages import render_index, render_opml
 from feedsvc.parse import ParseContext
 from feedsvc.plan import Planned, feed_digest, plan_feeds
+from feedsvc.pool import Processor
 from feedsvc.publish import publish
 from feedsvc.render import render_atom
 from feedsvc.report import Report, SourceStatus
 from feedsvc.scan import ScanResult, SeedReadError, read_seed, scan
 from feedsvc.settings import Settings
 from feedsvc.sources import SourceCatalog
-from feedsvc.work import Job, Outcome, init_worker, process, process_file, process_in_worker
+from feedsvc.work import Job, process
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-PARALLEL_THRESHOLD = 48
-"""Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""
-_BATCH = 8
 INCOMPLETE_GRACE_SECONDS = 30.0
-
-
-class Cancelled(FeedsvcError):
-    """The regeneration was asked to stop; nothing was published, the cache keeps what was done."""
 
 
 _CACHE_AFFECTING = ("max_seed_bytes", "unwrap_image_proxy", "summary_chars", "ignore_categories",
@@ -79,48 +70,6 @@ def _signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> 
     for seed in files:
         digest.update(f"{seed.path}\x00{seed.size}\x00{seed.mtime_ns}\x01".encode())
     return digest.hexdigest()
-
-
-class _Processor:
-    """Parses and cleans the seeds the cache does not know, in this process or in a pool of processes. Seeds go
-    by path and digest: each is read where it is cleaned, so the bytes never wait in memory or cross a pipe."""
-
-    def __init__(self, job: Job, workers: int, total: int) -> None:
-        self.job = job
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
-        self.parallel = self.workers > 1 and total >= PARALLEL_THRESHOLD
-
-    def run(self, items: Iterator[tuple[SeedFile, str]], cancel: threading.Event | None) -> Iterator[Outcome]:
-        if not self.parallel:
-            for seed, digest in items:
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled("regeneration cancelled")
-                yield process_file(self.job, seed, digest)
-            return
-        # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
-        # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
-        # by itself if this process is killed (see init_worker).
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                 initargs=(self.job, os.getpid())) as pool:
-            pending: set[Future[list[Outcome]]] = set()
-            exhausted = False
-            while pending or not exhausted:
-                while not exhausted and len(pending) < self.workers * 4:
-                    batch = [item for _, item in zip(range(_BATCH), items, strict=False)]
-                    if not batch:
-                        exhausted = True
-                        break
-                    pending.add(pool.submit(process_in_worker, batch))
-                if cancel is not None and cancel.is_set():
-                    for future in pending:
-                        future.cancel()
-                    raise Cancelled("regeneration cancelled")
-                if not pending:
-                    break
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield from future.result()
 
 
 def regenerate(settings: Settings, now: datetime, *, force: bool = False, dry_run: bool = False,
@@ -280,7 +229,7 @@ def _process_todo(settings: Settings, now: datetime, cache: Cache, prints: str, 
     total = len(unique)
     if not total:
         return []
-    processor = _Processor(make_job(settings, now), settings.workers, total)
+    processor = Processor(make_job(settings, now), settings.workers, total)
     unread: list[tuple[str, str]] = []
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
     try:

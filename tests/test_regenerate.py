@@ -174,7 +174,7 @@ def test_outcomes_of_an_interrupted_run_under_other_rules_are_swept(  # type: ig
         make_settings, sample_seeds: Path) -> None:
     import threading
 
-    from feedsvc.pipeline import Cancelled
+    from feedsvc.errors import Cancelled
 
     settings = make_settings(seeds_dir=sample_seeds)
     regenerate(settings, NOW)
