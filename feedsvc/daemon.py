@@ -112,14 +112,15 @@ class Watcher:
             if later == current:
                 break
             current = later
-        self.regenerate(found)
+        self.regenerate(found, current)
 
     def rescan(self) -> None:
-        self.regenerate(self._scan(), rehash=True)
+        found = self._scan()
+        self.regenerate(found, _files(found), rehash=True)
 
-    def regenerate(self, found: ScanResult | None, *, rehash: bool = False) -> None:
-        """Regenerate from the scan `found` (a seed that changed since is noticed when read, and deferred)."""
-        seen = _files(found)
+    def regenerate(self, found: ScanResult | None, seen: Snapshot | None, *, rehash: bool = False) -> None:
+        """Regenerate from the scan `found` (`seen` is its snapshot); a seed that changed since is noticed when
+        read, and deferred."""
         with self._lock:
             if self.cancel.is_set():
                 return

@@ -7,7 +7,7 @@ No dict crosses a module boundary; everything here is immutable and hashable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class SeedFile:
     """Path relative to the seeds directory, with `/` separators."""
     size: int
     mtime_ns: int
+
+    @property
+    def modified(self) -> datetime:
+        return datetime.fromtimestamp(self.mtime_ns / 1e9, tz=UTC)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from feedsvc import __version__
 from feedsvc.cache import SCHEMA_VERSION, Cache, set_aside
@@ -57,10 +57,6 @@ def make_job(settings: Settings, now: datetime) -> Job:
                        settings.max_seed_bytes)
     return Job(ctx, tuple((s.slug, s.rules) for s in settings.sources), settings.summary_chars,
                settings.unwrap_image_proxy, settings.seeds_dir)
-
-
-def _mtime(seed: SeedFile) -> datetime:
-    return datetime.fromtimestamp(seed.mtime_ns / 1e9, tz=UTC)
 
 
 def _signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> str:
@@ -114,7 +110,7 @@ def _check(settings: Settings, now: datetime, started: float, progress: Progress
         except SeedReadError as exc:
             skipped.append(SeedProblem(seed.path, str(exc)))
             continue
-        outcome = process(job, data, seed.path, hashlib.sha256(data).hexdigest(), _mtime(seed))
+        outcome = process(job, data, seed.path, hashlib.sha256(data).hexdigest(), seed.modified)
         if outcome.problem:
             skipped.append(SeedProblem(seed.path, outcome.problem))
         versions.extend(Version.of(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries))
@@ -213,7 +209,7 @@ def _check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
     modified moments ago, is most likely still being written. After the grace period it is read as it is."""
     if data.endswith(b"\n"):
         return
-    age = (now - _mtime(seed)).total_seconds()
+    age = (now - seed.modified).total_seconds()
     if abs(age) < INCOMPLETE_GRACE_SECONDS:
         raise SeedReadError(f"does not end with a newline and changed {max(age, 0):.1f} s ago: probably still being "
                             "written; will be read again", transient=True)

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from feedsvc.clean import clean
@@ -74,7 +74,7 @@ def process_file(job: Job, seed: SeedFile, digest: str) -> Outcome:
         return Outcome(seed.path, digest, (), None, (), unread=str(exc))
     if hashlib.sha256(data).hexdigest() != digest:  # rewritten with the same size and mtime: rare, but never cached
         return Outcome(seed.path, digest, (), None, (), unread=CHANGED_WHILE_READ)  # under another content's digest
-    return process(job, data, seed.path, digest, datetime.fromtimestamp(seed.mtime_ns / 1e9, tz=UTC))
+    return process(job, data, seed.path, digest, seed.modified)
 
 
 _JOB: Job | None = None

@@ -208,7 +208,7 @@ def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) ->
     (settings.seeds_dir / "003_a3daf6ad2938cf1d.txt").write_text("changed", encoding="utf-8")
     found = scan(settings.seeds_dir)
     (settings.seeds_dir / "003_a3daf6ad2938cf1d.txt").unlink()
-    watcher.regenerate(found)
+    watcher.regenerate(found, None)
     report = watcher.last_report
     assert report is not None and report.deferred == ("003_a3daf6ad2938cf1d.txt",) and report.entries == 3
     watcher.poll()
