@@ -1,26 +1,32 @@
 """The incremental cache: an SQLite database in the state directory.
 
-For each seed path: size, mtime and content digest. For each (digest, fingerprint): the parse-and-clean outcome,
-either the entries or the reason there are none. The fingerprint covers the code version and every setting that
-changes parsing or cleaning, so a change of rules re-cleans. Deleting the database is always safe; a corrupt one
-is detected, set aside and rebuilt.
+For each seed path: size, mtime and content digest (`KnownSeed`). For each (digest, fingerprint): the
+parse-and-clean outcome, either the entries or the reason there are none. The fingerprint covers the code version
+and every setting that changes parsing or cleaning, so a change of rules re-cleans. What the last run published
+is one typed `RunState`. Deleting the database is always safe; a damaged one raises `CacheError`, is set aside and
+rebuilt.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import sqlite3
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple, ParamSpec, TypeVar
 
+from feedsvc.errors import CacheError
 from feedsvc.group import Version
-from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile
+from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
+from feedsvc.report import SourceStatus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -34,7 +40,62 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     PRIMARY KEY (digest, fingerprint, n));
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
 """
-_TABLES = ("seeds", "outcomes", "entries")
+_TABLES = ("seeds", "outcomes", "entries", "meta")
+IN_MEMORY = Path(":memory:")
+"""`Cache.open(IN_MEMORY)`: a cache that lives as long as the run (the `check` command's)."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class KnownSeed(NamedTuple):
+    """A seed as the last run saw it: the size and mtime that tell a change, and the digest of its content."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+    def matches(self, seed: SeedFile) -> bool:
+        return (self.size, self.mtime_ns) == (seed.size, seed.mtime_ns)
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the last completed run published, and what the next run compares against."""
+
+    signature: str = ""
+    """Digest of the fingerprint, the output settings and every seed's path, size and mtime."""
+    fingerprint: str = ""
+    """The fingerprint of the last completed run; empty while a run under other rules is under way."""
+    seed_count: int = 0
+    """Seeds in the last good run (the shrink guard)."""
+    entries: int = 0
+    outputs: tuple[str, ...] = ()
+    """Every published file (relative paths, without the .gz siblings)."""
+    feed_digests: Mapping[str, str] = field(default_factory=dict)
+    """Feed path -> digest of what it was rendered from (an unchanged digest means no rendering)."""
+    problems: tuple[SeedProblem, ...] = ()
+    """Seeds whose cached outcome is a problem."""
+    sources: tuple[SourceStatus, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "signature": self.signature, "fingerprint": self.fingerprint, "seed_count": self.seed_count,
+            "entries": self.entries, "outputs": list(self.outputs), "feed_digests": dict(self.feed_digests),
+            "problems": [[p.path, p.reason] for p in self.problems],
+            "sources": [[s.slug, s.name, s.entries, s.newest.isoformat() if s.newest else None]
+                        for s in self.sources],
+        }, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunState:
+        data = json.loads(text)
+        return cls(
+            signature=data["signature"], fingerprint=data["fingerprint"], seed_count=data["seed_count"],
+            entries=data["entries"], outputs=tuple(data["outputs"]), feed_digests=data["feed_digests"],
+            problems=tuple(SeedProblem(path, reason) for path, reason in data["problems"]),
+            sources=tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
+                          for slug, name, count, when in data["sources"]))
 
 
 def set_aside(path: Path, problem: Exception) -> None:
@@ -61,8 +122,23 @@ def meta_from_json(text: str) -> EntryMeta:
                      Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
 
 
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """SQLite's errors leave the cache as `CacheError`, naming the database."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            cache = args[0]
+            raise CacheError(f"{getattr(cache, 'path', '')}: cache database unusable: {exc}") from exc
+
+    return wrapper
+
+
 class Cache:
-    """The state database. Use `Cache.open(path)`; every method commits its own work."""
+    """The state database. Use `Cache.open(path)` (a context manager); every method commits its own work and
+    raises `CacheError` when the database is damaged."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -70,12 +146,27 @@ class Cache:
 
     @classmethod
     def open(cls, path: Path) -> Cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """The database at `path` (a damaged one is set aside and a new one made), or `IN_MEMORY`."""
+        if path == IN_MEMORY:
+            return cls._connect(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(f"{path.parent}: cannot create the state directory: {exc.strerror or exc}") from None
         try:
             return cls._connect(path)
         except sqlite3.DatabaseError as exc:
             set_aside(path, exc)
+        try:
             return cls._connect(path)
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(f"{path}: cache database cannot be created: {exc}") from None
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def _connect(cls, path: Path) -> Cache:
@@ -86,7 +177,7 @@ class Cache:
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None or version[0] != SCHEMA_VERSION:  # another layout: start afresh
-                db.executescript("".join(f"DROP TABLE {table};" for table in _TABLES) + _SCHEMA)
+                db.executescript("".join(f"DROP TABLE IF EXISTS {table};" for table in _TABLES) + _SCHEMA)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.DatabaseError:
             db.close()
@@ -106,21 +197,32 @@ class Cache:
             raise
         self._db.execute("COMMIT")
 
-    def get(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+    @_guarded
+    def load_state(self) -> RunState:
+        """What the last completed run left (an empty state for a new or unreadable one)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='state'").fetchone()
+        if row is None:
+            return RunState()
+        try:
+            return RunState.from_json(str(row[0]))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("%s: run state unreadable (%s); starting from an empty one", self.path, exc)
+            return RunState()
 
-    def put(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    @_guarded
+    def save_state(self, state: RunState) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (state.to_json(),))
 
-    def known_seeds(self) -> dict[str, tuple[int, int, str]]:
-        """path -> (size, mtime_ns, digest) of every seed seen last time."""
-        return {row[0]: (row[1], row[2], row[3]) for row in self._db.execute("SELECT * FROM seeds")}
+    @_guarded
+    def known_seeds(self) -> dict[str, KnownSeed]:
+        """path -> what the last run saw of every seed."""
+        return {row[0]: KnownSeed(row[1], row[2], row[3]) for row in self._db.execute("SELECT * FROM seeds")}
 
-    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]], known: Mapping[str, tuple[int, int, str]]) -> bool:
+    @_guarded
+    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]], known: Mapping[str, KnownSeed]) -> bool:
         """Make the seed table hold `seeds` ((file, digest) pairs), given `known` (what `known_seeds` returned):
         only the rows that differ are written. Returns whether any digest stopped being referenced."""
-        rows = {s.path: (s.size, s.mtime_ns, d) for s, d in seeds}
+        rows = {s.path: KnownSeed(s.size, s.mtime_ns, d) for s, d in seeds}
         gone = [path for path in known if path not in rows]
         changed = [(path, *row) for path, row in rows.items() if known.get(path) != row]
         with self.transaction():
@@ -128,12 +230,14 @@ class Cache:
             self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?)", changed)
         referenced = {digest for _, _, digest in rows.values()}
         replaced = [*gone, *(row[0] for row in changed if row[0] in known)]
-        return any(known[path][2] not in referenced for path in replaced)
+        return any(known[path].digest not in referenced for path in replaced)
 
+    @_guarded
     def outcome_digests(self, fingerprint: str) -> set[str]:
         """Digests whose outcome under `fingerprint` is known (one query, not one per seed)."""
         return {row[0] for row in self._db.execute("SELECT digest FROM outcomes WHERE fingerprint=?", (fingerprint,))}
 
+    @_guarded
     def store(self, outcomes: Iterable[tuple[str, str | None, tuple[Entry, ...]]], fingerprint: str) -> None:
         """Remember parse-and-clean outcomes ((digest, problem, entries) triples) in one transaction."""
         with self.transaction():
@@ -146,6 +250,7 @@ class Cache:
                     ((digest, fingerprint, v.n, v.key, v.id, v.source_slug, v.updated, v.published,
                       meta_to_json(e.meta), e.content, e.summary) for v, e in zip(versions, entries, strict=True)))
 
+    @_guarded
     def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
         """(path, reason) for every current seed whose cached outcome is a problem."""
         found: list[tuple[str, str]] = []
@@ -154,13 +259,14 @@ class Cache:
             found.extend((path, problem) for path in digests.get(digest, ()))
         return found
 
-    def versions(self, digests: Container[str], fingerprint: str) -> Iterator[Version]:
+    @_guarded
+    def versions(self, digests: Container[str], fingerprint: str) -> list[Version]:
         """What merging needs of every cached entry of the seeds with `digests` (no metadata is parsed)."""
-        for row in self._db.execute("SELECT digest, n, key, id, source, updated, published FROM entries "
-                                    "WHERE fingerprint=?", (fingerprint,)):
-            if row[0] in digests:
-                yield Version(*row)
+        return [Version(*row) for row in self._db.execute(
+            "SELECT digest, n, key, id, source, updated, published FROM entries WHERE fingerprint=?", (fingerprint,))
+            if row[0] in digests]
 
+    @_guarded
     def meta(self, version: Version, fingerprint: str) -> EntryMeta:
         row = self._db.execute("SELECT meta FROM entries WHERE digest=? AND fingerprint=? AND n=?",
                                (version.digest, fingerprint, version.n)).fetchone()
@@ -168,6 +274,7 @@ class Cache:
             raise KeyError((version.digest, version.n))
         return meta_from_json(str(row[0]))
 
+    @_guarded
     def content(self, digest: str, n: int, fingerprint: str) -> tuple[str, str]:
         row = self._db.execute("SELECT content, summary FROM entries WHERE digest=? AND fingerprint=? AND n=?",
                                (digest, fingerprint, n)).fetchone()
@@ -175,12 +282,14 @@ class Cache:
             raise KeyError((digest, n))
         return str(row[0]), str(row[1])
 
+    @_guarded
     def forget_other_fingerprints(self, fingerprint: str) -> None:
         """Drop outcomes cleaned under other rules (kept until now so an interrupted run loses nothing)."""
         with self.transaction():
             self._db.execute("DELETE FROM outcomes WHERE fingerprint<>?", (fingerprint,))
             self._db.execute("DELETE FROM entries WHERE fingerprint<>?", (fingerprint,))
 
+    @_guarded
     def forget_unreferenced(self) -> None:
         with self.transaction():
             self._db.execute("DELETE FROM outcomes WHERE digest NOT IN (SELECT digest FROM seeds)")

@@ -97,6 +97,25 @@ def main() -> None:
     """
 
 
+def _run(settings: Settings, *, dry_run: bool, force: bool, as_json: bool, quiet: bool, strict: bool) -> None:
+    """One regeneration (or check): print its report, exit with the status the README promises."""
+    from feedsvc.pipeline import RunOptions, regenerate
+
+    bar = _Bar(sys.stderr.isatty() and not quiet and not as_json)
+    try:
+        report = regenerate(settings, datetime.now(UTC), RunOptions(force=force, dry_run=dry_run, progress=bar))
+    except FeedsvcError as exc:  # output not writable, seeds missing or shrunk: nothing was published
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    finally:
+        bar.close()
+    if dry_run and not as_json and not quiet:
+        click.echo(f"config: {settings.config_path}: valid ({len(settings.sources)} sources)")
+    _print_report(report, as_json, quiet)
+    if strict and report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
 @main.command()
 @common_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
@@ -109,22 +128,10 @@ def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
     Writes all.atom, sources/<slug>.atom, feeds.opml and index.html (each with a .gz sibling) to the output
     directory. Exit status: 0 done, 1 seeds skipped (with --strict), 2 invalid configuration, 3 nothing published.
     """
-    from feedsvc.pipeline import regenerate as run
-
     configure_logging(verbose, quiet)
     settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
                              base_url=base_url)
-    bar = _Bar(sys.stderr.isatty() and not quiet and not as_json)
-    try:
-        report = run(settings, datetime.now(UTC), force=force, progress=bar)
-    except FeedsvcError as exc:  # output not writable, seeds missing or shrunk: nothing was published
-        bar.close()
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_OUTPUT)
-    bar.close()
-    _print_report(report, as_json, quiet)
-    if strict and report.skipped:
-        sys.exit(EXIT_SKIPPED)
+    _run(settings, dry_run=False, force=force, as_json=as_json, quiet=quiet, strict=strict)
 
 
 @main.command()
@@ -134,21 +141,10 @@ def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
 def check(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
           base_url: str | None, verbose: bool, quiet: bool, as_json: bool, strict: bool) -> None:
     """Validate the configuration and every seed without writing anything; print what would be skipped and why."""
-    from feedsvc.pipeline import regenerate as run
-
     configure_logging(verbose, quiet)
     settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
                              base_url=base_url)
-    try:
-        report = run(settings, datetime.now(UTC), dry_run=True)
-    except FeedsvcError as exc:
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_OUTPUT)
-    if not as_json and not quiet:
-        click.echo(f"config: {settings.config_path}: valid ({len(settings.sources)} sources)")
-    _print_report(report, as_json, quiet)
-    if strict and report.skipped:
-        sys.exit(EXIT_SKIPPED)
+    _run(settings, dry_run=True, force=True, as_json=as_json, quiet=quiet, strict=strict)
 
 
 @main.command()

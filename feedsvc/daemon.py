@@ -28,7 +28,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
-from feedsvc.pipeline import regenerate
+from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
@@ -125,7 +125,8 @@ class Watcher:
             if self.cancel.is_set():
                 return
             try:
-                report = regenerate(self.settings, self.clock(), cancel=self.cancel, rehash=rehash, found=found)
+                report = regenerate(self.settings, self.clock(),
+                                    RunOptions(cancel=self.cancel, rehash=rehash, found=found))
             except Cancelled:
                 log.info("regeneration abandoned for shutdown; the published feeds are unchanged")
                 return

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from feedsvc.errors import FeedFileError
+
 _FEED_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE[^>]*>\s*)?<(?:rss|feed|rdf:RDF)\b",
                          re.DOTALL | re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -32,10 +34,6 @@ class FeedItem:
     updated: datetime | None
     author: str | None
     categories: tuple[str, ...]
-
-
-class FeedFileError(ValueError):
-    """The file looks like a feed but cannot be used; the message says why."""
 
 
 def looks_like_feed(data: bytes) -> bool:

@@ -8,22 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from feedsvc.errors import BusyError, OutputError
+from feedsvc.errors import OutputError
 
 
 @contextmanager
-def exclusive(state_dir: Path, *, wait: bool = True) -> Iterator[None]:
-    """Hold `state_dir/feedsvc.lock`; waits for the holder to finish, or raises BusyError when `wait` is False."""
+def exclusive(state_dir: Path) -> Iterator[None]:
+    """Hold `state_dir/feedsvc.lock`, waiting for its holder to finish."""
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(state_dir / "feedsvc.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise OutputError(f"{state_dir}: cannot create the lock file: {exc.strerror or exc}") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise BusyError(f"{state_dir}: another regeneration is running") from None
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock, also when the process dies

@@ -17,7 +17,8 @@ from datetime import datetime
 
 from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, parse_date
 from feedsvc.decode import decode, looks_binary
-from feedsvc.feedfile import FEED_SUFFIXES, FeedFileError, looks_like_feed, parse_feed
+from feedsvc.errors import FeedFileError
+from feedsvc.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
 from feedsvc.frontmatter import FrontMatter, split_front_matter
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source

@@ -29,7 +29,6 @@ class Report:
     feeds_unchanged: int = 0
     files_written: tuple[str, ...] = ()
     seconds: float = 0.0
-    notes: tuple[str, ...] = ()
     sources: tuple[SourceStatus, ...] = ()
     dry_run: bool = False
     deferred: tuple[str, ...] = ()

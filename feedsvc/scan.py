@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedsvc.errors import SeedsUnavailableError
+from feedsvc.errors import SeedReadError, SeedsUnavailableError
 from feedsvc.model import SeedFile, SeedProblem
 
 _EDITOR_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".partial", ".crdownload", ".bak", ".orig")
@@ -116,13 +116,6 @@ def directories_unchanged(seeds_dir: Path, directories: tuple[tuple[str, int], .
     except (OSError, RuntimeError):
         return False
 
-
-class SeedReadError(Exception):
-    """A seed could not be read; `transient` when it changed while being read (try again later)."""
-
-    def __init__(self, reason: str, *, transient: bool = False) -> None:
-        super().__init__(reason)
-        self.transient = transient
 
 
 def read_seed(seeds_dir: Path, seed: SeedFile, limit: int) -> bytes:

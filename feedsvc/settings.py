@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,37 +19,56 @@ DEFAULT_CONFIG_PATH = Path("config/feedsvc.toml")
 ENV_PREFIX = "FEEDSVC_"
 
 
+CLEANING = "cleaning"
+"""Changes what parsing or cleaning gives: part of the cache fingerprint, so a change re-cleans every seed."""
+OUTPUT = "output"
+"""Changes the published files but not what is cached: part of the run signature, so a change re-renders."""
+RUNTIME = "runtime"
+"""Changes neither: where and how feedsvc runs."""
+AFFECTS = (CLEANING, OUTPUT, RUNTIME)
+
+
+def _setting(default: Any, affects: str) -> Any:
+    return field(default=default, metadata={"affects": affects})
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every setting feedsvc reads. `config/feedsvc.toml` documents each one."""
+    """Every setting feedsvc reads. `config/feedsvc.toml` documents each one. Each field says what it affects
+    (`CLEANING`, `OUTPUT` or `RUNTIME`), so the cache and the published files can never go stale."""
 
-    seeds_dir: Path = Path("seeds")
-    output_dir: Path = Path("public")
-    state_dir: Path = Path("var")
-    base_url: str = "http://127.0.0.1:8080/"
-    title: str = "feedsvc: all sources"
-    subtitle: str = "Articles from every source, cleaned and de-duplicated"
-    max_entries: int = 100
-    max_seed_bytes: int = 5_000_000
-    unwrap_image_proxy: bool = True
-    summary_chars: int = 300
-    ignore_categories: tuple[str, ...] = ("news",)
-    future_tolerance_hours: int = 48
-    url_date_tolerance_days: int = 3
-    min_seed_ratio: float = 0.5
-    workers: int = 0
-    host: str = "127.0.0.1"
-    port: int = 8080
-    poll_seconds: float = 1.0
-    settle_seconds: float = 0.5
-    rescan_minutes: float = 60.0
-    health_max_age_minutes: float = 1440.0
-    cache_max_age: int = 60
-    sources: tuple[Source, ...] = ()
-    config_path: str = "(built-in defaults)"
+    seeds_dir: Path = _setting(Path("seeds"), RUNTIME)
+    output_dir: Path = _setting(Path("public"), RUNTIME)
+    state_dir: Path = _setting(Path("var"), RUNTIME)
+    base_url: str = _setting("http://127.0.0.1:8080/", OUTPUT)
+    title: str = _setting("feedsvc: all sources", OUTPUT)
+    subtitle: str = _setting("Articles from every source, cleaned and de-duplicated", OUTPUT)
+    max_entries: int = _setting(100, OUTPUT)
+    max_seed_bytes: int = _setting(5_000_000, CLEANING)
+    unwrap_image_proxy: bool = _setting(True, CLEANING)
+    summary_chars: int = _setting(300, CLEANING)
+    ignore_categories: tuple[str, ...] = _setting(("news",), CLEANING)
+    future_tolerance_hours: int = _setting(48, CLEANING)
+    url_date_tolerance_days: int = _setting(3, CLEANING)
+    min_seed_ratio: float = _setting(0.5, RUNTIME)
+    workers: int = _setting(0, RUNTIME)
+    host: str = _setting("127.0.0.1", RUNTIME)
+    port: int = _setting(8080, RUNTIME)
+    poll_seconds: float = _setting(1.0, RUNTIME)
+    settle_seconds: float = _setting(0.5, RUNTIME)
+    rescan_minutes: float = _setting(60.0, RUNTIME)
+    health_max_age_minutes: float = _setting(1440.0, RUNTIME)
+    cache_max_age: int = _setting(60, RUNTIME)
+    sources: tuple[Source, ...] = _setting((), CLEANING)
+    config_path: str = _setting("(built-in defaults)", RUNTIME)
 
     def source_by_slug(self, slug: str) -> Source | None:
         return next((s for s in self.sources if s.slug == slug), None)
+
+
+def affecting(kind: str) -> tuple[str, ...]:
+    """The names of the settings that affect `kind` (`CLEANING`, `OUTPUT` or `RUNTIME`), in declaration order."""
+    return tuple(f.name for f in fields(Settings) if f.metadata.get("affects") == kind)
 
 
 _SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in ("sources", "config_path"))

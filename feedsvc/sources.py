@@ -36,9 +36,6 @@ class SourceCatalog:
         name = re.sub(r"^www\.", "", host) or "unknown"
         return Source(slug=slug, name=name, homepage=f"https://{host}/" if host else None)
 
-    def by_slug(self, slug: str) -> Source | None:
-        return self._by_slug.get(slug)
-
 
 def names_source(source: Source, text: str) -> bool:
     """Whether `text` is only a name of `source` (its display name, slug or an alias), in any case."""

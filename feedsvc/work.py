@@ -13,9 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from feedsvc.clean import clean
+from feedsvc.errors import SeedReadError
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 from feedsvc.parse import ParseContext, parse_seed
-from feedsvc.scan import CHANGED_WHILE_READ, SeedReadError, read_seed
+from feedsvc.scan import CHANGED_WHILE_READ, read_seed
 
 
 @dataclass(frozen=True)

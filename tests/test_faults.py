@@ -88,8 +88,9 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     """Seeds are hashed, then read again where they are cleaned; one that changed in between keeps its
     published version for this run and is picked up by the next."""
     import feedsvc.work
+    from feedsvc.errors import SeedReadError
     from feedsvc.pipeline import regenerate
-    from feedsvc.scan import CHANGED_WHILE_READ, SeedReadError
+    from feedsvc.scan import CHANGED_WHILE_READ
 
     settings: Settings = make_settings()
     for sample in SAMPLES.iterdir():

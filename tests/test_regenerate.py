@@ -16,7 +16,7 @@ import lxml.etree
 import pytest
 
 from feedsvc.errors import OutputError, SeedsUnavailableError
-from feedsvc.pipeline import regenerate
+from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
 from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, needs_corpus
 
@@ -181,7 +181,7 @@ def test_outcomes_of_an_interrupted_run_under_other_rules_are_swept(  # type: ig
     other = replace(settings, unwrap_image_proxy=False)
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        regenerate(other, NOW, progress=lambda done, total: cancel.set(), cancel=cancel)
+        regenerate(other, NOW, RunOptions(progress=lambda done, total: cancel.set(), cancel=cancel))
     assert _fingerprints(settings) == 2  # the interrupted run's work is kept until a run completes
     assert regenerate(settings, NOW).files_written == ()
     assert _fingerprints(settings) == 1
@@ -273,7 +273,7 @@ def test_missing_or_emptied_seeds_directory_never_shrinks_feeds(make_settings, s
     assert published(settings.output_dir) == before
     sample_seeds.mkdir()
     shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", sample_seeds)
-    assert regenerate(settings, NOW, force=True).entries == 1
+    assert regenerate(settings, NOW, RunOptions(force=True)).entries == 1
 
 
 @pytest.mark.parametrize("damage", ["delete", "truncate", "garbage"])
