@@ -145,7 +145,7 @@ def _corpus_cleaned(base_settings: Settings) -> list[tuple[Path, str, object]]:
     from feedsvc.parse import parse_seed
 
     job = make_job(base_settings, NOW)
-    results = []
+    results: list[tuple[Path, str, object]] = []
     for path in corpus_files():
         parsed = parse_seed(path.read_bytes(), path.name, None, job.ctx)
         for raw in parsed.entries:
@@ -339,7 +339,7 @@ def html_soup(draw: st.DrawFn) -> str:
         elif kind == 1:
             parts.append(f"</{draw(st.sampled_from(_TAGS))}>")
         else:
-            parts.append(draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)))
+            parts.append(draw(st.text(alphabet=st.characters(codec="utf-8"), max_size=20)))
     return "".join(parts)
 
 

@@ -86,6 +86,7 @@ def test_check_writes_nothing(tmp_path: Path, env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["check", *paths(tmp_path)], env=env)
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "seeds 3" in result.output
+    assert "feeds 4 (not written: check only)" in result.output  # the unified feed and three sources, as planned
     assert not (tmp_path / "public").exists() and not (tmp_path / "var").exists()
 
 

@@ -13,6 +13,7 @@ import feedparser
 import pytest
 
 from feedsvc.daemon import Watcher
+from feedsvc.scan import ScanResult, scan
 from feedsvc.settings import Settings
 from tests.conftest import NOW, ROOT, SAMPLES
 
@@ -90,7 +91,7 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     import feedsvc.work
     from feedsvc.errors import SeedReadError
     from feedsvc.pipeline import regenerate
-    from feedsvc.scan import CHANGED_WHILE_READ
+    from feedsvc.scan import CHANGED_WHILE_READ, read_seed
 
     settings: Settings = make_settings()
     for sample in SAMPLES.iterdir():
@@ -99,7 +100,7 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     seed = settings.seeds_dir / "000_5e86a5536f436506.txt"
     text = seed.read_text(encoding="utf-8")
     seed.write_text(text.replace("[", "[更正：", 1), encoding="utf-8")
-    real_read = feedsvc.work.read_seed
+    real_read = read_seed
 
     def changing(seeds_dir: Path, seed_file, limit: int) -> bytes:  # type: ignore[no-untyped-def]
         if seed_file.path != seed.name:
@@ -196,13 +197,17 @@ def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) ->
     """The poll's scan is handed to the regeneration (no second scan); a seed removed in between is deferred,
     keeps its published version, and is gone after the next poll."""
     import feedsvc.pipeline
-    from feedsvc.scan import scan
 
     settings: Settings = make_settings(settle_seconds=0.0, min_seed_ratio=0.0)
     for sample in SAMPLES.iterdir():
         shutil.copy(sample, settings.seeds_dir / sample.name)
     scans: list[Path] = []
-    monkeypatch.setattr(feedsvc.pipeline, "scan", lambda path: scans.append(path) or scan(path))
+
+    def counted(path: Path) -> ScanResult:
+        scans.append(path)
+        return scan(path)
+
+    monkeypatch.setattr(feedsvc.pipeline, "scan", counted)
     watcher = Watcher(settings, clock=lambda: NOW)
     watcher.poll()
     assert scans == [] and watcher.last_report is not None and watcher.last_report.entries == 3

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,11 +57,11 @@ def assert_valid_feeds(output: Path, expected_total: int) -> None:
 def test_jing_is_really_checking(tmp_path: Path) -> None:
     broken = tmp_path / "broken.atom"
     broken.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>')
-    assert subprocess.run([JING, "-c", str(ATOM_RNC), str(broken)], capture_output=True,
+    assert subprocess.run([str(JING), "-c", str(ATOM_RNC), str(broken)], capture_output=True,
                           check=False).returncode != 0
 
 
-def golden_settings(make_settings, sample_seeds: Path) -> Settings:  # type: ignore[no-untyped-def]
+def golden_settings(make_settings: Callable[..., Settings], sample_seeds: Path) -> Settings:
     return make_settings(seeds_dir=sample_seeds, base_url="https://feeds.example.org/")
 
 

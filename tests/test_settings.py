@@ -100,3 +100,27 @@ def test_every_corpus_source_has_a_table_entry() -> None:
         if source.hosts == ():
             unknown.add(source.slug)
     assert unknown == set()
+
+
+def test_every_setting_declares_what_it_affects() -> None:
+    """A new setting must say whether it changes cleaning (cache fingerprint), output (run signature) or neither;
+    otherwise changing it could leave stale cached entries or stale published files."""
+    from dataclasses import fields
+
+    from feedsvc.settings import AFFECTS
+
+    undeclared = [f.name for f in fields(Settings) if f.metadata.get("affects") not in AFFECTS]
+    assert not undeclared, f"declare what these settings affect (CLEANING, OUTPUT or RUNTIME): {undeclared}"
+
+
+def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from feedsvc.pipeline import fingerprint, signature
+
+    settings: Settings = make_settings()
+    prints, files = fingerprint(settings), ()
+    assert fingerprint(replace(settings, summary_chars=99)) != prints  # cleaning
+    assert fingerprint(replace(settings, max_entries=7)) == prints  # output only
+    assert signature(replace(settings, max_entries=7), prints, files) != signature(settings, prints, files)
+    assert signature(replace(settings, port=1), prints, files) == signature(settings, prints, files)  # runtime

@@ -1,0 +1,91 @@
+"""cache: run state, known seeds, outcomes and entries, sweeping, and damage turned into CacheError."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedsvc.cache import IN_MEMORY, Cache, KnownSeed, RunState
+from feedsvc.errors import CacheError
+from feedsvc.group import Version
+from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
+from feedsvc.report import SourceStatus
+
+WHEN = datetime(2024, 1, 1, 8, tzinfo=UTC)
+
+
+def _entry(n: int) -> Entry:
+    meta = EntryMeta(f"urn:{n}", f"title {n}", f"https://x.example/{n}", WHEN, WHEN, "dw", "DW", "A. Writer",
+                     ("Politik",), "zh-Hans", Provenance((f"{n}.md",), "link-line", "header", "header"))
+    return Entry(meta, f"<p>{n}</p>", f"summary {n}", f"d{n}")
+
+
+def test_run_state_round_trips(tmp_path: Path) -> None:
+    state = RunState(signature="s", fingerprint="f", seed_count=3, entries=2, outputs=("all.atom", "index.html"),
+                     feed_digests={"all.atom": "x"}, problems=(SeedProblem("a.md", "empty file"),),
+                     sources=(SourceStatus("dw", "DW", 2, WHEN), SourceStatus("x", "X", 0, None)))
+    with Cache.open(tmp_path / "c.sqlite") as cache:
+        assert cache.load_state() == RunState()
+        cache.save_state(state)
+    with Cache.open(tmp_path / "c.sqlite") as cache:
+        assert cache.load_state() == state
+
+
+def test_seeds_table_is_updated_by_difference_and_tells_unreferenced_digests() -> None:
+    a, b = SeedFile("a.md", 10, 1), SeedFile("b.md", 20, 2)
+    with Cache.open(IN_MEMORY) as cache:
+        assert not cache.set_seeds([(a, "d1"), (b, "d2")], {})
+        known = cache.known_seeds()
+        assert known == {"a.md": KnownSeed(10, 1, "d1"), "b.md": KnownSeed(20, 2, "d2")}
+        assert known["a.md"].matches(a) and not known["a.md"].matches(SeedFile("a.md", 10, 5))
+        assert cache.set_seeds([(a, "d1"), (b, "d1")], known)  # d2 is no longer referenced
+        assert not cache.set_seeds([(a, "d1")], cache.known_seeds())  # d1 is still referenced by a.md
+
+
+def test_outcomes_entries_and_sweeps() -> None:
+    with Cache.open(IN_MEMORY) as cache:
+        cache.store([("d1", None, (_entry(1),)), ("d2", "empty file", ())], "f1")
+        cache.store([("d1", None, (_entry(1),))], "f2")
+        assert cache.outcome_digests("f1") == {"d1", "d2"}
+        (version,) = cache.versions({"d1"}, "f1")
+        assert version == Version.of(_entry(1).meta, "d1", 0)
+        assert cache.meta(version, "f1") == _entry(1).meta
+        assert cache.content("d1", 0, "f1") == ("<p>1</p>", "summary 1")
+        assert cache.problems({"d2": ["b.md", "c.md"]}, "f1") == [("b.md", "empty file"), ("c.md", "empty file")]
+        with pytest.raises(KeyError):
+            cache.content("d9", 0, "f1")
+        cache.forget_other_fingerprints("f2")
+        assert cache.outcome_digests("f1") == set() and cache.outcome_digests("f2") == {"d1"}
+        cache.set_seeds([], {})
+        cache.forget_unreferenced()
+        assert cache.outcome_digests("f2") == set()
+
+
+def test_a_damaged_database_is_set_aside_on_open(tmp_path: Path) -> None:
+    database = tmp_path / "c.sqlite"
+    database.write_bytes(b"this is not a database" * 100)
+    with Cache.open(database) as cache:
+        assert cache.load_state() == RunState()
+    assert (tmp_path / "c.sqlite.corrupt").read_bytes().startswith(b"this is not")
+
+
+def test_damage_found_later_raises_cache_error_naming_the_database(tmp_path: Path) -> None:
+    database = tmp_path / "c.sqlite"
+    with Cache.open(database) as cache:
+        with sqlite3.connect(database) as other:
+            other.execute("DROP TABLE seeds")
+        with pytest.raises(CacheError, match=r"c\.sqlite: cache database unusable"):
+            cache.known_seeds()
+
+
+def test_an_unreadable_state_row_starts_from_an_empty_state(tmp_path: Path) -> None:
+    database = tmp_path / "c.sqlite"
+    with Cache.open(database) as cache:
+        cache.save_state(RunState(signature="s"))
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE meta SET value='{\"signature\": 1' WHERE key='state'")
+    with Cache.open(database) as cache:
+        assert cache.load_state() == RunState()

@@ -1,0 +1,57 @@
+"""dates: the forms seeds write dates in, and the choice of the trustworthy candidate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, parse_date
+from feedsvc.links import url_date
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+POLICY = DatePolicy(NOW)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fri, 08 Jan 2021 13:53:40 GMT", datetime(2021, 1, 8, 13, 53, 40, tzinfo=UTC)),
+    ("Wed, 24 Jun 2020 08:53:10 +0000", datetime(2020, 6, 24, 8, 53, 10, tzinfo=UTC)),
+    ("2021-01-08T01:08:59Z", datetime(2021, 1, 8, 1, 8, 59, tzinfo=UTC)),
+    ("2023-11-08T05:20:41.666Z", datetime(2023, 11, 8, 5, 20, 41, 666000, tzinfo=UTC)),
+    ("2020-02-05T10:00:00+01:00", datetime(2020, 2, 5, 9, 0, tzinfo=UTC)),
+    ("2020-07-16 09:48:51", datetime(2020, 7, 16, 9, 48, 51, tzinfo=UTC)),
+    ("2020年 7月 17日", datetime(2020, 7, 17, tzinfo=UTC)),
+    ("22/10/2020 - 13:51", datetime(2020, 10, 22, 13, 51, tzinfo=UTC)),
+])
+def test_parse_date_forms(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2020-13-45", "32/01/2020 - 10:00", "x" * 100])
+def test_parse_date_refuses_nonsense(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_epoch_header() -> None:
+    assert from_epoch_ms("1608144080000") == datetime(2020, 12, 16, 18, 41, 20, tzinfo=UTC)
+    assert from_epoch_ms("NaN") is None
+    assert from_epoch_ms("99999999999999999") is None
+
+
+def test_first_plausible_candidate_wins() -> None:
+    far_future = DateCandidate("header", NOW + timedelta(days=30))
+    too_old = DateCandidate("front-matter", datetime(1990, 1, 1, tzinfo=UTC))
+    good = DateCandidate("byline", NOW - timedelta(days=1))
+    assert choose_date([far_future, too_old, good], None, POLICY, None) == good
+
+
+def test_a_candidate_contradicting_the_url_day_loses_to_the_url() -> None:
+    in_url = url_date("https://x.example/2020/07/01/story")
+    wrong = DateCandidate("header", datetime(2001, 7, 31, tzinfo=UTC))
+    assert choose_date([wrong], in_url, POLICY, None) == DateCandidate("url", datetime(2020, 7, 1, tzinfo=UTC))
+
+
+def test_the_file_time_is_the_last_resort_and_none_when_nothing_is_plausible() -> None:
+    mtime = DateCandidate("mtime", NOW - timedelta(hours=1))
+    assert choose_date([], None, POLICY, mtime) == mtime
+    assert choose_date([], None, POLICY, DateCandidate("mtime", NOW + timedelta(days=9))) is None
