@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import NamedTuple, ParamSpec, TypeVar
 
 from feedsvc.errors import CacheError
+from feedsvc.filters import Dropped
 from feedsvc.group import Version
 from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -38,9 +39,11 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     updated INTEGER NOT NULL, published INTEGER NOT NULL,
                                     meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
                                     PRIMARY KEY (digest, fingerprint, n));
+CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT NULL, digest TEXT NOT NULL,
+                                     n INTEGER NOT NULL, rule TEXT, PRIMARY KEY (fingerprint, rules, digest, n));
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
 """
-_TABLES = ("seeds", "outcomes", "entries", "meta")
+_TABLES = ("seeds", "outcomes", "entries", "verdicts", "meta")
 IN_MEMORY = Path(":memory:")
 """`Cache.open(IN_MEMORY)`: a cache that lives as long as the run (the `check` command's)."""
 
@@ -77,6 +80,7 @@ class RunState:
     problems: tuple[SeedProblem, ...] = ()
     """Seeds whose cached outcome is a problem."""
     sources: tuple[SourceStatus, ...] = ()
+    filtered: tuple[Dropped, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps({
@@ -85,6 +89,7 @@ class RunState:
             "problems": [[p.path, p.reason] for p in self.problems],
             "sources": [[s.slug, s.name, s.entries, s.newest.isoformat() if s.newest else None]
                         for s in self.sources],
+            "filtered": [[d.feed, d.rule, d.story_id, d.title, d.link] for d in self.filtered],
         }, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -95,7 +100,8 @@ class RunState:
             entries=data["entries"], outputs=tuple(data["outputs"]), feed_digests=data["feed_digests"],
             problems=tuple(SeedProblem(path, reason) for path, reason in data["problems"]),
             sources=tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
-                          for slug, name, count, when in data["sources"]))
+                          for slug, name, count, when in data["sources"]),
+            filtered=tuple(Dropped(*row) for row in data["filtered"]))
 
 
 def set_aside(path: Path, problem: Exception) -> None:
@@ -110,15 +116,15 @@ def set_aside(path: Path, problem: Exception) -> None:
 def meta_to_json(meta: EntryMeta) -> str:
     p = meta.provenance
     return json.dumps([meta.id, meta.title, meta.link, meta.published.isoformat(), meta.updated.isoformat(),
-                       meta.source_slug, meta.source_name, meta.author, list(meta.categories), meta.language,
+                       meta.source_slug, meta.source_name, meta.author, list(meta.categories),
                        [list(p.seeds), p.title_from, p.published_from, p.updated_from, p.encoding]],
                       ensure_ascii=False)
 
 
 def meta_from_json(text: str) -> EntryMeta:
-    (id_, title, link, published, updated, slug, name, author, categories, language, prov) = json.loads(text)
+    (id_, title, link, published, updated, slug, name, author, categories, prov) = json.loads(text)
     return EntryMeta(id_, title, link, datetime.fromisoformat(published), datetime.fromisoformat(updated), slug,
-                     name, author, tuple(categories), language,
+                     name, author, tuple(categories),
                      Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
 
 
@@ -283,14 +289,33 @@ class Cache:
         return str(row[0]), str(row[1])
 
     @_guarded
+    def verdicts(self, fingerprint: str) -> dict[tuple[str, str, int], str | None]:
+        """(rules, digest, n) -> the filter rule that dropped that version (None: kept), as decided before."""
+        return {(row[0], row[1], row[2]): row[3] for row in self._db.execute(
+            "SELECT rules, digest, n, rule FROM verdicts WHERE fingerprint=?", (fingerprint,))}
+
+    @_guarded
+    def remember_verdicts(self, verdicts: Iterable[tuple[str, str, int, str | None]], fingerprint: str) -> None:
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                                 ((fingerprint, *row) for row in verdicts))
+
+    @_guarded
     def forget_other_fingerprints(self, fingerprint: str) -> None:
         """Drop outcomes cleaned under other rules (kept until now so an interrupted run loses nothing)."""
         with self.transaction():
-            self._db.execute("DELETE FROM outcomes WHERE fingerprint<>?", (fingerprint,))
-            self._db.execute("DELETE FROM entries WHERE fingerprint<>?", (fingerprint,))
+            for table in ("outcomes", "entries", "verdicts"):
+                self._db.execute(f"DELETE FROM {table} WHERE fingerprint<>?", (fingerprint,))
+
+    @_guarded
+    def forget_verdicts_except(self, rules: Iterable[str]) -> None:
+        """Drop the verdicts of filter rules no longer configured."""
+        keep = sorted(set(rules))
+        with self.transaction():
+            self._db.execute(f"DELETE FROM verdicts WHERE rules NOT IN ({','.join('?' * len(keep))})", keep)
 
     @_guarded
     def forget_unreferenced(self) -> None:
         with self.transaction():
-            self._db.execute("DELETE FROM outcomes WHERE digest NOT IN (SELECT digest FROM seeds)")
-            self._db.execute("DELETE FROM entries WHERE digest NOT IN (SELECT digest FROM seeds)")
+            for table in ("outcomes", "entries", "verdicts"):
+                self._db.execute(f"DELETE FROM {table} WHERE digest NOT IN (SELECT digest FROM seeds)")

@@ -102,24 +102,65 @@ class DatePolicy:
     url_tolerance: timedelta = timedelta(days=3)
 
 
-def _plausible(value: datetime, policy: DatePolicy, in_url: UrlDate | None) -> bool:
+_ZONE = re.compile(r"(?:Z|GMT|UTC|[+-]\d{2}:?\d{2})\s*$", re.IGNORECASE)
+
+
+def has_zone(text: str) -> bool:
+    """Whether a date as written names its time zone (a zone-less local time is read as UTC, and may be hours off)."""
+    return bool(_ZONE.search(text.strip()))
+
+
+_SAME_WITNESS = {"header": "feed", "front-matter": "feed", "feed": "feed"}
+"""The epoch header and the front-matter date are both the feed's `pubDate` (the second clamped to the moment of
+scraping): one witness, not two."""
+
+
+def _witness(candidate: DateCandidate) -> str:
+    return _SAME_WITNESS.get(candidate.origin, candidate.origin)
+
+
+def _corroborated(candidate: DateCandidate, candidates: list[DateCandidate], tolerance: timedelta) -> bool:
+    """Whether another, independent candidate agrees with `candidate` (within `tolerance`)."""
+    return any(_witness(other) != _witness(candidate) and abs(other.value - candidate.value) <= tolerance
+               for other in candidates)
+
+
+def _plausible(value: datetime, policy: DatePolicy, in_url: UrlDate | None, scraped: datetime | None) -> bool:
     if value < EARLIEST or value > policy.now + policy.future_tolerance:
         return False
+    if scraped is not None and value > scraped:
+        return False
     return in_url is None or in_url.start - policy.url_tolerance <= value <= in_url.end + policy.url_tolerance
+
+
+def scrape_time(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy) -> datetime | None:
+    """The moment the seed was scraped, as far as the seed tells it: the earliest plausible epoch header or
+    front-matter date (the generator clamps the latter to its clock). No story was published after it."""
+    stamps = [c for c in candidates if c.origin in ("header", "front-matter")]
+    plausible = [c.value for c in stamps
+                 if _plausible(c.value, policy, None if _corroborated(c, candidates, policy.url_tolerance) else in_url,
+                               None)]
+    return min(plausible, default=None)
 
 
 def choose_date(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy,
                 fallback: DateCandidate | None) -> DateCandidate | None:
     """The first plausible candidate in order of trust, then the URL's day, then `fallback` (the file's mtime).
 
-    Rejected: dates before 1995, dates beyond `now` plus the tolerance, and dates that contradict the URL's own
-    date by more than the tolerance. Returns None only when nothing at all is plausible.
+    Rejected: dates before 1995, dates beyond `now` plus the tolerance, dates after the seed was scraped
+    (`scrape_time`), and dates that contradict the URL's own date by more than the tolerance, unless an
+    independent candidate agrees with them: a date in a URL is weak evidence (slugs carry typos), and a URL date
+    after the scrape is impossible, so it is not used at all. Returns None only when nothing is plausible.
     """
+    scraped = scrape_time(candidates, in_url, policy)
+    if in_url is not None and scraped is not None and in_url.start > scraped:
+        in_url = None
     for candidate in candidates:
-        if _plausible(candidate.value, policy, in_url):
+        check = None if _corroborated(candidate, candidates, policy.url_tolerance) else in_url
+        if _plausible(candidate.value, policy, check, scraped):
             return candidate
-    if in_url is not None and in_url.is_day and _plausible(in_url.start, policy, None):
+    if in_url is not None and in_url.is_day and _plausible(in_url.start, policy, None, scraped):
         return DateCandidate("url", in_url.start)
-    if fallback is not None and _plausible(fallback.value, policy, None):
+    if fallback is not None and _plausible(fallback.value, policy, None, scraped):
         return fallback
     return None

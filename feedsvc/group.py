@@ -78,7 +78,8 @@ def _order_key(story: Story) -> tuple[int, str]:
     return (-story.newest.updated, story.newest.id)
 
 
-def newest(stories: Iterable[Story], limit: int) -> list[Story]:
+def newest(stories: Iterable[Story], limit: int | None) -> list[Story]:
+    """The stories newest first (at most `limit` of them)."""
     return sorted(stories, key=_order_key)[:limit]
 
 

@@ -42,6 +42,22 @@ class Source:
     rules: CleanRules = field(default_factory=CleanRules)
 
 
+FILTER_FIELDS = ("title", "content", "categories", "author")
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    """Which stories one feed leaves out. A rule is (field, pattern): a pattern is a word or phrase, matched
+    case-insensitively anywhere in the field, or `/a regular expression/` (case-insensitive unless it says
+    otherwise with an inline flag). A story is kept when some include rule matches (or there is none) and no
+    exclude rule matches."""
+
+    feed: str
+    """`all` (the unified feed only) or a source slug (that source's stories, in every feed)."""
+    include: tuple[tuple[str, str], ...] = ()
+    exclude: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class SeedFile:
     """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change."""
@@ -65,7 +81,8 @@ class Provenance:
     title_from: str
     """`link-line`, `front-matter`, `feed`, `body` or `link`."""
     published_from: str
-    """Date candidate that won: `header`, `byline`, `dateline`, `front-matter`, `feed`, `url` or `mtime`."""
+    """Date candidate that won: `byline` (zoned), `header`, `dateline`, `front-matter`, `local-byline` (no zone),
+    `feed`, `url` or `mtime`."""
     updated_from: str
     encoding: str = "utf-8"
 
@@ -83,7 +100,6 @@ class EntryMeta:
     source_name: str
     author: str | None
     categories: tuple[str, ...]
-    language: str | None
     provenance: Provenance
 
 
@@ -127,23 +143,55 @@ class Entry:
 
 @dataclass(frozen=True)
 class Feed:
-    """One Atom feed to render: its identity, and its entries newest first."""
+    """One feed document to render, in any format: its identity, its links and its entries, newest first.
+
+    Links are *stems* below the output directory (`all`, `sources/dw`, `archive/all/2024-05`): each format adds
+    its own extension, so one value renders to Atom, RSS and JSON Feed alike."""
 
     slug: str
     """`all` for the unified feed, the source slug otherwise."""
     title: str
     subtitle: str
-    path: str
-    """Path of the published file relative to the output directory, e.g. `sources/dw.atom`."""
-    self_url: str
+    stem: str
+    """This document's path below the output directory, without extension."""
+    base_url: str
+    """The public URL of the output directory, ending in `/`."""
     alternate_url: str
+    """The web page the feed stands for (the source's site; the index page for the unified feed)."""
     language: str | None
     entries: tuple[Entry, ...]
+    id: str = ""
+    """The feed's permanent id (the same for its archive documents and in every format)."""
     unified: bool = False
     entry_count: int = 0
-    """How many entries the source has in all (the feed itself is capped)."""
+    """How many entries the feed has in all (a document holds some of them)."""
     newest: datetime | None = None
     """`updated` of the newest entry."""
+    current: str | None = None
+    """In an archive document: the stem of the subscription document."""
+    prev_archive: str | None = None
+    """The stem of the next older archive document (RFC 5005), if any."""
+    next_archive: str | None = None
+    """In an archive document: the stem of the next newer archive document, if any."""
+    hubs: tuple[str, ...] = ()
+    """WebSub hubs readers may subscribe through."""
+    variant_dir: str = ""
+    """For a converted copy (`zh-hant`): the directory all its documents live under."""
+    variant_skips: frozenset[str] = frozenset()
+    """In a converted unified feed: the sources whose feeds have no copy in this variant (already written in it)."""
+
+    @property
+    def archived(self) -> bool:
+        """Whether this is an archive document (RFC 5005 `fh:archive`) rather than the subscription document."""
+        return self.current is not None
+
+    def url(self, stem: str, extension: str) -> str:
+        return f"{self.base_url}{stem}{extension}"
+
+    def source_stem(self, slug: str) -> str:
+        """The stem of the feed of the source `slug`, in this feed's variant where that source has one."""
+        stem = f"sources/{slug}"
+        return f"{self.variant_dir}/{stem}" if self.variant_dir and slug not in self.variant_skips else stem
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, parse_date
+from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date
 from feedsvc.decode import decode, looks_binary
 from feedsvc.errors import FeedFileError
 from feedsvc.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
@@ -23,7 +23,10 @@ from feedsvc.frontmatter import FrontMatter, split_front_matter
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.sources import SourceCatalog, names_source
-from feedsvc.text import collapse_space, strip_xml_illegal
+from feedsvc.text import collapse_space, readable
+
+PARSER_VERSION = "2"
+"""Bump when parsing gives other results for the same seed, so cached entries are parsed again."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,10 @@ def _article(text: str, front: FrontMatter | None) -> _Found | str:
     return "not a seed: no `[title](url)` line followed by a dashes line"
 
 
-def _byline(html: str) -> tuple[str | None, datetime | None]:
-    """Author and date from the lead `<div><i>author<br>date</i></div>` (or RFI's `<div>dd/mm/yyyy - hh:mm</div>`)."""
+def _byline(html: str) -> tuple[str | None, DateCandidate | None]:
+    """Author and date from the lead `<div><i>author<br>date</i></div>` (or RFI's `<div>dd/mm/yyyy - hh:mm</div>`).
+    A date that names its zone is the article's own time (`byline`); a zone-less local one is weaker
+    (`local-byline`)."""
     match = _BYLINE.match(html)
     if match:
         parts = [collapse_space(htmllib.unescape(_TAG.sub("", p))) for p in _BR.split(match.group(1))]
@@ -117,11 +122,15 @@ def _byline(html: str) -> tuple[str | None, datetime | None]:
         names = parts[:-1] if when else parts
         author = ", ".join(dict.fromkeys(n for part in names for n in part.split(",") if n.strip()))
         author = re.sub(r"^null\b\s*", "", author).strip()
-        return author or None, when
+        return author or None, _byline_date(parts[-1], when) if when else None
     match = _RFI_DATE.match(html)
-    if match:
-        return None, parse_date(match.group(1))
+    if match and (when := parse_date(match.group(1))):
+        return None, _byline_date(match.group(1), when)
     return None, None
+
+
+def _byline_date(text: str, when: datetime) -> DateCandidate:
+    return DateCandidate("byline" if has_zone(text) else "local-byline", when)
 
 
 def _fallback_title(html: str) -> str:
@@ -141,7 +150,7 @@ def _fallback_title(html: str) -> str:
 
 
 def clean_title(raw: str, source: Source) -> str:
-    title = collapse_space(strip_xml_illegal(htmllib.unescape(raw)))
+    title = collapse_space(readable(htmllib.unescape(raw)))
     for pattern in source.title_affixes:
         title = re.sub(pattern, "", title).strip()
     return title
@@ -156,7 +165,7 @@ def _is_real_author(name: str | None, source: Source) -> bool:
 def _categories(found: list[str], source: Source, ctx: ParseContext) -> tuple[str, ...]:
     kept: dict[str, str] = {}
     for raw in found:
-        name = collapse_space(strip_xml_illegal(raw))
+        name = collapse_space(readable(raw))
         if not name or name.casefold() in ctx.ignore_categories or names_source(source, name):
             continue
         kept.setdefault(name.casefold(), name)
@@ -212,9 +221,8 @@ def _entry(fields: _Fields, path: str, mtime: datetime | None, encoding: str,
         updated=chosen.value,
         source_slug=source.slug,
         source_name=source.name,
-        author=collapse_space(strip_xml_illegal(author)) if author else None,
+        author=collapse_space(readable(author)) if author else None,
         categories=_categories(list(fields.categories), source, ctx),
-        language=source.language,
         provenance=Provenance((path,), title_origin, chosen.origin, chosen.origin, encoding),
     )
     return RawEntry(meta, fields.html)
@@ -222,16 +230,20 @@ def _entry(fields: _Fields, path: str, mtime: datetime | None, encoding: str,
 
 def _article_fields(found: _Found) -> _Fields:
     front = found.front
+    # In order of trust. The lead byline, when it names its zone, is the article's own time to the second; the
+    # header and front matter are the feed's time, often one instant for a whole batch of stories.
+    byline_author, byline_date = _byline(found.html)
     dates: list[DateCandidate] = []
+    if byline_date and byline_date.origin == "byline":
+        dates.append(byline_date)
     if found.header is not None and (when := from_epoch_ms(found.header)):
         dates.append(DateCandidate("header", when))
     if found.dateline and (when := parse_date(found.dateline)):
         dates.append(DateCandidate("dateline", when))
     if front and (raw_date := front.text("date")) and (when := parse_date(raw_date)):
         dates.append(DateCandidate("front-matter", when))
-    byline_author, byline_date = _byline(found.html)
-    if byline_date:
-        dates.append(DateCandidate("byline", byline_date))
+    if byline_date and byline_date.origin == "local-byline":
+        dates.append(byline_date)
     fallbacks: list[tuple[str, str]] = []
     if front and found.fmt != "N":
         fallbacks.append(("front-matter", front.text("title") or ""))

@@ -23,24 +23,29 @@ from feedsvc.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.clean import CLEANER_VERSION
 from feedsvc.dates import DatePolicy
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
+from feedsvc.filters import Dropped, Judge, Judged, judge
 from feedsvc.group import Story, merge, story_meta
 from feedsvc.lock import exclusive
-from feedsvc.model import Entry, Feed, SeedFile, SeedProblem
-from feedsvc.pages import render_index, render_opml
-from feedsvc.parse import ParseContext
-from feedsvc.plan import Planned, feed_digest, plan_feeds
+from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
+from feedsvc.output.documents import FORMATS, Rendered
+from feedsvc.output.plan import plan_feeds
+from feedsvc.output.publish import publish
+from feedsvc.output.site import render_site
+from feedsvc.parse import PARSER_VERSION, ParseContext
 from feedsvc.pool import Processor
-from feedsvc.publish import publish
-from feedsvc.render import render_atom
 from feedsvc.report import Report, SourceStatus
 from feedsvc.scan import ScanResult, scan
-from feedsvc.settings import CLEANING, OUTPUT, Settings, affecting
+from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.sources import SourceCatalog
 from feedsvc.triage import CHANGED, NEW, UNCHANGED, Triage, triage
 from feedsvc.work import Job
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+FEED_EXTENSIONS = tuple(extension for extension, _ in FORMATS.values())
+_PRUNED = ("sources", "archive", "zh-hans", "zh-hant")
+"""Folders whose files that are no longer published are removed (a source gone, a period re-paged, a variant
+turned off)."""
 _STORE_BATCH = 32
 """Cleaned outcomes are stored a few dozen at a time: one transaction each, and little lost to a kill."""
 
@@ -61,7 +66,7 @@ class RunOptions:
 
 def fingerprint(settings: Settings) -> str:
     """Changes whenever parsing or cleaning would give other results: code versions and the settings they read."""
-    parts = [__version__, CLEANER_VERSION, SCHEMA_VERSION, *(repr(getattr(settings, n)) for n in affecting(CLEANING))]
+    parts = [__version__, PARSER_VERSION, CLEANER_VERSION, SCHEMA_VERSION, *map(repr, cleaning_values(settings))]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -69,8 +74,7 @@ def signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> s
     """Changes whenever a run could publish something else: the fingerprint, the output settings, every seed's
     path, size and mtime."""
     digest = hashlib.sha256(prints.encode())
-    for name in affecting(OUTPUT):
-        digest.update(repr(getattr(settings, name)).encode())
+    digest.update(repr(output_values(settings)).encode())
     for seed in files:
         digest.update(f"{seed.path}\x00{seed.size}\x00{seed.mtime_ns}\x01".encode())
     return digest.hexdigest()
@@ -129,26 +133,68 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     unreferenced = cache.set_seeds(current, seeds.known)
     paths = _paths_by_digest(current)
     stories = merge(cache.versions(paths, prints))
-    plans = plan_feeds(settings, stories,
-                       lambda story: story_meta(story, lambda version: cache.meta(version, prints), paths))
-    files, kept, digests = _render(settings, cache, prints, plans, state.feed_digests, options.rehash)
-    written = () if options.dry_run else \
-        publish(settings.output_dir, files, prune=("sources",), keep=kept).written
+    judged = _judge(settings, cache, prints, paths, stories)
+    plans = plan_feeds(settings, judged.sources, judged.unified)
+    rendered = render_site(settings, plans, {} if options.rehash else state.feed_digests,
+                           lambda path: _published(settings.output_dir, path),
+                           lambda planned: _entries(cache, prints, paths, planned.stories), prints)
+    written = () if options.dry_run else publish(settings.output_dir, rendered.files, prune=_PRUNED,
+                                                 keep=tuple(rendered.kept)).written
 
-    feeds = [p.feed for p in plans]
+    feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
                             key=_problem_order))
-    report = _report(seeds, problems, stories, feeds, written, started, options.dry_run)
+    report = _report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started, options.dry_run)
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
     cache.save_state(RunState(
         signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), outputs=tuple(sorted([*files, *kept])), feed_digests=digests, problems=problems,
-        sources=report.sources))
+        entries=len(stories), outputs=tuple(sorted([*rendered.files, *rendered.kept])),
+        feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
     if unreferenced:
         cache.forget_unreferenced()
     return report
+
+
+def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
+           stories: list[Story]) -> Judged:
+    """The stories each feed holds after the filters (verdicts of earlier runs reused)."""
+    if not settings.filters:
+        return judge((), stories, {}, _no_read, _no_remember)
+
+    def read(story: Story, with_content: bool) -> tuple[EntryMeta, str]:
+        meta = story_meta(story, lambda version: cache.meta(version, prints), paths)
+        return meta, cache.content(story.newest.digest, story.newest.n, prints)[0] if with_content else ""
+
+    judged = judge(settings.filters, stories, cache.verdicts(prints), read,
+                   lambda rows: cache.remember_verdicts(rows, prints))
+    cache.forget_verdicts_except(Judge(f).key for f in settings.filters)
+    named = []
+    for dropped in judged.dropped:  # a few: say which stories, by title and link
+        story = next(s for s in stories if s.newest.id == dropped.story_id)
+        meta = cache.meta(story.newest, prints)
+        named.append(replace(dropped, title=meta.title, link=meta.link))
+    return replace(judged, dropped=tuple(named))
+
+
+def _no_read(story: Story, with_content: bool) -> tuple[EntryMeta, str]:
+    raise AssertionError("no filter configured: nothing to read")
+
+
+def _no_remember(rows: list[tuple[str, str, int, str | None]]) -> None:
+    raise AssertionError("no filter configured: nothing to remember")
+
+
+def _entries(cache: Cache, prints: str, paths: Mapping[str, list[str]], stories: tuple[Story, ...],
+             ) -> tuple[Entry, ...]:
+    """The published form of `stories`: merged metadata and the newest version's cleaned content."""
+    entries = []
+    for story in stories:
+        meta = story_meta(story, lambda version: cache.meta(version, prints), paths)
+        content, summary = cache.content(story.newest.digest, story.newest.n, prints)
+        entries.append(Entry(meta, content, summary, story.newest.digest))
+    return tuple(entries)
 
 
 def _refuse_shrinking(settings: Settings, found: ScanResult, state: RunState, force: bool) -> None:
@@ -198,32 +244,6 @@ def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, list[str]
     return paths
 
 
-def _render(settings: Settings, cache: Cache, prints: str, plans: list[Planned], previous: Mapping[str, str],
-            rehash: bool) -> tuple[dict[str, bytes], tuple[str, ...], dict[str, str]]:
-    """(bytes of every file that may have changed, paths of the feeds that did not, every feed's digest)."""
-    source_feeds = {p.feed.slug: (p.feed.title, p.feed.self_url) for p in plans[1:]}
-    before: Mapping[str, str] = {} if rehash else previous
-    digests: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    kept: list[str] = []
-    for planned in plans:
-        feed = planned.feed
-        digests[feed.path] = feed_digest(planned, source_feeds, prints)
-        if before.get(feed.path) == digests[feed.path] and _published(settings.output_dir, feed.path):
-            kept.append(feed.path)
-            continue
-        entries = []
-        for story, meta in planned.stories:
-            content, summary = cache.content(story.newest.digest, story.newest.n, prints)
-            entries.append(Entry(meta, content, summary, story.newest.digest))
-        files[feed.path] = render_atom(replace(feed, entries=tuple(entries)), source_feeds)
-    feeds = [p.feed for p in plans]
-    files["feeds.opml"] = render_opml(settings.title, feeds)
-    files["index.html"] = render_index(settings.title, settings.subtitle, feeds[0].alternate_url + "feeds.opml",
-                                       feeds)
-    return files, tuple(kept), digests
-
-
 def _published(output_dir: Path, path: str) -> bool:
     target = output_dir / path
     return target.is_file() and target.with_name(target.name + ".gz").is_file()
@@ -237,16 +257,21 @@ def _statuses(feeds: list[Feed]) -> tuple[SourceStatus, ...]:
     return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.newest) for f in feeds[1:])
 
 
-def _report(seeds: Triage, problems: tuple[SeedProblem, ...], stories: list[Story], feeds: list[Feed],
-            written: tuple[str, ...], started: float, dry_run: bool) -> Report:
+def _is_feed_file(path: str) -> bool:
+    return path.endswith(FEED_EXTENSIONS)
+
+
+def _report(seeds: Triage, problems: tuple[SeedProblem, ...], stories: list[Story], dropped: tuple[Dropped, ...],
+            feeds: list[Feed], rendered: Rendered, written: tuple[str, ...], started: float, dry_run: bool) -> Report:
     skipped = sorted({*seeds.skipped, *problems}, key=_problem_order)
     bad = {p.path for p in skipped}
-    feeds_written = sum(1 for name in written if name.endswith(".atom"))
+    feed_files = sum(1 for path in (*rendered.files, *rendered.kept) if _is_feed_file(path))
+    feeds_written = sum(1 for path in written if _is_feed_file(path))
     return Report(
         seeds=len(seeds.status.keys() | bad),
         new=seeds.count(NEW, bad), changed=seeds.count(CHANGED, bad), unchanged=seeds.count(UNCHANGED, bad),
-        skipped=tuple(skipped), entries=len(stories), feeds_written=feeds_written,
-        feeds_unchanged=len(feeds) - feeds_written, files_written=written, seconds=time.monotonic() - started,
+        skipped=tuple(skipped), entries=len(stories), filtered=dropped, feeds_written=feeds_written,
+        feeds_unchanged=feed_files - feeds_written, files_written=written, seconds=time.monotonic() - started,
         sources=_statuses(feeds), dry_run=dry_run, deferred=tuple(seeds.deferred))
 
 
@@ -254,9 +279,10 @@ def _unchanged_report(found: ScanResult, state: RunState, started: float) -> Rep
     """The report of a run that found every seed as the last one left it: what that run stored, with this scan's
     own findings (hidden and editor files are not part of the signature)."""
     problems = state.problems
-    feeds = sum(1 for p in state.outputs if p.endswith(".atom"))
+    feeds = sum(1 for p in state.outputs if _is_feed_file(p))
     return Report(seeds=len(found.files) + len(found.skipped),
                   unchanged=len(found.files) - len({p.path for p in problems}),
                   skipped=tuple(sorted({*found.skipped, *problems}, key=_problem_order)),
-                  entries=state.entries, feeds_unchanged=feeds, seconds=time.monotonic() - started,
+                  entries=state.entries, filtered=state.filtered, feeds_unchanged=feeds,
+                  seconds=time.monotonic() - started,
                   sources=state.sources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from feedsvc.filters import Dropped
 from feedsvc.model import SeedProblem
 from feedsvc.scan import display_path
 
@@ -25,6 +26,8 @@ class Report:
     unchanged: int = 0
     skipped: tuple[SeedProblem, ...] = ()
     entries: int = 0
+    filtered: tuple[Dropped, ...] = ()
+    """Stories a filter left out of a feed (`filters.<slug>`: of every feed; `filters.all`: of the unified one)."""
     feeds_written: int = 0
     feeds_unchanged: int = 0
     files_written: tuple[str, ...] = ()
@@ -37,8 +40,13 @@ class Report:
     def summary_line(self) -> str:
         feeds = (f"feeds {self.feeds_written + self.feeds_unchanged} (not written: check only)" if self.dry_run
                  else f"feeds written {self.feeds_written}, unchanged {self.feeds_unchanged}")
+        filtered = f" (filtered out {len(self.filtered)})" if self.filtered else ""
         return (f"seeds {self.seeds} (new {self.new}, changed {self.changed}, unchanged {self.unchanged}, "
-                f"skipped {len(self.skipped)}) · entries {self.entries} · {feeds} · {self.seconds:.2f} s")
+                f"skipped {len(self.skipped)}) · entries {self.entries}{filtered} · {feeds} · {self.seconds:.2f} s")
+
+    def filtered_lines(self) -> list[str]:
+        """One line per story a filter left out: which feed, which rule, which story."""
+        return [f"filtered from {d.feed}: {d.title} <{d.link}> ({d.rule})" for d in self.filtered]
 
     def skipped_lines(self) -> list[str]:
         return [f"{display_path(p.path)}: {p.reason}" for p in self.skipped]
@@ -46,6 +54,8 @@ class Report:
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["skipped"] = [{"path": display_path(p.path), "reason": p.reason} for p in self.skipped]
+        data["filtered"] = [{"feed": d.feed, "rule": d.rule, "id": d.story_id, "title": d.title, "link": d.link}
+                            for d in self.filtered]
         data["sources"] = [{"slug": s.slug, "name": s.name, "entries": s.entries,
                             "newest": s.newest.isoformat() if s.newest else None} for s in self.sources]
         data["seconds"] = round(self.seconds, 3)

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedsvc.errors import ConfigError
-from feedsvc.model import CleanRules, Source
+from feedsvc.model import FILTER_FIELDS, CleanRules, Source, StoryFilter
 
 DEFAULT_CONFIG_PATH = Path("config/feedsvc.toml")
 ENV_PREFIX = "FEEDSVC_"
@@ -59,7 +59,13 @@ class Settings:
     rescan_minutes: float = _setting(60.0, RUNTIME)
     health_max_age_minutes: float = _setting(1440.0, RUNTIME)
     cache_max_age: int = _setting(60, RUNTIME)
+    formats: tuple[str, ...] = _setting(("atom", "rss", "json"), OUTPUT)
+    archives: bool = _setting(True, OUTPUT)
+    archive_split_entries: int = _setting(500, OUTPUT)
+    chinese_variants: tuple[str, ...] = _setting((), OUTPUT)
     sources: tuple[Source, ...] = _setting((), CLEANING)
+    """Cleaning, except each source's `SOURCE_OUTPUT_KEYS` (see `cleaning_values`)."""
+    filters: tuple[StoryFilter, ...] = _setting((), OUTPUT)
     config_path: str = _setting("(built-in defaults)", RUNTIME)
 
     def source_by_slug(self, slug: str) -> Source | None:
@@ -71,7 +77,28 @@ def affecting(kind: str) -> tuple[str, ...]:
     return tuple(f.name for f in fields(Settings) if f.metadata.get("affects") == kind)
 
 
-_SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in ("sources", "config_path"))
+SOURCE_OUTPUT_KEYS = ("language",)
+"""Keys of a source that change only the published files (the feed's language, and so which Chinese variants it
+gets): a change re-renders, never re-cleans."""
+
+
+def cleaning_values(settings: Settings) -> tuple[object, ...]:
+    """What the cache fingerprint covers: every CLEANING setting, sources without their output keys."""
+    blank: dict[str, Any] = dict.fromkeys(SOURCE_OUTPUT_KEYS)
+    return tuple(tuple(replace(s, **blank) for s in settings.sources) if name == "sources"
+                 else getattr(settings, name) for name in affecting(CLEANING))
+
+
+def output_values(settings: Settings) -> tuple[object, ...]:
+    """What the run signature covers besides the fingerprint: every OUTPUT setting and the sources' output keys."""
+    sources = tuple((s.slug, *(getattr(s, key) for key in SOURCE_OUTPUT_KEYS)) for s in settings.sources)
+    return (*(getattr(settings, name) for name in affecting(OUTPUT)), sources)
+
+
+_TABLES = ("sources", "filters")
+_SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in (*_TABLES, "config_path"))
+FORMAT_NAMES = ("atom", "rss", "json")
+VARIANT_TAGS = ("zh-Hans", "zh-Hant")
 
 
 def _positive(value: float) -> str | None:
@@ -112,6 +139,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "rescan_minutes": _positive,
     "health_max_age_minutes": _positive,
     "cache_max_age": _non_negative,
+    "archive_split_entries": _positive,
 }
 
 _KIND = {
@@ -119,7 +147,25 @@ _KIND = {
     "output_dir": "path",
     "state_dir": "path",
     "ignore_categories": "list",
+    "formats": "list",
+    "chinese_variants": "list",
 }
+
+
+def _choices(allowed: tuple[str, ...], *, empty: bool) -> Callable[[tuple[str, ...]], str | None]:
+    def check(values: tuple[str, ...]) -> str | None:
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            return f"has {', '.join(map(repr, unknown))}: each must be one of {', '.join(allowed)}"
+        if len(set(values)) != len(values):
+            return "names a value twice"
+        return None if values or empty else "must name at least one"
+
+    return check
+
+
+_CHECKS["formats"] = _choices(FORMAT_NAMES, empty=False)
+_CHECKS["chinese_variants"] = _choices(VARIANT_TAGS, empty=True)
 
 
 def _kind(name: str) -> str:
@@ -264,10 +310,35 @@ def _source(slug: str, table: Any, origin: str) -> Source:
     )
 
 
+def _filter(feed: str, table: Any, origin: str) -> StoryFilter:
+    prefix = f"filters.{feed}"
+    if feed != "all" and not _SLUG.match(feed):
+        raise ConfigError(origin, prefix, f"{feed!r} is not `all` or a source slug")
+    if not isinstance(table, dict):
+        raise ConfigError(origin, prefix, "must be a table")
+    rules: dict[str, list[tuple[str, str]]] = {"include": [], "exclude": []}
+    for key, value in table.items():
+        kind, _, field_name = key.partition("_")
+        if kind not in rules or field_name not in FILTER_FIELDS:
+            raise ConfigError(origin, f"{prefix}.{key}", "unknown key (include_<field> or exclude_<field>, fields: "
+                              + ", ".join(FILTER_FIELDS) + ")")
+        for pattern in _str_list(value, origin, f"{prefix}.{key}"):
+            if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
+                _regexes([pattern[1:-1]], origin, f"{prefix}.{key}")
+            elif not pattern.strip():
+                raise ConfigError(origin, f"{prefix}.{key}", "an empty pattern would match every story")
+            rules[kind].append((field_name, pattern))
+    return StoryFilter(feed, tuple(rules["include"]), tuple(rules["exclude"]))
+
+
 def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "sources":
+        if key == "filters":
+            if not isinstance(value, dict):
+                raise ConfigError(origin, key, "must be a table of [filters.<feed>] tables")
+            values["filters"] = tuple(_filter(feed, table, origin) for feed, table in value.items())
+        elif key == "sources":
             if not isinstance(value, dict):
                 raise ConfigError(origin, key, "must be a table of [sources.<slug>] tables")
             values["sources"] = tuple(_source(slug, table, origin) for slug, table in value.items())

@@ -19,3 +19,35 @@ def strip_xml_illegal(text: str) -> str:
 def collapse_space(text: str) -> str:
     """Runs of whitespace (NBSP and the ideographic space included) to one space, trimmed; bidi overrides dropped."""
     return " ".join(_BIDI_CONTROLS.sub("", text).split())
+
+
+# C1 controls (U+0080-U+009F) in text are the bytes of a Windows-1252 character read as ISO-8859-1: give back the
+# character meant where Windows-1252 defines one, drop the rest. U+FFFD marks bytes lost to a decoding error
+# upstream; nothing can be recovered from it, and readers show it as a glitch.
+_C1_OR_REPLACEMENT = re.compile("[\u0080-\u009f\ufffd]")
+
+
+def _repaired(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\ufffd":
+        return ""
+    try:
+        return bytes([ord(char)]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+
+
+def _unmangled(text: str) -> str:
+    """UTF-8 that was decoded as ISO-8859-1 (`Ã©tÃ©` for `été`), decoded again; any other text as it is."""
+    if not re.search("[\u00c2-\u00f4][\u0080-\u00bf]", text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def readable(text: str) -> str:
+    """`text` fit to publish: mangled UTF-8 decoded again, C1 controls repaired or dropped, U+FFFD dropped, and
+    no character XML 1.0 forbids."""
+    return strip_xml_illegal(_C1_OR_REPLACEMENT.sub(_repaired, _unmangled(text)))

@@ -19,7 +19,7 @@ WHEN = datetime(2024, 1, 1, 8, tzinfo=UTC)
 
 def _entry(n: int) -> Entry:
     meta = EntryMeta(f"urn:{n}", f"title {n}", f"https://x.example/{n}", WHEN, WHEN, "dw", "DW", "A. Writer",
-                     ("Politik",), "zh-Hans", Provenance((f"{n}.md",), "link-line", "header", "header"))
+                     ("Politik",), Provenance((f"{n}.md",), "link-line", "header", "header"))
     return Entry(meta, f"<p>{n}</p>", f"summary {n}", f"d{n}")
 
 

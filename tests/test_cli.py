@@ -37,7 +37,7 @@ def test_regenerate_prints_the_summary_and_writes(tmp_path: Path, env: dict[str,
     result = CliRunner().invoke(main, ["regenerate", *paths(tmp_path)], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("seeds 3 (new 3, changed 0, unchanged 0, skipped 0) · entries 3 · "
-                                    "feeds written 4, unchanged 0 · ")
+                                    "feeds written 12, unchanged 0 · ")  # four feeds, three formats each
     assert (tmp_path / "public" / "all.atom").is_file()
 
 
@@ -57,7 +57,7 @@ def test_skipped_seeds_are_listed_and_strict_fails(tmp_path: Path, env: dict[str
 def test_json_report(tmp_path: Path, env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["regenerate", "--json", *paths(tmp_path)], env=env)
     report = json.loads(result.output)
-    assert (report["seeds"], report["entries"], report["feeds_written"]) == (3, 3, 4)
+    assert (report["seeds"], report["entries"], report["feeds_written"]) == (3, 3, 12)
     assert report["skipped"] == []
 
 
@@ -86,7 +86,7 @@ def test_check_writes_nothing(tmp_path: Path, env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["check", *paths(tmp_path)], env=env)
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "seeds 3" in result.output
-    assert "feeds 4 (not written: check only)" in result.output  # the unified feed and three sources, as planned
+    assert "feeds 12 (not written: check only)" in result.output  # four feeds (all, three sources) × three formats
     assert not (tmp_path / "public").exists() and not (tmp_path / "var").exists()
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, parse_date
+from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date, scrape_time
 from feedsvc.links import url_date
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -55,3 +55,31 @@ def test_the_file_time_is_the_last_resort_and_none_when_nothing_is_plausible() -
     mtime = DateCandidate("mtime", NOW - timedelta(hours=1))
     assert choose_date([], None, POLICY, mtime) == mtime
     assert choose_date([], None, POLICY, DateCandidate("mtime", NOW + timedelta(days=9))) is None
+
+
+def test_an_independent_witness_protects_a_date_from_the_url_veto() -> None:
+    in_url = url_date("https://x.example/a/story-20221216/1.html")
+    header = DateCandidate("header", datetime(2020, 12, 16, 18, 41, tzinfo=UTC))
+    front = DateCandidate("front-matter", datetime(2020, 12, 16, 18, 41, tzinfo=UTC))
+    lead = DateCandidate("byline", datetime(2020, 12, 16, 17, 51, tzinfo=UTC))
+    assert choose_date([header, front], in_url, DatePolicy(NOW), None) == DateCandidate(
+        "url", datetime(2022, 12, 16, tzinfo=UTC)), "header and front matter are one witness: the URL may veto it"
+    assert choose_date([lead, header, front], in_url, DatePolicy(NOW), None) == lead
+
+
+def test_the_scrape_time_is_a_ceiling() -> None:
+    header = DateCandidate("header", datetime(2020, 7, 27, 9, 24, tzinfo=UTC))
+    front = DateCandidate("front-matter", datetime(2020, 7, 27, 2, 30, tzinfo=UTC))
+    assert scrape_time([header, front], None, POLICY) == front.value
+    assert choose_date([header, front], None, POLICY, None) == front
+    late_file = DateCandidate("mtime", datetime(2020, 8, 1, tzinfo=UTC))
+    assert choose_date([DateCandidate("byline", datetime(2020, 7, 28, tzinfo=UTC)), front], None, POLICY,
+                       late_file) == front
+
+
+@pytest.mark.parametrize(("text", "zoned"), [
+    ("Fri, 08 Jan 2021 13:53:40 GMT", True), ("2021-01-08T01:08:59Z", True), ("2020-02-05T10:00:00+01:00", True),
+    ("2020-07-16 09:48:51", False), ("22/10/2020 - 13:51", False), ("2020年 7月 17日", False),
+])
+def test_has_zone(text: str, zoned: bool) -> None:
+    assert has_zone(text) is zoned

@@ -13,7 +13,7 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 def meta(link: str, hours: int, *, title: str = "t", seed: str = "a.md", origin: str = "header") -> EntryMeta:
     when = T0 + timedelta(hours=hours)
-    return EntryMeta(f"id:{link.split('://')[1]}", title, link, when, when, "dw", "DW", None, (), None,
+    return EntryMeta(f"id:{link.split('://')[1]}", title, link, when, when, "dw", "DW", None, (),
                      Provenance((seed,), "link-line", origin, origin))
 
 

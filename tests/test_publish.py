@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import OutputError
-from feedsvc.publish import gzipped, publish
+from feedsvc.output.publish import gzipped, publish
 
 
 def _names(root: Path) -> list[str]:

@@ -27,19 +27,20 @@ from feedsvc.clean.summary import summarize
 from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist
 from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
 from feedsvc.model import Cleaned, CleanRules
-from feedsvc.text import strip_xml_illegal
+from feedsvc.text import readable
 
 NO_RULES = CleanRules()
-CLEANER_VERSION = "3"
+CLEANER_VERSION = "4"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
 __all__ = ["CLEANER_VERSION", "check_selector", "clean", "visible_text_of"]
 
 
 def _prepare(html: str) -> str:
-    """Input as the parser may see it: no characters XML forbids, no U+FEFF (a parser drops a leading one as a
-    byte-order mark, so keeping others would make cleaning depend on where they stand)."""
-    return strip_xml_illegal(html).replace("\ufeff", "")
+    """Input as the parser may see it: `text.readable` (no characters XML forbids, no C1 controls or U+FFFD), no
+    U+FEFF (a parser drops a leading one as a byte-order mark, so keeping others would make cleaning depend on
+    where they stand)."""
+    return readable(html).replace("\ufeff", "")
 
 
 def _prose(body: lxml.html.HtmlElement) -> str:
@@ -82,7 +83,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     collapse_breaks(body)
     normalize_space(body)
     summary = summarize(_prose(body), summary_chars)
-    cleaned = strip_xml_illegal(sanitize(body)).strip()
+    cleaned = readable(sanitize(body)).strip()
     return Cleaned(cleaned, summary, tuple(record.removed), " ".join(record.added))
 
 

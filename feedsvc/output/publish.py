@@ -56,8 +56,9 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
     Every changed file is first written to a temporary file beside it, flushed and fsynced; only when all of them
     are written are they renamed over the old ones, so a failure (disk full, no permission) leaves every previous
     file as it was, and a reader never sees a partial file. Files whose bytes are unchanged are not touched.
-    `prune` lists folders (relative) whose files that are not in `files` or `keep` are removed; the files in
-    `keep` (known to be current) are left as they are, with their siblings.
+    `prune` lists folders (relative) whose files, at any depth, that are not in `files` or `keep` are removed
+    (and the folders left empty); the files in `keep` (known to be current) are left as they are, with their
+    siblings.
     """
     _remove_leftovers(output_dir, {str(Path(name).parent) for name in files})
     wanted: set[str] = {n for name in keep for n in (name, name + ".gz")}
@@ -107,9 +108,12 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
         base = output_dir / folder
         if not base.is_dir():
             continue
-        for path in sorted(base.iterdir()):
-            name = f"{folder}/{path.name}"
-            if path.is_file() and name not in wanted and not path.name.startswith("."):
+        for path in sorted(base.rglob("*"), reverse=True):  # files before the folders that hold them
+            name = str(path.relative_to(output_dir))
+            if path.is_dir():
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only when empty
+            elif name not in wanted and not path.name.startswith("."):
                 with contextlib.suppress(OSError):
                     path.unlink()
                     removed.append(name)

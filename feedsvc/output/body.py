@@ -1,0 +1,22 @@
+"""What every format publishes as an entry's body. Pure.
+
+An entry whose article left nothing after cleaning (an empty seed, a video-only post) still gets a body: its
+summary, or else a link to the original article, never an empty content element.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from feedsvc.model import Entry
+from feedsvc.text import collapse_space, readable
+
+
+def entry_html(entry: Entry) -> str:
+    """The entry's cleaned HTML, or a short stand-in when cleaning left nothing."""
+    if entry.content:
+        return readable(entry.content)
+    if entry.summary:
+        return f"<p>{escape(readable(entry.summary), quote=False)}</p>"
+    title = escape(collapse_space(readable(entry.meta.title)), quote=False)
+    return f'<p><a href="{escape(entry.meta.link)}" rel="noopener noreferrer">{title}</a></p>'

@@ -1,0 +1,109 @@
+"""Which feed documents to publish and which stories each holds, and a digest per document that says whether it
+must be rendered again. Pure: works on story versions; metadata is read later, only for documents to render.
+
+Documents: the unified feed, then one feed per source in slug order; with archives on, each feed's subscription
+document is followed by its archive documents (RFC 5005), newest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from feedsvc import __version__
+from feedsvc.group import Story, newest
+from feedsvc.model import Feed
+from feedsvc.output.archive import Period, moment, paginate
+from feedsvc.settings import Settings
+from feedsvc.sources import SourceCatalog
+
+_FEED_NAMESPACE = uuid.UUID("6f1c2b7e-59a4-5d0e-9a57-4a0b8f3c2d10")
+ARCHIVE_DIR = "archive"
+
+
+def feed_id(slug: str, variant_dir: str = "") -> str:
+    """A feed's permanent id: derived from its slug (and variant) alone, so it survives a move to another base
+    URL."""
+    return f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, f'{variant_dir}/{slug}' if variant_dir else slug)}"
+
+
+def archive_stem(stem: str, period: str) -> str:
+    return f"{ARCHIVE_DIR}/{stem}/{period}"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A feed document (its entries not read yet) and its stories, newest first."""
+
+    feed: Feed
+    stories: tuple[Story, ...]
+    period: Period | None = None
+    """For an archive document: the period it spans."""
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """One feed: its subscription document and its archive documents, newest first."""
+
+    current: Planned
+    archives: tuple[Planned, ...] = ()
+
+    @property
+    def documents(self) -> tuple[Planned, ...]:
+        return (self.current, *self.archives)
+
+
+def base_url(settings: Settings) -> str:
+    return settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+
+
+def _source_feed(settings: Settings, catalog: SourceCatalog, slug: str, example: Story) -> Feed:
+    source = settings.source_by_slug(slug) or catalog.for_link("https://" + example.newest.key)
+    base = base_url(settings)
+    return Feed(slug, source.name, f"{source.name}, cleaned and re-published by feedsvc", f"sources/{slug}", base,
+                source.homepage or base, source.language, (), id=feed_id(slug))
+
+
+def _with_archives(settings: Settings, feed: Feed, ordered: list[Story]) -> FeedPlan:
+    feed = replace(feed, entry_count=len(ordered), newest=moment(ordered[0].newest.updated) if ordered else None)
+    if not settings.archives:
+        return FeedPlan(Planned(feed, tuple(ordered[:settings.max_entries])))
+    current, periods = paginate(ordered, settings.max_entries, settings.archive_split_entries)
+    stems = [archive_stem(feed.stem, p.name) for p in periods]
+    archives = tuple(
+        Planned(replace(feed, stem=stems[n], current=feed.stem, prev_archive=stems[n + 1] if n + 1 < len(stems) else
+                        None, next_archive=stems[n - 1] if n else None, entry_count=len(period.stories),
+                        newest=moment(period.stories[0].newest.updated)), period.stories, period)
+        for n, period in enumerate(periods))
+    return FeedPlan(Planned(replace(feed, prev_archive=stems[0] if stems else None), current), archives)
+
+
+def plan_feeds(settings: Settings, stories: Iterable[Story], unified_stories: Iterable[Story] | None = None,
+               ) -> list[FeedPlan]:
+    """The unified feed (of `unified_stories`, by default all), then one feed per source in slug order."""
+    ordered = newest(stories, None)
+    in_unified = ordered if unified_stories is None else newest(unified_stories, None)
+    catalog = SourceCatalog(settings.sources)
+    base = base_url(settings)
+    unified = Feed("all", settings.title, settings.subtitle, "all", base, base, None, (), id=feed_id("all"),
+                   unified=True)
+    by_source: dict[str, list[Story]] = {}
+    for story in ordered:
+        by_source.setdefault(story.source_slug, []).append(story)
+    plans = [_with_archives(settings, unified, in_unified)]
+    for slug in sorted(by_source):
+        members = by_source[slug]
+        plans.append(_with_archives(settings, _source_feed(settings, catalog, slug, members[0]), members))
+    return plans
+
+
+def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
+    """Everything a document's bytes depend on: the code, the cleaning fingerprint (which stands for every cached
+    entry's contents), the feed's own values and links, each story's versions, and `extra` (the output settings
+    the renderers read). When it is unchanged, the document need not be rendered again."""
+    digest = hashlib.sha256(repr((__version__, fingerprint, planned.feed, extra)).encode())
+    for story in planned.stories:
+        digest.update(repr((story.newest, story.oldest, story.digests)).encode())
+    return digest.hexdigest()

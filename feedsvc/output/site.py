@@ -1,0 +1,84 @@
+"""Everything published, rendered: every feed document that changed (`documents`), in every format and variant,
+the archive pages for people, one OPML per format and variant, and the index page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from feedsvc.model import Entry, Feed
+from feedsvc.output.documents import FORMATS, Rendered, render_documents
+from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml, render_period
+from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan, Planned
+from feedsvc.output.variants import VARIANTS, transforms
+from feedsvc.settings import Settings
+
+ORIGINAL = "Original"
+
+
+def opml_name(extension: str) -> str:
+    return "feeds.opml" if extension == ".atom" else f"feeds-{extension[1:]}.opml"
+
+
+def _archive_index_stem(feed: Feed) -> str:
+    return f"{ARCHIVE_DIR}/{feed.stem}/index"
+
+
+def _period_pages(planned: Planned) -> list[str]:
+    return [planned.feed.stem + ".html"] if planned.period is not None else []
+
+
+def _make_period_page(plans: Mapping[str, FeedPlan]) -> Callable[[Planned, Feed], dict[str, bytes]]:
+    def make(planned: Planned, feed: Feed) -> dict[str, bytes]:
+        if planned.period is None or feed.current is None:
+            return {}
+        archives = plans[feed.current].archives
+        index = next(n for n, p in enumerate(archives) if p.feed.stem == feed.stem)
+        newer = archives[index - 1] if index else None
+        older = archives[index + 1] if index + 1 < len(archives) else None
+        neighbours = tuple((p.period.name, feed.url(p.feed.stem, ".html")) if p and p.period else None
+                           for p in (newer, older))
+        archive_url = feed.url(_archive_index_stem(plans[feed.current].current.feed), ".html")
+        page = render_period(feed, feed.entries, planned.period.name, archive_url, (neighbours[0], neighbours[1]))
+        return {feed.stem + ".html": page}
+
+    return make
+
+
+def render_site(settings: Settings, plans: list[FeedPlan], previous: Mapping[str, str],
+                exists: Callable[[str], bool], entries_of: Callable[[Planned], tuple[Entry, ...]],
+                fingerprint: str) -> Rendered:
+    extensions = [FORMATS[name][0] for name in settings.formats]
+    variants = transforms(settings.chinese_variants, {s.slug: s.language for s in settings.sources})
+    by_stem = {plan.current.feed.stem: plan for plan in plans}
+    done = render_documents(plans, settings.formats, previous, exists, entries_of, fingerprint,
+                            repr(settings.chinese_variants), variants, (_period_pages, _make_period_page(by_stem)))
+    feeds = [plan.current.feed for plan in plans]
+    index_url = feeds[0].url("index", ".html")
+    if settings.archives:
+        for plan in plans:
+            periods = [(p.period.name, len(p.stories), p.feed.stem) for p in plan.archives if p.period]
+            done.files[_archive_index_stem(plan.current.feed) + ".html"] = render_archive_index(
+                plan.current.feed, periods, extensions, index_url)
+    copies: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {f.stem: [] for f in feeds}
+    opml: list[tuple[str, str]] = []
+    for label, transform in [(ORIGINAL, None), *zip((VARIANTS[t].label for t in settings.chinese_variants),
+                                                     variants, strict=True)]:
+        versions = [f for f in (transform(feed) if transform else feed for feed in feeds) if f is not None]
+        prefix = versions[0].variant_dir + "/" if versions[0].variant_dir else ""
+        for extension in extensions:
+            name = prefix + opml_name(extension)
+            title = settings.title if transform is None else f"{settings.title} ({label})"
+            done.files[name] = render_opml(f"{title}: {FORMAT_LABELS[extension][0]}", versions, extension)
+            opml.append((f"{label}, {FORMAT_LABELS[extension][0]}" if variants else FORMAT_LABELS[extension][0],
+                         feeds[0].url(name, "")))
+        for original, version in zip((f for f in feeds if transform is None or transform(f) is not None),
+                                     versions, strict=True):
+            copies[original.stem].append((label, tuple((FORMAT_LABELS[ext][0], version.url(version.stem, ext))
+                                                       for ext in extensions)))
+    unified = feeds[0]
+    discovery = [(unified.title, FORMAT_LABELS[ext][1], unified.url(unified.stem, ext)) for ext in extensions]
+    discovery += [(f.title, FORMAT_LABELS[extensions[0]][1], f.url(f.stem, extensions[0])) for f in feeds[1:]]
+    listed = [Listed(f, tuple(copies[f.stem]),
+                     f.url(_archive_index_stem(f), ".html") if settings.archives else None) for f in feeds]
+    done.files["index.html"] = render_index(settings.title, settings.subtitle, opml, listed, discovery)
+    return done

@@ -1,0 +1,124 @@
+"""Simplified and Traditional Chinese copies of feeds. Only this module imports OpenCC.
+
+A variant is a transformation of a feed's values, not a second pipeline: titles, summaries, the text of the
+content (never its markup, URLs or attributes), authors, categories and source names are converted; the copy
+lives under its own directory (`zh-hant/all.atom`), has its own id and says its language. A feed gets a copy in
+each configured variant its source is not already written in (the source's `language`); the unified feed, which
+mixes sources, gets every configured variant.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import opencc
+
+from feedsvc.model import Entry, Feed
+from feedsvc.output.plan import feed_id
+
+
+@dataclass(frozen=True)
+class Variant:
+    tag: str
+    """The language tag the copy declares (`zh-Hans`, `zh-Hant`)."""
+    directory: str
+    label: str
+    config: str
+    """OpenCC's conversion (`t2s`: to Simplified; `s2t`: to Traditional)."""
+
+
+VARIANTS = {
+    "zh-Hans": Variant("zh-Hans", "zh-hans", "简体中文", "t2s"),
+    "zh-Hant": Variant("zh-Hant", "zh-hant", "繁體中文", "s2t"),
+}
+_HANT = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+_HANS = ("zh-hans", "zh-cn", "zh-sg", "zh-my")
+_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_JOINER = "\ue000"
+"""Joins a document's text runs so OpenCC converts them in one call (a private-use character: never in a
+dictionary, so never part of a converted phrase)."""
+
+
+def written_in(language: str | None) -> str | None:
+    """`zh-Hans` or `zh-Hant` for a language tag that names a script or region, `mixed` for plain `zh` or no
+    tag, None for a language that is not Chinese."""
+    if language is None:
+        return "mixed"
+    lowered = language.lower()
+    if lowered.startswith(_HANT):
+        return "zh-Hant"
+    if lowered.startswith(_HANS):
+        return "zh-Hans"
+    return "mixed" if lowered in ("zh", "zho", "chi") or lowered.startswith("zh-") else None
+
+
+def wanted(variant: Variant, feed: Feed) -> bool:
+    """Whether `feed` gets a copy in `variant`."""
+    if feed.unified:
+        return True
+    script = written_in(feed.language)
+    return script is not None and script != variant.tag
+
+
+class Converter:
+    """OpenCC for one variant, with the text it converted remembered (a daemon re-renders the same stories)."""
+
+    def __init__(self, variant: Variant) -> None:
+        self.variant = variant
+        self._opencc = opencc.OpenCC(variant.config)
+        self.text = functools.lru_cache(maxsize=65536)(self._convert)
+
+    def _convert(self, text: str) -> str:
+        return str(self._opencc.convert(text)) if text else text
+
+    def html(self, markup: str) -> str:
+        """`markup` with the text between its tags converted; tags, attributes and URLs untouched."""
+        parts = _TAG.split(markup)
+        tags = _TAG.findall(markup)
+        if _JOINER in markup:
+            texts = [self._convert(part) for part in parts]
+        else:
+            texts = self._convert(_JOINER.join(parts)).split(_JOINER)
+            if len(texts) != len(parts):  # never expected: fall back to one call per run of text
+                texts = [self._convert(part) for part in parts]
+        out = [texts[0]]
+        for tag, text in zip(tags, texts[1:], strict=True):
+            out += [tag, text]
+        return "".join(out)
+
+    def entry(self, entry: Entry) -> Entry:
+        meta = entry.meta
+        converted = replace(meta, title=self.text(meta.title), source_name=self.text(meta.source_name),
+                            author=self.text(meta.author) if meta.author else None,
+                            categories=tuple(self.text(c) for c in meta.categories))
+        return Entry(converted, self.html(entry.content), self._convert(entry.summary), entry.digest)
+
+
+def transforms(tags: Iterable[str], source_languages: dict[str, str | None]) -> list[Callable[[Feed], Feed | None]]:
+    """One transformation per configured variant: a feed to its converted copy, or None when it gets none.
+    `source_languages` maps each source slug to its declared language."""
+    result: list[Callable[[Feed], Feed | None]] = []
+    for tag in tags:
+        variant = VARIANTS[tag]
+        converter = Converter(variant)
+        skips = frozenset(slug for slug, language in source_languages.items()
+                          if written_in(language) in (None, variant.tag))
+        result.append(functools.partial(_copy, variant, converter, skips))
+    return result
+
+
+def _copy(variant: Variant, converter: Converter, skips: frozenset[str], feed: Feed) -> Feed | None:
+    if not wanted(variant, feed):
+        return None
+    prefix = variant.directory + "/"
+    return replace(
+        feed, title=converter.text(feed.title), subtitle=converter.text(feed.subtitle), stem=prefix + feed.stem,
+        language=variant.tag, id=feed_id(feed.slug, variant.directory),
+        current=prefix + feed.current if feed.current else None,
+        prev_archive=prefix + feed.prev_archive if feed.prev_archive else None,
+        next_archive=prefix + feed.next_archive if feed.next_archive else None,
+        entries=tuple(converter.entry(e) for e in feed.entries),
+        variant_dir=variant.directory, variant_skips=skips)
