@@ -65,6 +65,9 @@ def _print_report(report: Report, as_json: bool, quiet: bool) -> None:
         click.echo(report.summary_line())
     for line in report.skipped_lines():
         click.echo(line)
+    if report.dry_run:  # `check` says which story each filter rule leaves out
+        for line in report.filtered_lines():
+            click.echo(line)
 
 
 class _Bar:

@@ -168,6 +168,7 @@ class Watcher:
             "last_error": self.last_error,
             "regenerations": self.regenerations,
             "entries": report.entries if report else 0,
+            "filtered": len(report.filtered) if report else 0,
             "feeds": (report.feeds_written + report.feeds_unchanged) if report else 0,
             "seeds_skipped": len(report.skipped) if report else 0,
             "sources": {

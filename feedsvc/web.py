@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +23,15 @@ log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
-    ".json": "application/json",
 }
+ARCHIVE_DOCUMENT = re.compile(r"^(?:[a-z-]+/)?archive/.+/(\d{4}-\d{2}(?:-\d{2})?)\.(?:atom|rss|json)$")
+"""An RFC 5005 archive document: `[variant/]archive/<feed>/<period>.<format>`."""
+IMMUTABLE = "public, max-age=31536000, immutable"
 HealthProvider = Callable[[], tuple[int, dict[str, object]]]
 
 
@@ -46,6 +51,29 @@ class FileServer:
         self.max_age = max_age
         self.health = health
         self._cache: dict[str, _Cached] = {}
+        self._newest: dict[Path, tuple[int, str]] = {}
+
+    def cache_control(self, relative: str, path: Path) -> str:
+        """Archive documents older than their feed's newest archive period never change (their period's
+        boundaries are fixed and the period is over): `immutable`. Everything else: a short max-age."""
+        match = ARCHIVE_DOCUMENT.match(relative)
+        if match and match.group(1) < self._newest_period(path.parent):
+            return IMMUTABLE
+        return f"public, max-age={self.max_age}"
+
+    def _newest_period(self, directory: Path) -> str:
+        """The newest period published in an archive directory (listed again only when the directory changes)."""
+        try:
+            mtime = directory.stat().st_mtime_ns
+        except OSError:
+            return ""
+        known = self._newest.get(directory)
+        if known is None or known[0] != mtime:
+            with os.scandir(directory) as entries:
+                names = [e.name.split(".", 1)[0] for e in entries if not e.name.startswith((".", "index."))]
+            known = (mtime, max(names, default=""))
+            self._newest[directory] = known
+        return known[1]
 
     def _resolve(self, url_path: str) -> Path | None:
         """The file a URL path names, or None when it is outside the root, hidden, a directory or missing."""
@@ -102,7 +130,7 @@ class FileServer:
         headers = {
             "ETag": variant.etag,
             "Last-Modified": formatdate(plain.mtime, usegmt=True),
-            "Cache-Control": f"public, max-age={self.max_age}",
+            "Cache-Control": self.cache_control(request.path.lstrip("/"), path),
             "Vary": "Accept-Encoding",
             "Content-Type": CONTENT_TYPES.get(os.path.splitext(path.name)[1], "application/octet-stream"),
             "X-Content-Type-Options": "nosniff",

@@ -26,6 +26,7 @@ JING = shutil.which("jing")
 VALIDATOR = SHARED / "w3c-feedvalidator"
 JSON_SCHEMA = json.loads((Path(__file__).parent / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
+HISTORY_NS_TAG = "{http://purl.org/syndication/history/1.0}archive"
 EXPECTED_WARNINGS = frozenset({"DuplicateUpdated", "ArchiveIncomplete"})
 """`DuplicateUpdated`: two stories that honestly share one instant (a magazine's whole edition, stamped at once,
 with no better time in the seed); feedsvc does not invent times to silence it. `ArchiveIncomplete`: a feed whose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feedsvc.dates import from_epoch_ms, parse_date
 from feedsvc.model import ParseResult
 from feedsvc.parse import ParseContext, parse_seed, split_link_line
 from feedsvc.pipeline import make_job
@@ -397,3 +399,23 @@ def test_utf8_with_a_few_broken_bytes_is_read_with_replacements(ctx: ParseContex
     result = parse(ctx, broken)
     assert only(result).title == "三星李在遭起诉"  # decoded with U+FFFD, which is not published (BadCharacters)
     assert result.entries[0].meta.provenance.encoding == "utf-8 (1 invalid sequences replaced)"
+
+
+@needs_corpus
+def test_no_corpus_story_is_published_after_its_seed_was_scraped(ctx: ParseContext) -> None:
+    """The epoch header and the front-matter date record when a seed was scraped (the front matter clamped to the
+    generator's clock): no story can have been published after that."""
+    checked = 0
+    for path in corpus_files():
+        text = path.read_bytes().decode("utf-8", "replace")
+        stamps = []
+        if (header := re.search(r"^<!--(\d+)-->$", text, re.MULTILINE)) and (when := from_epoch_ms(header[1])):
+            stamps.append(when)
+        if text.startswith("---") and (front := re.search(r"^date: (.+)$", text, re.MULTILINE)) and \
+                (when := parse_date(front[1])):
+            stamps.append(when)
+        for raw in parse(ctx, path.read_bytes(), path.name).entries:
+            if stamps:
+                checked += 1
+                assert raw.meta.published <= min(stamps), (path.name, raw.meta.published, min(stamps))
+    assert checked > 250

@@ -119,6 +119,36 @@ def test_feeds_are_served_with_the_right_headers(daemon: Daemon) -> None:
     assert status == 200 and body == b"" and int(headers["content-length"]) > 1000
 
 
+def test_every_format_is_served_with_its_media_type(daemon: Daemon) -> None:
+    for path, media_type in [("/all.rss", "application/rss+xml"), ("/all.json", "application/feed+json"),
+                             ("/sources/dw.rss", "application/rss+xml"), ("/feeds-json.opml", "text/x-opml")]:
+        status, headers, _ = daemon.request(path)
+        assert (status, headers["content-type"]) == (200, f"{media_type}; charset=utf-8"), path
+    _, headers, _ = daemon.request("/all.json")
+    status, _, body = daemon.request("/all.json", headers={"If-None-Match": headers["etag"]})
+    assert (status, body) == (304, b"")
+
+
+def test_closed_archive_periods_are_immutable(tmp_path: Path) -> None:
+    from feedsvc.web import IMMUTABLE, FileServer
+
+    server = FileServer(tmp_path, 60, lambda: (200, {}))
+    folder = tmp_path / "zh-hant" / "archive" / "sources" / "dw"
+    folder.mkdir(parents=True)
+    for name in ("2024-04.atom", "2024-05.atom", "2024-05.rss", "2024-05.html", "index.html"):
+        (folder / name).write_text("x")
+
+    def control(name: str) -> str:
+        return server.cache_control(f"zh-hant/archive/sources/dw/{name}", folder / name)
+
+    assert control("2024-04.atom") == IMMUTABLE
+    assert control("2024-05.atom") == control("2024-05.rss") == control("index.html") == "public, max-age=60"
+    assert server.cache_control("all.atom", tmp_path / "all.atom") == "public, max-age=60"
+    (folder / "2024-06-01.json").write_text("x")  # a new period opens: May is closed now
+    os.utime(folder, ns=(1, folder.stat().st_mtime_ns + 1))
+    assert control("2024-05.rss") == IMMUTABLE and control("2024-06-01.json") == "public, max-age=60"
+
+
 def test_conditional_requests_get_304_with_an_empty_body(daemon: Daemon) -> None:
     _, headers, _ = daemon.request("/all.atom")
     status, again, body = daemon.request("/all.atom", headers={"If-None-Match": headers["etag"]})

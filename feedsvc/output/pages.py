@@ -14,14 +14,15 @@ from feedsvc.text import collapse_space, readable
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
                  ".json": ("JSON Feed", "application/feed+json")}
 
-_STYLE = """body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+_STYLE = """body { font: 16px/1.5 system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem;
        color: #222; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-td.n { text-align: right; }
+td.n, th.n { text-align: right; }
+td.d, .formats { white-space: nowrap; }
 code { font-size: .85em; word-break: break-all; }
 nav, .formats { font-size: .9em; }
-.formats a { margin-right: .5em; }"""
+.formats a { margin-right: .5em; white-space: nowrap; }"""
 
 
 def _x(value: str) -> str:
@@ -94,14 +95,14 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
         archive = f'<a href="{_x(item.archive_url)}">archive</a>' if item.archive_url else ""
         rows.append(
             f'<tr><td><a href="{_x(main_url)}">{_x(feed.title)}</a><br><code>{_x(main_url)}</code></td>'
-            f'<td class="n">{feed.entry_count}</td><td>{newest}</td><td class="formats">{copies}</td>'
+            f'<td class="n">{feed.entry_count}</td><td class="d">{newest}</td><td class="formats">{copies}</td>'
             f"<td>{archive}</td></tr>")
     imports = ", ".join(f'<a href="{_x(url)}">{_x(label)}</a>' for label, url in opml)
     body = f"""<h1>{_x(title)}</h1>
 <p>{_x(subtitle)}</p>
 <p>Paste a feed's address into your feed reader, or import every feed as OPML: {imports}.</p>
 <table>
-<thead><tr><th>Feed</th><th>Entries</th><th>Newest entry</th><th>Formats</th><th>History</th></tr></thead>
+<thead><tr><th>Feed</th><th class="n">Entries</th><th>Newest entry</th><th>Formats</th><th>History</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -126,7 +127,7 @@ def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], fo
 period, below. Each period is also a feed document (RFC 5005 archived feed), so a feed reader can fetch the whole
 history.</p>
 <table>
-<thead><tr><th>Period</th><th>Stories</th><th>Feed documents</th></tr></thead>
+<thead><tr><th>Period</th><th class="n">Stories</th><th>Feed documents</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -138,7 +139,7 @@ history.</p>
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str,
                   neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None]) -> bytes:
     """One archive period's stories as a plain list: date, title linking to the original article, source."""
-    rows = [f'<tr><td>{e.meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
+    rows = [f'<tr><td class="d">{e.meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
             f'<td><a href="{_x(e.meta.link)}" rel="noopener noreferrer">{_x(e.meta.title)}</a></td>'
             f"<td>{_x(e.meta.source_name)}</td></tr>" for e in entries]
     newer, older = neighbours

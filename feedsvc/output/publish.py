@@ -117,5 +117,7 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
                 with contextlib.suppress(OSError):
                     path.unlink()
                     removed.append(name)
+        with contextlib.suppress(OSError):
+            base.rmdir()  # only when nothing is left in it
     written = tuple(str(target.relative_to(output_dir)) for _, target in staged)
     return PublishResult(written, tuple(unchanged), tuple(removed))

@@ -1,0 +1,71 @@
+"""output.variants: Simplified and Traditional copies convert text, never markup, URLs or attributes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from feedsvc.model import Entry, EntryMeta, Feed, Provenance
+from feedsvc.output.variants import VARIANTS, Converter, transforms, written_in
+
+WHEN = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _entry(title: str, content: str, slug: str = "voa") -> Entry:
+    meta = EntryMeta("urn:1", title, "https://www.voachinese.com/a/汉字/1.html", WHEN, WHEN, slug, "美国之音",
+                     "记者 张三", ("国际新闻",), Provenance(("a.md",), "link-line", "header", "header"))
+    return Entry(meta, content, "简体摘要", "d1")
+
+
+def _feed(language: str | None, *entries: Entry, unified: bool = False) -> Feed:
+    return Feed("all" if unified else "voa", "美国之音", "简体副标题", "all" if unified else "sources/voa",
+                "https://f.example/", "https://www.voachinese.com/", language, entries, id="urn:feed",
+                unified=unified, prev_archive="archive/sources/voa/2024-01")
+
+
+def test_html_text_is_converted_and_markup_urls_and_attributes_are_not() -> None:
+    converter = Converter(VARIANTS["zh-Hant"])
+    html = ('<p>这是简体中文<a href="https://x.example/汉字?q=国" title="简体标题">汉字链接</a></p>'
+            '<img alt="图片说明" src="https://x.example/图.jpg"><p>发展 &amp; 经济</p>')
+    assert converter.html(html) == (
+        '<p>這是簡體中文<a href="https://x.example/汉字?q=国" title="简体标题">漢字鏈接</a></p>'
+        '<img alt="图片说明" src="https://x.example/图.jpg"><p>發展 &amp; 經濟</p>')
+
+
+def test_a_simplified_source_gets_a_traditional_copy_and_the_reverse() -> None:
+    to_hant, to_hans = transforms(["zh-Hant", "zh-Hans"], {"voa": "zh-Hans", "cna": "zh-Hant"})
+    feed = _feed("zh-Hans", _entry("美国国会通过预算", "<p>国会议员发言</p>"))
+    copy = to_hant(feed)
+    assert copy is not None and to_hans(feed) is None, "no copy in the script the source already writes"
+    assert (copy.stem, copy.language, copy.title, copy.subtitle) == ("zh-hant/sources/voa", "zh-Hant", "美國之音",
+                                                                      "簡體副標題")
+    assert copy.prev_archive == "zh-hant/archive/sources/voa/2024-01" and copy.id != feed.id
+    (entry,) = copy.entries
+    assert (entry.meta.title, entry.content, entry.summary) == ("美國國會通過預算", "<p>國會議員發言</p>", "簡體摘要")
+    assert (entry.meta.author, entry.meta.categories) == ("記者 張三", ("國際新聞",))
+    assert entry.meta.source_name == "美國之音"
+    assert entry.meta.link == feed.entries[0].meta.link and entry.meta.id == "urn:1"
+    traditional = _feed("zh-Hant", _entry("美國國會", "<p>國會議員</p>"))
+    back = to_hans(traditional)
+    assert back is not None and back.entries[0].meta.title == "美国国会" and back.language == "zh-Hans"
+
+
+def test_the_unified_feed_gets_every_variant_and_links_to_sources_that_have_one() -> None:
+    (to_hant,) = transforms(["zh-Hant"], {"voa": "zh-Hans", "cna": "zh-Hant"})
+    copy = to_hant(_feed(None, _entry("x", "<p>x</p>"), unified=True))
+    assert copy is not None
+    assert copy.source_stem("voa") == "zh-hant/sources/voa"
+    assert copy.source_stem("cna") == "sources/cna", "CNA writes Traditional: it has no copy to link to"
+    assert copy.source_stem("newsite") == "zh-hant/sources/newsite", "an unconfigured source gets copies"
+    english = replace(_feed("en"), unified=False)
+    assert to_hant(english) is None
+
+
+@pytest.mark.parametrize(("language", "script"), [
+    ("zh-Hans", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-Hant", "zh-Hant"), ("zh-TW", "zh-Hant"), ("zh-HK", "zh-Hant"),
+    ("zh", "mixed"), (None, "mixed"), ("en", None),
+])
+def test_written_in(language: str | None, script: str | None) -> None:
+    assert written_in(language) == script
