@@ -31,7 +31,7 @@ from pathlib import Path
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import load_settings
 settings = load_settings(Path(sys.argv[1]), overrides={"seeds_dir": sys.argv[2], "output_dir": sys.argv[3],
-                                                       "state_dir": sys.argv[4], "min_seed_ratio": 0.0})
+                                                       "state_dir": sys.argv[4], "min_seed_ratio": 0.0})  # + FEEDSVC_*
 started = time.perf_counter()
 report = regenerate(settings, datetime.now(UTC))
 print(json.dumps({"seconds": time.perf_counter() - started, "written": len(report.files_written),
@@ -53,11 +53,23 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_regenerate(workdir: Path) -> tuple[dict[str, float], int]:
-    """One regeneration in a child process: its own timing, and the peak RSS of its process tree (KiB)."""
+CONFIGURATIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "before": ("Atom only, no archives (as before archives, formats and variants)",
+               {"FEEDSVC_FORMATS": "atom", "FEEDSVC_ARCHIVES": "false"}),
+    "archives": ("Atom with archives", {"FEEDSVC_FORMATS": "atom"}),
+    "default": ("Atom, RSS and JSON Feed with archives (the default)", {}),
+    "variants": ("the default with zh-Hans and zh-Hant copies", {"FEEDSVC_CHINESE_VARIANTS": "zh-Hans,zh-Hant"}),
+}
+"""Configurations measured side by side (environment overrides of the shipped config)."""
+
+
+def run_regenerate(workdir: Path, name: str = "default") -> tuple[dict[str, float], int]:
+    """One regeneration in a child process, in configuration `name` (its own output and state directories): its
+    own timing, and the peak RSS of its process tree (KiB)."""
     command = [sys.executable, "-c", _ONE_RUN, str(ROOT / "config" / "feedsvc.toml"), str(workdir / "seeds"),
-               str(workdir / "public"), str(workdir / "var")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT)
+               str(workdir / f"public-{name}"), str(workdir / f"var-{name}")]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}, **CONFIGURATIONS[name][1]}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, env=env)
     peak = 0
     done = threading.Event()
 
@@ -120,7 +132,7 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
     log = workdir / "daemon.log"
     env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), "FEEDSVC_MIN_SEED_RATIO": "0"}
     command = [sys.executable, "-m", "feedsvc", "serve", "--port", "0", "--seeds", str(workdir / "seeds"),
-               "--output", str(workdir / "public"), "--state", str(workdir / "var")]
+               "--output", str(workdir / "public-default"), "--state", str(workdir / "var-default")]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     try:
@@ -184,33 +196,84 @@ print(n)
     return sum(int(c.communicate()[0]) for c in clients) / seconds
 
 
-def measure(count: int, with_daemon: bool) -> dict[str, float]:
+def _output_size(output: Path) -> tuple[int, int, int]:
+    """(feed documents, of which archive documents, bytes on disk with the .gz siblings) of one output."""
+    files = [p for p in output.rglob("*") if p.is_file()]
+    feeds = [p for p in files if p.suffix in (".atom", ".rss", ".json")]
+    archived = [p for p in feeds if "archive" in p.relative_to(output).parts]
+    return len(feeds), len(archived), sum(p.stat().st_size for p in files)
+
+
+def measure(count: int, with_daemon: bool, configurations: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix=f"feedsvc-bench-{count}-") as temporary:
         workdir = Path(temporary)
         size = generate(workdir / "seeds", count)
         parse_floor, bleach_floor, _ = floors(workdir / "seeds")
-        cold, peak = run_regenerate(workdir)
-        warm, _ = run_regenerate(workdir)
+        figures: dict[str, float] = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor,
+                                     "bleach_floor": bleach_floor, "cores": os.cpu_count() or 1}
+        for name in configurations:
+            print(f"  {name}: cold and warm …", file=sys.stderr, flush=True)
+            cold, peak = run_regenerate(workdir, name)
+            warm, _ = run_regenerate(workdir, name)
+            documents, archived, disk = _output_size(workdir / f"public-{name}")
+            figures.update({f"{name}:cold": cold["seconds"], f"{name}:warm": warm["seconds"],
+                            f"{name}:warm_written": warm["written"], f"{name}:peak_rss_mb": peak / 1024,
+                            f"{name}:documents": documents, f"{name}:archived": archived,
+                            f"{name}:disk_mb": disk / 1e6})
         generate(workdir / "seeds" / "new", 1, start=count)
-        incremental, _ = run_regenerate(workdir)
-        figures = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor, "bleach_floor": bleach_floor,
-                   "cold": cold["seconds"], "warm": warm["seconds"], "warm_written": warm["written"],
-                   "incremental": incremental["seconds"], "peak_rss_mb": peak / 1024,
-                   "cores": os.cpu_count() or 1}
+        for name in configurations:
+            print(f"  {name}: incremental …", file=sys.stderr, flush=True)
+            incremental, _ = run_regenerate(workdir, name)
+            figures.update({f"{name}:incremental": incremental["seconds"],
+                            f"{name}:incremental_written": incremental["written"]})
         if with_daemon:
             figures.update(daemon_figures(workdir))
         return figures
 
 
-def print_table(results: list[dict[str, float]]) -> None:
-    rows: list[tuple[str, Callable[[dict[str, float]], str]]] = [
+Row = tuple[str, Callable[[dict[str, float]], str]]
+
+
+def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str]) -> list[Row]:
+    def cold(r: dict[str, float]) -> str:
+        if n + ":cold" not in r:
+            return "—"
+        return f"{r[n + ':cold']:.2f} s ({r[n + ':cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores)" + \
+            ratio(r, n)
+
+    def timed(kind: str) -> Callable[[dict[str, float]], str]:
+        def show(r: dict[str, float]) -> str:
+            key = f"{n}:{kind}"
+            return f"{r[key]:.3f} s ({r[key + '_written']:.0f})" if key in r else "—"
+
+        return show
+
+    def documents(r: dict[str, float]) -> str:
+        if n + ":documents" not in r:
+            return "—"
+        return f"{r[n + ':documents']:,.0f} ({r[n + ':archived']:,.0f}) / {r[n + ':disk_mb']:.0f} MB"
+
+    def rss(r: dict[str, float]) -> str:
+        return f"{r[n + ':peak_rss_mb']:.0f} MB" if n + ":peak_rss_mb" in r else "—"
+
+    return [(f"{n}: cold", cold), (f"{n}: warm (files written)", timed("warm")),
+            (f"{n}: incremental, 1 new (files written)", timed("incremental")),
+            (f"{n}: feed documents (archive) / disk", documents), (f"{n}: peak RSS, cold", rss)]
+
+
+def print_table(results: list[dict[str, float]], configurations: list[str]) -> None:
+    def ratio(r: dict[str, float], name: str) -> str:
+        return f" ({r[name + ':cold'] / r['before:cold']:.2f}× before)" if "before:cold" in r and name != "before" \
+            else ""
+
+    rows: list[Row] = [
         ("seeds (MB)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB)"),
         ("floor: read + lxml parse", lambda r: f"{r['parse_floor']:.2f} s"),
         ("floor: bleach alone", lambda r: f"{r['bleach_floor']:.2f} s"),
-        ("cold", lambda r: f"{r['cold']:.2f} s ({r['cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores)"),
-        ("warm (files written)", lambda r: f"{r['warm']:.3f} s ({r['warm_written']:.0f})"),
-        ("incremental (1 new)", lambda r: f"{r['incremental']:.3f} s"),
-        ("peak RSS, cold", lambda r: f"{r['peak_rss_mb']:.0f} MB"),
+    ]
+    for name in configurations:
+        rows += _configuration_rows(name, ratio)
+    rows += [
         ("daemon latency median / p95", lambda r: f"{r['latency_median']:.2f} / {r['latency_p95']:.2f} s"
          if "latency_median" in r else "—"),
         ("daemon idle CPU", lambda r: f"{r['idle_cpu']:.1f} %" if "idle_cpu" in r else "—"),
@@ -223,11 +286,10 @@ def print_table(results: list[dict[str, float]]) -> None:
         print("| " + " | ".join(line) + " |")
     if len(results) > 1:
         first, last = results[0], results[-1]
-        ratio = last["seeds"] / first["seeds"]
-        print(f"\ngrowth from N = {first['seeds']:,.0f} to {last['seeds']:,.0f} (×{ratio:.0f} seeds): "
-              f"cold ×{last['cold'] / first['cold']:.1f}, warm ×{last['warm'] / first['warm']:.1f}, "
-              f"incremental ×{last['incremental'] / first['incremental']:.1f}, "
-              f"peak RSS ×{last['peak_rss_mb'] / first['peak_rss_mb']:.1f}")
+        growth = ", ".join(f"{kind} ×{last[f'default:{kind}'] / first[f'default:{kind}']:.1f}"
+                           for kind in ("cold", "warm", "incremental") if f"default:{kind}" in first)
+        print(f"\ngrowth from N = {first['seeds']:,.0f} to {last['seeds']:,.0f} "
+              f"(×{last['seeds'] / first['seeds']:.0f} seeds), default configuration: {growth}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -235,12 +297,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, action="append", help="corpus size (repeatable); default 1000 and 10000")
     parser.add_argument("--large", action="store_true", help="add a 100,000-seed run")
     parser.add_argument("--no-daemon", action="store_true", help="skip the daemon and HTTP figures")
+    parser.add_argument("--config", action="append", choices=sorted(CONFIGURATIONS),
+                        help="configurations to compare (repeatable); default: all of them")
     args = parser.parse_args(argv)
     sizes = args.seeds or [1_000, 10_000]
     if args.large:
         sizes.append(100_000)
+    configurations = [name for name in CONFIGURATIONS if name in (args.config or CONFIGURATIONS)]
     results = []
     for count in sizes:
         print(f"measuring N = {count:,} …", file=sys.stderr, flush=True)
-        results.append(measure(count, not args.no_daemon))
-    print_table(results)
+        results.append(measure(count, not args.no_daemon and "default" in configurations, configurations))
+    for name in configurations:
+        print(f"- {name}: {CONFIGURATIONS[name][0]}")
+    print_table(results, configurations)

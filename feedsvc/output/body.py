@@ -13,10 +13,11 @@ from feedsvc.text import collapse_space, readable
 
 
 def entry_html(entry: Entry) -> str:
-    """The entry's cleaned HTML, or a short stand-in when cleaning left nothing."""
+    """The entry's cleaned HTML (the cleaner made it `text.readable` already), or a short stand-in when cleaning
+    left nothing."""
     if entry.content:
-        return readable(entry.content)
+        return entry.content
     if entry.summary:
-        return f"<p>{escape(readable(entry.summary), quote=False)}</p>"
+        return f"<p>{escape(entry.summary, quote=False)}</p>"
     title = escape(collapse_space(readable(entry.meta.title)), quote=False)
     return f'<p><a href="{escape(entry.meta.link)}" rel="noopener noreferrer">{title}</a></p>'

@@ -1,7 +1,7 @@
 """Feeds to JSON Feed 1.1 bytes (https://www.jsonfeed.org/version/1.1/), with the standard library. Pure.
 
 An archive document's `next_url` points to the next older document, as JSON Feed pagination does; the
-subscription document's `next_url` to the newest archive document. Keys are sorted, so the same feed always
+subscription document's `next_url` to the newest archive document. Compact, with sorted keys: the same feed always
 gives the same bytes.
 """
 
@@ -51,11 +51,11 @@ def render_json(feed: Feed) -> bytes:
             "authors": [{"name": _text(meta.author or meta.source_name)}],
         }
         if entry.summary:
-            item["summary"] = readable(entry.summary)
+            item["summary"] = entry.summary
         if meta.categories:
             item["tags"] = [_text(c) for c in meta.categories]
         if feed.unified:
             item["_source"] = {"title": _text(meta.source_name),
                                "feed_url": feed.url(feed.source_stem(meta.source_slug), JSON)}
         document["items"].append(item)
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")

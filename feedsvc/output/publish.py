@@ -20,9 +20,16 @@ class PublishResult:
     removed: tuple[str, ...]
 
 
-def gzipped(data: bytes) -> bytes:
+def gzipped(data: bytes, level: int = 3) -> bytes:
     """Deterministic gzip: no name, no timestamp, so the same bytes always compress to the same bytes."""
-    return gzip.compress(data, compresslevel=5, mtime=0)  # within 3 % of level 9's size, at a third of its cost
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+def _level(name: str) -> int:
+    """Level 3: within 3 % of level 5's size at 1.6 times its speed (every run with new stories rewrites the
+    feeds in three formats). Archive documents are large and fetched once per reader, and the newest is
+    rewritten as stories arrive: level 1 (a tenth larger than 5, three times as fast)."""
+    return 1 if f"/{name}".find("/archive/") >= 0 else 3
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -75,7 +82,8 @@ def publish(output_dir: Path, files: dict[str, bytes], *, prune: tuple[str, ...]
     # of the GIL, so the feeds compress on every core at once.
     plain, changed = changed, {}
     with ThreadPoolExecutor(max(1, min(len(plain), os.cpu_count() or 1))) as pool:
-        for (name, data), packed in zip(plain.items(), pool.map(gzipped, plain.values()), strict=True):
+        packs = pool.map(gzipped, plain.values(), map(_level, plain))
+        for (name, data), packed in zip(plain.items(), packs, strict=True):
             changed[name] = data
             changed[name + ".gz"] = packed
     staged: list[tuple[Path, Path]] = []

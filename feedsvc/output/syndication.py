@@ -128,7 +128,7 @@ def render_atom(feed: Feed) -> bytes:
         for category in meta.categories:
             item.category(term=_text(category))
         if entry.summary:
-            item.summary(readable(entry.summary), type="text")
+            item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
         item.content(entry_html(entry), type="html")
         if feed.unified:
             slug = meta.source_slug
@@ -151,7 +151,7 @@ def render_rss(feed: Feed) -> bytes:
         item.link(href=meta.link)
         item.pubDate(meta.published)
         body = entry_html(entry)
-        item.description(readable(entry.summary) if entry.summary else body)
+        item.description(entry.summary or body)
         item.content(body)
         item.dc.dc_creator(_text(meta.author or meta.source_name))
         for category in meta.categories:
