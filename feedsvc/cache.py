@@ -23,11 +23,11 @@ from typing import NamedTuple, ParamSpec, TypeVar
 from feedsvc.errors import CacheError
 from feedsvc.filters import Dropped
 from feedsvc.group import Version
-from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
+from feedsvc.model import Entry, EntryMeta, Provenance, Removal, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     key TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL,
                                     updated INTEGER NOT NULL, published INTEGER NOT NULL,
                                     meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
-                                    PRIMARY KEY (digest, fingerprint, n));
+                                    removed TEXT NOT NULL, PRIMARY KEY (digest, fingerprint, n));
 CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT NULL, digest TEXT NOT NULL,
                                      n INTEGER NOT NULL, rule TEXT, PRIMARY KEY (fingerprint, rules, digest, n));
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
@@ -126,6 +126,14 @@ def meta_from_json(text: str) -> EntryMeta:
     return EntryMeta(id_, title, link, datetime.fromisoformat(published), datetime.fromisoformat(updated), slug,
                      name, author, tuple(categories),
                      Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
+
+
+REMOVAL_SAMPLE = 240
+"""Characters of each rule removal's text kept in the cache (with the full length): enough for a sample."""
+
+
+def removals_to_json(removed: Iterable[Removal]) -> str:
+    return json.dumps([[r.kind, len(r.text), r.text[:REMOVAL_SAMPLE]] for r in removed], ensure_ascii=False)
 
 
 def _guarded(method: Callable[P, R]) -> Callable[P, R]:
@@ -252,9 +260,10 @@ class Cache:
                 self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
                 versions = (Version.of(e.meta, digest, n) for n, e in enumerate(entries))
                 self._db.executemany(
-                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ((digest, fingerprint, v.n, v.key, v.id, v.source_slug, v.updated, v.published,
-                      meta_to_json(e.meta), e.content, e.summary) for v, e in zip(versions, entries, strict=True)))
+                      meta_to_json(e.meta), e.content, e.summary, removals_to_json(e.removed))
+                     for v, e in zip(versions, entries, strict=True)))
 
     @_guarded
     def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
@@ -299,6 +308,21 @@ class Cache:
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
                                  ((fingerprint, *row) for row in verdicts))
+
+    @_guarded
+    def source_entries(self, source: str, fingerprint: str) -> list[tuple[str, str, list[tuple[str, int, str]]]]:
+        """(link key, cleaned content, rule removals as (kind, length, sample)) of every current entry of
+        `source` cleaned under `fingerprint` (one per seed version)."""
+        rows = self._db.execute(
+            "SELECT key, content, removed FROM entries WHERE fingerprint=? AND source=? "
+            "AND digest IN (SELECT digest FROM seeds) ORDER BY digest, n", (fingerprint, source))
+        return [(key, content, [(k, n, t) for k, n, t in json.loads(removed)]) for key, content, removed in rows]
+
+    @_guarded
+    def source_seeds(self, source: str) -> list[str]:
+        """Paths of the seeds whose entries belong to `source` under any rules cleaned so far."""
+        return [row[0] for row in self._db.execute(
+            "SELECT DISTINCT path FROM seeds JOIN entries USING (digest) WHERE source=? ORDER BY path", (source,))]
 
     @_guarded
     def forget_other_fingerprints(self, fingerprint: str) -> None:

@@ -169,3 +169,130 @@ def serve(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | N
              "host": host, "port": port}
     settings = settings_from(config_path, **flags)
     sys.exit(run_daemon(settings, lambda: load_settings(config_path, overrides=flags), http=not no_http))
+
+
+@main.group()
+def rules() -> None:
+    """Find each source's boilerplate and show what every cleaning rule removes (reads the cache; writes nothing)."""
+
+
+def _toml_string(value: str) -> str:
+    """A TOML literal string where possible (patterns keep their backslashes as written), a basic one otherwise."""
+    return f"'{value}'" if "'" not in value and "\n" not in value else json.dumps(value, ensure_ascii=False)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@rules.command()
+@common_options
+@click.option("--source", "slug", help="Only this source (a slug of the configuration).")
+@click.option("--min-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="Smallest share of a source's articles a candidate must appear in.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def suggest(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
+            base_url: str | None, verbose: bool, quiet: bool, slug: str | None, min_share: float,
+            as_json: bool) -> None:
+    """Find blocks that repeat across a source's articles and print them as ready-to-paste TOML rules.
+
+    Paragraphs come from the cleaned articles in the cache (what today's rules leave), classes from the seeds'
+    HTML; each candidate shows the share of the source's articles that carry it.
+    """
+    from feedsvc.rules.commands import sources, suggestions
+
+    configure_logging(verbose, quiet)
+    settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
+                             base_url=base_url)
+    try:
+        chosen = sources(settings, slug)
+        found = {s.slug: suggestions(settings, s, datetime.now(UTC), min_share=min_share) for s in chosen}
+    except ConfigError as exc:
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except FeedsvcError as exc:
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    if as_json:
+        click.echo(json.dumps({slug_: [{"key": s.key, "pattern": s.pattern, "articles": s.articles,
+                                        "share": round(s.share, 4), "where": s.where, "example": s.example}
+                                       for s in items] for slug_, items in found.items()},
+                              ensure_ascii=False, sort_keys=True))
+        return
+    for slug_, items in found.items():
+        if not items:
+            if slug is not None:
+                click.echo(f"# {slug_}: nothing repeats in {min_share:.0%} of its articles or more")
+            continue
+        click.echo(f"# {slug_}: add to the lists of [sources.{slug_}.clean]")
+        for key in ("drop_paragraphs", "drop_selectors"):
+            chosen_items = [s for s in items if s.key == key]
+            if not chosen_items:
+                continue
+            click.echo(f"{key} = [")
+            for item in chosen_items:
+                click.echo(f"    {_toml_string(item.pattern)},  # {item.share:.1%} of articles ({item.articles}), "
+                           f"{item.where}: {_short(item.example)}")
+            click.echo("]")
+        click.echo()
+
+
+@rules.command(name="test")
+@common_options
+@click.option("--source", "slug", help="Only this source (a slug of the configuration).")
+@click.option("--rule", "candidates", multiple=True, metavar="KEY=PATTERN",
+              help="A candidate rule to try beside the configured ones, e.g. 'drop_selectors=.promo' "
+                   "(repeatable; the source's seeds are cleaned again in memory).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | None, state_dir: Path | None,
+               base_url: str | None, verbose: bool, quiet: bool, slug: str | None, candidates: tuple[str, ...],
+               as_json: bool) -> None:
+    """Show, for each cleaning rule, how many articles it changes and samples of what it removed; flag rules that
+    match nothing and rules that remove most of an article."""
+    from feedsvc.rules.commands import RULE_KEYS, rule_reports, sources
+
+    configure_logging(verbose, quiet)
+    settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
+                             base_url=base_url)
+    parsed: list[tuple[str, str]] = []
+    for candidate in candidates:
+        key, _, pattern = candidate.partition("=")
+        if key not in RULE_KEYS or not pattern:
+            click.echo(f"feedsvc: --rule {candidate!r}: expected KEY=PATTERN with KEY one of {', '.join(RULE_KEYS)}",
+                       err=True)
+            sys.exit(EXIT_CONFIG)
+        parsed.append((key, pattern))
+    if parsed and slug is None:
+        click.echo("feedsvc: --rule needs --source (a rule belongs to one source)", err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        from feedsvc.settings import check_rule
+
+        for key, pattern in parsed:
+            check_rule(key, pattern, "--rule")
+        reports = {s.slug: rule_reports(settings, s, datetime.now(UTC), parsed) for s in sources(settings, slug)}
+    except ConfigError as exc:
+        click.echo(f"feedsvc: invalid rule: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except FeedsvcError as exc:
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+    if as_json:
+        click.echo(json.dumps({s: {"from_cache": cached, "rules": [
+            {"key": r.key, "pattern": r.pattern, "articles": r.articles, "total": r.total,
+             "removed_chars": r.removed_chars, "removes_most_of": r.most, "samples": list(r.samples),
+             "flags": list(r.flags)} for r in items]} for s, (items, cached) in reports.items()},
+            ensure_ascii=False, sort_keys=True))
+        return
+    for slug_, (items, cached) in reports.items():
+        if not items:
+            continue
+        total = items[0].total
+        click.echo(f"{slug_}: {total} articles ({'from the cache' if cached else 'seeds cleaned again'})")
+        for report in items:
+            share = f"{report.articles / total:.1%}" if total else "—"
+            flags = "".join(f"  ⚠ {flag}" for flag in report.flags)
+            click.echo(f"  {report.key} {_toml_string(report.pattern)}: {report.articles} articles ({share}), "
+                       f"{report.removed_chars} characters{flags}")
+            for sample in report.samples:
+                click.echo(f"      − {_short(sample, 100)}")

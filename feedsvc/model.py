@@ -139,6 +139,8 @@ class Entry:
     summary: str
     digest: str
     """Content hash of the seed version this entry was built from (tie-breaker between versions)."""
+    removed: tuple[Removal, ...] = ()
+    """What the source's rules removed from the article (kind `rule <key> <pattern>`): `feedsvc rules test`."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from feedsvc.lock import exclusive
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, Rendered
 from feedsvc.output.plan import plan_feeds
-from feedsvc.output.publish import publish
+from feedsvc.output.publish import Staging
 from feedsvc.output.site import render_site
 from feedsvc.parse import PARSER_VERSION, ParseContext
 from feedsvc.pool import Processor
@@ -135,11 +135,16 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     stories = merge(cache.versions(paths, prints))
     judged = _judge(settings, cache, prints, paths, stories)
     plans = plan_feeds(settings, judged.sources, judged.unified)
-    rendered = render_site(settings, plans, {} if options.rehash else state.feed_digests,
-                           lambda path: _published(settings.output_dir, path),
-                           lambda planned: _entries(cache, prints, paths, planned.stories), prints)
-    written = () if options.dry_run else publish(settings.output_dir, rendered.files, prune=_PRUNED,
-                                                 keep=tuple(rendered.kept)).written
+    staging = Staging(settings.output_dir, dry_run=options.dry_run)
+    try:
+        rendered = render_site(staging.add, settings, plans, {} if options.rehash else state.feed_digests,
+                               lambda path: _published(settings.output_dir, path),
+                               lambda planned: _entries(cache, prints, paths, planned.stories), prints)
+    except BaseException:
+        staging.discard()
+        raise
+    staging.keep(rendered.kept)
+    written = staging.commit(_PRUNED).written
 
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
@@ -148,7 +153,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
     cache.save_state(RunState(
         signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), outputs=tuple(sorted([*rendered.files, *rendered.kept])),
+        entries=len(stories), outputs=tuple(sorted(staging.names)),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
@@ -265,7 +270,7 @@ def _report(seeds: Triage, problems: tuple[SeedProblem, ...], stories: list[Stor
             feeds: list[Feed], rendered: Rendered, written: tuple[str, ...], started: float, dry_run: bool) -> Report:
     skipped = sorted({*seeds.skipped, *problems}, key=_problem_order)
     bad = {p.path for p in skipped}
-    feed_files = sum(1 for path in (*rendered.files, *rendered.kept) if _is_feed_file(path))
+    feed_files = sum(1 for path in (*rendered.names, *rendered.kept) if _is_feed_file(path))
     feeds_written = sum(1 for path in written if _is_feed_file(path))
     return Report(
         seeds=len(seeds.status.keys() | bad),

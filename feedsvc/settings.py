@@ -255,6 +255,14 @@ def _selectors(value: Any, origin: str, key: str) -> tuple[str, ...]:
     return selectors
 
 
+def check_rule(key: str, pattern: str, origin: str) -> None:
+    """Raise ConfigError when `pattern` is not a valid cleaning rule of kind `key`."""
+    if key in ("drop_selectors", "drop_xpaths"):
+        _selectors([pattern], origin, key)
+    else:
+        _regexes([pattern], origin, key)
+
+
 def _rules(table: Any, origin: str, prefix: str) -> CleanRules:
     if not isinstance(table, dict):
         raise ConfigError(origin, prefix, "must be a table")

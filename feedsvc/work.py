@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.clean import clean
+from feedsvc.clean import RULE_KIND, clean
 from feedsvc.errors import SeedReadError
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 from feedsvc.parse import ParseContext, parse_seed
@@ -56,7 +56,8 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
         for raw in parsed.entries:
             cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars,
                             raw.meta.title)
-            entries.append(Entry(raw.meta, cleaned.html, cleaned.summary, digest))
+            by_rules = tuple(r for r in cleaned.removed if r.kind.startswith(RULE_KIND))
+            entries.append(Entry(raw.meta, cleaned.html, cleaned.summary, digest, by_rules))
             kinds = Counter(r.kind for r in cleaned.removed)
             if kinds:
                 notes.append("cleaned: removed " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items())))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import lxml.html
 
+from feedsvc.clean.blocks import Block, blocks, classed
 from feedsvc.clean.media import captions_to_figures, embeds_to_links, fix_images, fix_links
 from feedsvc.clean.sanitize import sanitize
 from feedsvc.clean.structure import (
+    RULE_KIND,
     apply_rules,
     check_selector,
     remove_active,
@@ -30,10 +32,10 @@ from feedsvc.model import Cleaned, CleanRules
 from feedsvc.text import readable
 
 NO_RULES = CleanRules()
-CLEANER_VERSION = "4"
+CLEANER_VERSION = "5"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
-__all__ = ["CLEANER_VERSION", "check_selector", "clean", "visible_text_of"]
+__all__ = ["CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean", "visible_text_of"]
 
 
 def _prepare(html: str) -> str:

@@ -132,24 +132,34 @@ def check_selector(selector: str, *, xpath: bool = False) -> str | None:
     return None
 
 
+RULE_KIND = "rule"
+"""Removals by a source rule are recorded as `rule <key> <pattern>` (what `feedsvc rules test` reports)."""
+
+
+def rule_kind(key: str, pattern: str) -> str:
+    return f"{RULE_KIND} {key} {pattern}"
+
+
 def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
-    """The source's own removals: selectors, XPath, paragraphs matching a pattern, text patterns."""
+    """The source's own removals: selectors, XPath, paragraphs matching a pattern, text patterns; each removal is
+    recorded with the rule that made it."""
     for selector in rules.drop_selectors:
-        record.drop_all(_css(selector)(body), "source rule")
+        record.drop_all(_css(selector)(body), rule_kind("drop_selectors", selector))
     for expression in rules.drop_xpaths:
         found = _xpath(expression)(body)
-        record.drop_all((e for e in found if isinstance(e, etree._Element)), "source rule")
-    if rules.drop_paragraphs:
-        patterns = [re.compile(p) for p in rules.drop_paragraphs]
-        matches = [e for e in body.iter(*_PARAGRAPHS) if any(p.search(visible_text(e)) for p in patterns)]
-        record.drop_all(matches, "source rule")
-    for pattern in (re.compile(p) for p in rules.strip_text):
+        record.drop_all((e for e in found if isinstance(e, etree._Element)), rule_kind("drop_xpaths", expression))
+    for source in rules.drop_paragraphs:
+        pattern = re.compile(source)
+        matches = [e for e in body.iter(*_PARAGRAPHS) if pattern.search(visible_text(e))]
+        record.drop_all(matches, rule_kind("drop_paragraphs", source))
+    for source in rules.strip_text:
+        pattern = re.compile(source)
         for node in [body, *body.iter()]:
             for attr in ("text", "tail"):
                 value = getattr(node, attr)
                 if value and pattern.search(value):
                     for hit in pattern.finditer(value):
-                        record.note("source rule", hit.group(0))
+                        record.note(rule_kind("strip_text", source), hit.group(0))
                     setattr(node, attr, pattern.sub("", value))
 
 

@@ -25,8 +25,10 @@ FORMATS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
 
 @dataclass
 class Rendered:
-    files: dict[str, bytes] = field(default_factory=dict)
-    """Relative path -> bytes of every file rendered this run."""
+    sink: Callable[[str, bytes], None]
+    """Where each rendered file goes (`publish.Staging.add`): nothing is held in memory."""
+    names: list[str] = field(default_factory=list)
+    """Every file rendered this run (relative paths)."""
     kept: list[str] = field(default_factory=list)
     """Files whose document is unchanged: left as published."""
     digests: dict[str, str] = field(default_factory=dict)
@@ -34,12 +36,17 @@ class Rendered:
     documents: int = 0
     rendered: int = 0
 
+    def add(self, name: str, data: bytes) -> None:
+        self.names.append(name)
+        self.sink(name, data)
+
 
 Pages = Callable[[Planned, Feed], dict[str, bytes]]
 """The pages for people a document comes with (its archive period's HTML), made while its entries are at hand."""
 
 
-def render_documents(plans: Iterable[FeedPlan], formats: tuple[str, ...], previous: Mapping[str, str],
+def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], formats: tuple[str, ...],
+                     previous: Mapping[str, str],
                      exists: Callable[[str], bool], entries_of: Callable[[Planned], tuple[Entry, ...]],
                      fingerprint: str, settings_digest: str,
                      transforms: Iterable[Callable[[Feed], Feed | None]] = (),
@@ -47,7 +54,7 @@ def render_documents(plans: Iterable[FeedPlan], formats: tuple[str, ...], previo
     """Render every document of `plans` whose digest changed, in each of `formats`, and each `transform` of it
     (a variant: a feed to another feed with its own stem, or None when the variant does not apply). `pages` is
     (the paths of a document's pages, the function that makes them)."""
-    done = Rendered()
+    done = Rendered(sink)
     extensions = [FORMATS[name][0] for name in formats]
     variants = list(transforms)
     for plan in plans:
@@ -63,11 +70,12 @@ def render_documents(plans: Iterable[FeedPlan], formats: tuple[str, ...], previo
             done.rendered += 1
             feed = replace(planned.feed, entries=entries_of(planned))
             if pages:
-                done.files.update(pages[1](planned, feed))
+                for name, data in pages[1](planned, feed).items():
+                    done.add(name, data)
             for version in [feed, *(t(feed) for t in variants)]:
                 if version is None:
                     continue
                 for name in formats:
                     extension, render = FORMATS[name]
-                    done.files[version.stem + extension] = render(version)
+                    done.add(version.stem + extension, render(version))
     return done

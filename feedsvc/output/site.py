@@ -44,21 +44,22 @@ def _make_period_page(plans: Mapping[str, FeedPlan]) -> Callable[[Planned, Feed]
     return make
 
 
-def render_site(settings: Settings, plans: list[FeedPlan], previous: Mapping[str, str],
-                exists: Callable[[str], bool], entries_of: Callable[[Planned], tuple[Entry, ...]],
-                fingerprint: str) -> Rendered:
+def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: list[FeedPlan],
+                previous: Mapping[str, str], exists: Callable[[str], bool],
+                entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str) -> Rendered:
+    """Render every changed document and every page into `sink` (`publish.Staging.add`)."""
     extensions = [FORMATS[name][0] for name in settings.formats]
     variants = transforms(settings.chinese_variants, {s.slug: s.language for s in settings.sources})
     by_stem = {plan.current.feed.stem: plan for plan in plans}
-    done = render_documents(plans, settings.formats, previous, exists, entries_of, fingerprint,
+    done = render_documents(sink, plans, settings.formats, previous, exists, entries_of, fingerprint,
                             repr(settings.chinese_variants), variants, (_period_pages, _make_period_page(by_stem)))
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")
     if settings.archives:
         for plan in plans:
             periods = [(p.period.name, len(p.stories), p.feed.stem) for p in plan.archives if p.period]
-            done.files[_archive_index_stem(plan.current.feed) + ".html"] = render_archive_index(
-                plan.current.feed, periods, extensions, index_url)
+            done.add(_archive_index_stem(plan.current.feed) + ".html", render_archive_index(
+                plan.current.feed, periods, extensions, index_url))
     copies: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {f.stem: [] for f in feeds}
     opml: list[tuple[str, str]] = []
     for label, transform in [(ORIGINAL, None), *zip((VARIANTS[t].label for t in settings.chinese_variants),
@@ -68,7 +69,7 @@ def render_site(settings: Settings, plans: list[FeedPlan], previous: Mapping[str
         for extension in extensions:
             name = prefix + opml_name(extension)
             title = settings.title if transform is None else f"{settings.title} ({label})"
-            done.files[name] = render_opml(f"{title}: {FORMAT_LABELS[extension][0]}", versions, extension)
+            done.add(name, render_opml(f"{title}: {FORMAT_LABELS[extension][0]}", versions, extension))
             opml.append((f"{label}, {FORMAT_LABELS[extension][0]}" if variants else FORMAT_LABELS[extension][0],
                          feeds[0].url(name, "")))
         for original, version in zip((f for f in feeds if transform is None or transform(f) is not None),
@@ -80,5 +81,5 @@ def render_site(settings: Settings, plans: list[FeedPlan], previous: Mapping[str
     discovery += [(f.title, FORMAT_LABELS[extensions[0]][1], f.url(f.stem, extensions[0])) for f in feeds[1:]]
     listed = [Listed(f, tuple(copies[f.stem]),
                      f.url(_archive_index_stem(f), ".html") if settings.archives else None) for f in feeds]
-    done.files["index.html"] = render_index(settings.title, settings.subtitle, opml, listed, discovery)
+    done.add("index.html", render_index(settings.title, settings.subtitle, opml, listed, discovery))
     return done

@@ -1,0 +1,127 @@
+"""The data behind `feedsvc rules`: each source's cleaned articles and recorded rule removals from the cache, and,
+where the cache cannot tell (rules changed since the last run, candidate rules, classes before cleaning), the
+source's own seeds, parsed and cleaned in memory. Writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from feedsvc.cache import IN_MEMORY, REMOVAL_SAMPLE, Cache
+from feedsvc.clean import Block, blocks, classed, visible_text_of
+from feedsvc.errors import SeedReadError
+from feedsvc.links import link_key
+from feedsvc.model import CleanRules, Source
+from feedsvc.parse import parse_seed
+from feedsvc.pipeline import fingerprint, make_job
+from feedsvc.rules.audit import Removals, RuleReport, audit
+from feedsvc.rules.suggest import Suggestion, suggest
+from feedsvc.scan import read_seed, scan
+from feedsvc.settings import Settings
+from feedsvc.work import process
+
+RULE_KEYS = ("drop_selectors", "drop_xpaths", "drop_paragraphs", "strip_text")
+
+
+@dataclass(frozen=True)
+class Article:
+    key: str
+    cleaned: str
+    removals: Removals
+    raw: str = ""
+
+
+def rules_of(rules: CleanRules) -> list[tuple[str, str]]:
+    return [(key, pattern) for key in RULE_KEYS for pattern in getattr(rules, key)]
+
+
+def _open(settings: Settings) -> Cache:
+    database = settings.state_dir / "cache.sqlite"
+    return Cache.open(database if database.exists() else IN_MEMORY)
+
+
+def _from_cache(settings: Settings, source: Source) -> list[Article]:
+    with _open(settings) as cache:
+        rows = cache.source_entries(source.slug, fingerprint(settings))
+    return [Article(key, content, removals) for key, content, removals in rows]
+
+
+def _from_seeds(settings: Settings, source: Source, now: datetime, *, clean: bool = True) -> Iterator[Article]:
+    """Every article of `source` from its seeds (those the cache places in the source; every seed when the cache
+    knows none), parsed and, with `clean`, cleaned under `settings`."""
+    with _open(settings) as cache:
+        paths = cache.source_seeds(source.slug)
+    found = {f.path: f for f in scan(settings.seeds_dir).files}
+    job = make_job(settings, now)
+    for path in paths or sorted(found):
+        seed = found.get(path)
+        if seed is None:
+            continue
+        try:
+            data = read_seed(settings.seeds_dir, seed, settings.max_seed_bytes)
+        except SeedReadError:
+            continue
+        raws = parse_seed(data, path, seed.modified, job.ctx).entries
+        if not clean:
+            yield from (Article(link_key(r.meta.link), "", (), r.html) for r in raws
+                        if r.meta.source_slug == source.slug)
+            continue
+        outcome = process(job, data, path, hashlib.sha256(data).hexdigest(), seed.modified)
+        for entry, raw in zip(outcome.entries, raws, strict=False):
+            if entry.meta.source_slug == source.slug:
+                removals = [(r.kind, len(r.text), r.text[:REMOVAL_SAMPLE]) for r in entry.removed]
+                yield Article(link_key(entry.meta.link), entry.content, removals, raw.html)
+
+
+def _one_per_story(articles: list[Article]) -> list[Article]:
+    chosen: dict[str, Article] = {}
+    for article in articles:
+        chosen.setdefault(article.key, article)
+    return list(chosen.values())
+
+
+def suggestions(settings: Settings, source: Source, now: datetime, *, min_share: float) -> list[Suggestion]:
+    """Boilerplate candidates for `source`: paragraphs from the cache's cleaned articles (the seeds cleaned again
+    only when the cache holds nothing for today's rules), classes from the seeds' HTML before cleaning (parsed,
+    not cleaned)."""
+    cached = _one_per_story(_from_cache(settings, source))
+    if cached:
+        raws = {a.key: a.raw for a in _from_seeds(settings, source, now, clean=False)}
+        articles = [replace(a, raw=raws.get(a.key, "")) for a in cached]
+    else:
+        articles = _one_per_story(list(_from_seeds(settings, source, now)))
+    cleaned = [blocks(a.cleaned) for a in articles]
+    raw: list[list[Block]] = [classed(a.raw) for a in articles]
+    return suggest(cleaned, raw, min_share=min_share)
+
+
+def rule_reports(settings: Settings, source: Source, now: datetime,
+                 candidates: list[tuple[str, str]]) -> tuple[list[RuleReport], bool]:
+    """What each rule of `source` (and each candidate) removes; and whether the cache answered (False: the seeds
+    were cleaned again, because of candidates or because the cache holds nothing for today's rules)."""
+    rules = source.rules
+    for key, pattern in candidates:
+        extended: dict[str, Any] = {key: (*getattr(rules, key), pattern)}
+        rules = replace(rules, **extended)
+    tested = replace(settings, sources=tuple(replace(s, rules=rules) if s.slug == source.slug else s
+                                             for s in settings.sources))
+    articles = [] if candidates else _from_cache(settings, source)
+    cached = bool(articles)
+    if not cached:
+        articles = list(_from_seeds(tested, source, now))
+    remaining = [(len(visible_text_of(a.cleaned)), a.removals) for a in articles]
+    return audit(rules_of(rules), remaining), cached
+
+
+def sources(settings: Settings, slug: str | None) -> list[Source]:
+    if slug is None:
+        return list(settings.sources)
+    source = settings.source_by_slug(slug)
+    if source is None:
+        from feedsvc.errors import ConfigError
+
+        raise ConfigError(settings.config_path, f"sources.{slug}", "no such source in the configuration")
+    return [source]
