@@ -69,6 +69,7 @@ def run_regenerate(workdir: Path, name: str = "default") -> tuple[dict[str, floa
     command = [sys.executable, "-c", _ONE_RUN, str(ROOT / "config" / "feedsvc.toml"), str(workdir / "seeds"),
                str(workdir / f"public-{name}"), str(workdir / f"var-{name}")]
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}, **CONFIGURATIONS[name][1]}
+    os.sync()  # the previous run's writes are flushed now, not during this run's fsyncs
     process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, env=env)
     peak = 0
     done = threading.Event()

@@ -29,7 +29,7 @@ from feedsvc.lock import exclusive
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, Rendered
 from feedsvc.output.plan import plan_feeds
-from feedsvc.output.publish import Staging
+from feedsvc.output.publish import Staging, precompressed
 from feedsvc.output.site import render_site
 from feedsvc.parse import PARSER_VERSION, ParseContext
 from feedsvc.pool import Processor
@@ -251,7 +251,7 @@ def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, list[str]
 
 def _published(output_dir: Path, path: str) -> bool:
     target = output_dir / path
-    return target.is_file() and target.with_name(target.name + ".gz").is_file()
+    return target.is_file() and (not precompressed(path) or target.with_name(target.name + ".gz").is_file())
 
 
 def _problem_order(problem: SeedProblem) -> tuple[str, str]:

@@ -6,6 +6,7 @@ their stat, so a conditional request costs one stat. Nothing outside the output 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -32,6 +33,8 @@ CONTENT_TYPES = {
 ARCHIVE_DOCUMENT = re.compile(r"^(?:[a-z-]+/)?archive/.+/(\d{4}-\d{2}(?:-\d{2})?)\.(?:atom|rss|json)$")
 """An RFC 5005 archive document: `[variant/]archive/<feed>/<period>.<format>`."""
 IMMUTABLE = "public, max-age=31536000, immutable"
+_COMPRESS_FROM = 1024
+"""A file published without a .gz sibling (an archive document) and larger than this is gzipped on request."""
 HealthProvider = Callable[[], tuple[int, dict[str, object]]]
 
 
@@ -113,6 +116,18 @@ class FileServer:
         self._cache[str(path)] = cached
         return cached
 
+    def _compressed(self, path: Path, plain: _Cached) -> _Cached:
+        """The gzip form of a file published without a sibling, made once per version of the file."""
+        key = f"{path}\x00gzip"
+        cached = self._cache.get(key)
+        if cached is None or cached.key != plain.key:
+            body = gzip.compress(plain.body, compresslevel=1, mtime=0)
+            cached = _Cached(plain.key, body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', plain.mtime)
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/healthz":
             status, payload = self.health()
@@ -127,6 +142,8 @@ class FileServer:
             packed = self._load(path.with_name(path.name + ".gz"))
             if packed is not None and packed.mtime >= plain.mtime:
                 variant, encoding = packed, "gzip"
+            elif packed is None and len(plain.body) > _COMPRESS_FROM:  # archive documents have no sibling
+                variant, encoding = self._compressed(path, plain), "gzip"
         headers = {
             "ETag": variant.etag,
             "Last-Modified": formatdate(plain.mtime, usegmt=True),

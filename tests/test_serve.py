@@ -129,6 +129,32 @@ def test_every_format_is_served_with_its_media_type(daemon: Daemon) -> None:
     assert (status, body) == (304, b"")
 
 
+def test_an_archive_document_is_compressed_on_request(tmp_path: Path) -> None:
+    import asyncio
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from feedsvc.web import FileServer
+
+    folder = tmp_path / "archive" / "all"
+    folder.mkdir(parents=True)
+    document = ("<feed>" + "<entry>正文</entry>" * 500 + "</feed>").encode()
+    (folder / "2024-05.atom").write_bytes(document)
+    server = FileServer(tmp_path, 60, lambda: (200, {}))
+
+    def get(headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        request = make_mocked_request("GET", "/archive/all/2024-05.atom", headers=headers)
+        response = asyncio.run(server.handle(request))
+        return response.status, dict(response.headers), bytes(response.body or b"")  # type: ignore[attr-defined]
+
+    status, headers, body = get({"Accept-Encoding": "gzip"})
+    assert (status, headers["Content-Encoding"]) == (200, "gzip") and gzip.decompress(body) == document
+    again = get({"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]})
+    assert again[0] == 304
+    status, plain_headers, body = get({})
+    assert body == document and "Content-Encoding" not in plain_headers and plain_headers["ETag"] != headers["ETag"]
+
+
 def test_closed_archive_periods_are_immutable(tmp_path: Path) -> None:
     from feedsvc.web import IMMUTABLE, FileServer
 

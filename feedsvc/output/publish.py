@@ -1,4 +1,5 @@
-"""Writing the published files: all or nothing, atomic per file, unchanged files left alone, `.gz` siblings.
+"""Writing the published files: all or nothing, atomic per file, unchanged files left alone, `.gz` siblings (but
+for archive documents, see `precompressed`).
 
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
@@ -33,11 +34,16 @@ def gzipped(data: bytes, level: int = 3) -> bytes:
     return gzip.compress(data, compresslevel=level, mtime=0)
 
 
-def _level(name: str) -> int:
-    """Level 3: within 3 % of level 5's size at 1.6 times its speed (every run with new stories rewrites the
-    feeds in three formats). Archive documents are large and fetched once per reader, and the newest is
-    rewritten as stories arrive: level 1 (a tenth larger than 5, three times as fast)."""
-    return 1 if f"/{name}".find("/archive/") >= 0 else 3
+GZIP_LEVEL = 3
+"""Within 3 % of level 5's size at 1.6 times its speed: every run with new stories rewrites feeds in three
+formats."""
+
+
+def precompressed(name: str) -> bool:
+    """Whether `name` gets a `.gz` sibling. Archive documents (`…archive/<feed>/<period>.<format>`) do not: they
+    hold every story of a feed, are fetched once per reader, and would double the cost of writing them; the servers
+    compress them when asked (feedsvc.web, and nginx's `gzip on` for /archive/)."""
+    return not ("/archive/" in f"/{name}" and name.endswith((".atom", ".rss", ".json")))
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -107,21 +113,22 @@ class Staging:
             return
         target = self.output_dir / name
         self._clean_leftovers(target.parent)
-        packed = target.with_name(target.name + ".gz")
-        if _same(target, data) and packed.is_file():  # its .gz was written from these same bytes
-            self._unchanged += [name, name + ".gz"]
+        packed = target.with_name(target.name + ".gz") if precompressed(name) else None
+        if _same(target, data) and (packed is None or packed.is_file()):  # the .gz was made from these same bytes
+            self._unchanged += [name, name + ".gz"] if packed else [name]
             return
         if len(self._staged) >= _IN_FLIGHT:  # never let rendering run far ahead of the writers: bounded memory
             self._staged[-_IN_FLIGHT][0].exception()
         self._staged.append((self._pool.submit(_write_temporary, target, data), target, name))
-        self._staged.append((self._pool.submit(lambda: _write_temporary(packed, gzipped(data, _level(name)))),
-                             packed, name + ".gz"))
+        if packed is not None:
+            self._staged.append((self._pool.submit(lambda: _write_temporary(packed, gzipped(data, GZIP_LEVEL))),
+                                 packed, name + ".gz"))
 
     def keep(self, names: Iterable[str]) -> None:
         """Files known to be current: left as they are, with their siblings."""
         for name in names:
             self.names.append(name)
-            self._unchanged += [name, name + ".gz"]
+            self._unchanged += [name, name + ".gz"] if precompressed(name) else [name]
 
     def discard(self) -> None:
         """Drop whatever was staged (nothing published changes)."""
