@@ -22,7 +22,7 @@ from typing import NamedTuple, ParamSpec, TypeVar
 
 from feedsvc.errors import CacheError
 from feedsvc.filters import Dropped
-from feedsvc.group import Version
+from feedsvc.group import Story, Version, story_meta
 from feedsvc.model import Entry, EntryMeta, Provenance, Removal, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
 
@@ -288,6 +288,17 @@ class Cache:
         if row is None:
             raise KeyError((version.digest, version.n))
         return meta_from_json(str(row[0]))
+
+    def published_entries(self, stories: Iterable[Story], fingerprint: str,
+                          paths: Mapping[str, Sequence[str]] | None = None) -> tuple[Entry, ...]:
+        """The published form of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
+        provenance) and the newest version's cleaned content."""
+        entries = []
+        for story in stories:
+            meta = story_meta(story, lambda version: self.meta(version, fingerprint), paths or {})
+            content, summary = self.content(story.newest.digest, story.newest.n, fingerprint)
+            entries.append(Entry(meta, content, summary, story.newest.digest))
+        return tuple(entries)
 
     @_guarded
     def content(self, digest: str, n: int, fingerprint: str) -> tuple[str, str]:

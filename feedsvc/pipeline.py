@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -27,10 +28,11 @@ from feedsvc.filters import Dropped, Judge, Judged, judge
 from feedsvc.group import Story, merge, story_meta
 from feedsvc.lock import exclusive
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
-from feedsvc.output.documents import FORMATS, Rendered
-from feedsvc.output.plan import plan_feeds
+from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
+from feedsvc.output.plan import Planned, plan_feeds
 from feedsvc.output.publish import Staging, precompressed
-from feedsvc.output.site import render_site
+from feedsvc.output.site import period_pages, render_site
+from feedsvc.output.workers import RenderJob, render_in_workers
 from feedsvc.parse import PARSER_VERSION, ParseContext
 from feedsvc.pool import Processor
 from feedsvc.report import Report, SourceStatus
@@ -136,10 +138,21 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     judged = _judge(settings, cache, prints, paths, stories)
     plans = plan_feeds(settings, judged.sources, judged.unified)
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
+    pages = period_pages(plans)
+    languages = {s.slug: s.language for s in settings.sources}
+    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, languages, pages)
+    job = RenderJob(settings.output_dir, cache.path, prints, settings.formats, settings.chinese_variants, languages,
+                    pages)
+
+    def parallel(documents: list[Planned]) -> list[str]:
+        staging.prepare({str(Path(p).parent) for d in documents for p in renderer.paths(d.feed)})
+        return render_in_workers(job, documents, staging, _workers(settings), options.cancel)
+
     try:
-        rendered = render_site(staging.add, settings, plans, {} if options.rehash else state.feed_digests,
+        rendered = render_site(staging.add, settings, plans, renderer, {} if options.rehash else state.feed_digests,
                                lambda path: _published(settings.output_dir, path),
-                               lambda planned: _entries(cache, prints, paths, planned.stories), prints)
+                               lambda planned: cache.published_entries(planned.stories, prints, paths), prints,
+                               None if options.dry_run or _workers(settings) < 2 else parallel)
     except BaseException:
         staging.discard()
         raise
@@ -191,15 +204,8 @@ def _no_remember(rows: list[tuple[str, str, int, str | None]]) -> None:
     raise AssertionError("no filter configured: nothing to remember")
 
 
-def _entries(cache: Cache, prints: str, paths: Mapping[str, list[str]], stories: tuple[Story, ...],
-             ) -> tuple[Entry, ...]:
-    """The published form of `stories`: merged metadata and the newest version's cleaned content."""
-    entries = []
-    for story in stories:
-        meta = story_meta(story, lambda version: cache.meta(version, prints), paths)
-        content, summary = cache.content(story.newest.digest, story.newest.n, prints)
-        entries.append(Entry(meta, content, summary, story.newest.digest))
-    return tuple(entries)
+def _workers(settings: Settings) -> int:
+    return settings.workers if settings.workers > 0 else (os.cpu_count() or 1)
 
 
 def _refuse_shrinking(settings: Settings, found: ScanResult, state: RunState, force: bool) -> None:

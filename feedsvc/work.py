@@ -83,11 +83,15 @@ _JOB: Job | None = None
 
 
 def init_worker(job: Job, parent: int) -> None:
-    """Pool initializer: keep the job, and exit when `parent` (the regenerating process) is gone. A pool's
-    workers wait for work on a pipe that other workers also hold open, so they would never notice a parent
-    killed with SIGKILL and would wait forever."""
+    """Pool initializer: keep the job, and exit when `parent` (the regenerating process) is gone."""
     global _JOB  # noqa: PLW0603 - one job per worker process, set by the pool initializer
     _JOB = job
+    watch_parent(parent)
+
+
+def watch_parent(parent: int) -> None:
+    """Exit this worker process when `parent` is gone. A pool's workers wait for work on a pipe that other workers
+    also hold open, so they would never notice a parent killed with SIGKILL and would wait forever."""
     threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
 
 

@@ -119,3 +119,13 @@ def test_turning_archives_off_removes_them(archive_settings: Settings) -> None:
     regenerate(replace(archive_settings, archives=False), datetime(2024, 6, 1, tzinfo=UTC))
     assert not (archive_settings.output_dir / "archive").exists()
     assert "prev-archive" not in (archive_settings.output_dir / "all.atom").read_text(encoding="utf-8")
+
+
+def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Settings, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    regenerate(archive_settings, datetime(2024, 6, 1, tzinfo=UTC))
+    parallel = replace(archive_settings, workers=2, output_dir=tmp_path / "public-2", state_dir=tmp_path / "var-2")
+    report = regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))
+    assert len(report.files_written) > 24 * 3, "enough documents to be rendered in worker processes"
+    assert published(parallel.output_dir) == published(archive_settings.output_dir)

@@ -1,19 +1,22 @@
-"""Every feed document that changed, rendered in every format; the others are kept as published.
+"""Every feed document that changed, rendered in every format and variant; the others are kept as published.
 
 A document is rendered again only when its digest (`plan.document_digest`) differs from the one it was last
 published with, or one of its files is missing. Entries (metadata and cleaned content) are read only for the
-documents that are rendered.
+documents that are rendered. Many documents at once (a cold run) are rendered in worker processes
+(`output.workers`); a few, here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from feedsvc.model import Entry, Feed
 from feedsvc.output.jsonfeed import JSON, render_json
+from feedsvc.output.pages import render_period
 from feedsvc.output.plan import FeedPlan, Planned, document_digest
 from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
+from feedsvc.output.variants import transforms
 
 FORMATS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
     "atom": (ATOM, render_atom),
@@ -21,6 +24,45 @@ FORMATS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
     "json": (JSON, render_json),
 }
 """Format name -> (file extension, renderer)."""
+
+
+@dataclass(frozen=True)
+class PeriodPage:
+    """What an archive period's HTML page links to besides its stories."""
+
+    name: str
+    archive_url: str
+    newer: tuple[str, str] | None
+    older: tuple[str, str] | None
+
+
+class DocumentRenderer:
+    """Renders one document in every format and variant, with its period page: all a worker process needs."""
+
+    def __init__(self, formats: tuple[str, ...], variants: tuple[str, ...], languages: Mapping[str, str | None],
+                 pages: Mapping[str, PeriodPage]) -> None:
+        self.formats = formats
+        self.transforms = transforms(variants, dict(languages))
+        self.pages = pages
+
+    def paths(self, feed: Feed) -> list[str]:
+        """Every file the document `feed` (entries not needed) is published as."""
+        stems = [feed.stem, *(v.stem for v in (t(feed) for t in self.transforms) if v is not None)]
+        paths = [stem + FORMATS[name][0] for stem in stems for name in self.formats]
+        return paths + ([feed.stem + ".html"] if feed.stem in self.pages else [])
+
+    def render(self, feed: Feed) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every file of the document `feed`, its entries read."""
+        page = self.pages.get(feed.stem)
+        if page is not None:
+            yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
+                                                     (page.newer, page.older))
+        for version in [feed, *(t(feed) for t in self.transforms)]:
+            if version is None:
+                continue
+            for name in self.formats:
+                extension, render = FORMATS[name]
+                yield version.stem + extension, render(version)
 
 
 @dataclass
@@ -41,41 +83,44 @@ class Rendered:
         self.sink(name, data)
 
 
-Pages = Callable[[Planned, Feed], dict[str, bytes]]
-"""The pages for people a document comes with (its archive period's HTML), made while its entries are at hand."""
+def in_rendering_order(plans: Iterable[FeedPlan]) -> list[Planned]:
+    """Subscription documents first, then archive documents period by period across feeds (newest first): a story
+    of the unified feed and of its source's feed is then rendered twice in a row, so what its variants converted
+    is still remembered the second time."""
+    plans = list(plans)
+    archives = [(n, planned) for n, plan in enumerate(plans) for planned in plan.archives]
+    archives.sort(key=lambda item: (item[1].period.name[:7] if item[1].period else "", item[0]), reverse=True)
+    return [plan.current for plan in plans] + [planned for _, planned in archives]
 
 
-def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], formats: tuple[str, ...],
-                     previous: Mapping[str, str],
-                     exists: Callable[[str], bool], entries_of: Callable[[Planned], tuple[Entry, ...]],
-                     fingerprint: str, settings_digest: str,
-                     transforms: Iterable[Callable[[Feed], Feed | None]] = (),
-                     pages: tuple[Callable[[Planned], list[str]], Pages] | None = None) -> Rendered:
-    """Render every document of `plans` whose digest changed, in each of `formats`, and each `transform` of it
-    (a variant: a feed to another feed with its own stem, or None when the variant does not apply). `pages` is
-    (the paths of a document's pages, the function that makes them)."""
+Parallel = Callable[[list[Planned]], list[str]]
+"""Renders and stages many documents elsewhere (worker processes); returns the paths it published."""
+PARALLEL_DOCUMENTS = 24
+"""Fewer documents to render than this are rendered here: starting workers would cost more."""
+
+
+def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], renderer: DocumentRenderer,
+                     previous: Mapping[str, str], exists: Callable[[str], bool],
+                     entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
+                     digest_extra: tuple[object, ...], parallel: Parallel | None = None) -> Rendered:
+    """Render every document of `plans` whose digest changed (`digest_extra`: the output settings the renderers
+    read)."""
     done = Rendered(sink)
-    extensions = [FORMATS[name][0] for name in formats]
-    variants = list(transforms)
-    for plan in plans:
-        for planned in plan.documents:
-            done.documents += 1
-            digest = document_digest(planned, fingerprint, formats, settings_digest)
-            done.digests[planned.feed.stem] = digest
-            stems = [planned.feed.stem, *(v.stem for v in (t(planned.feed) for t in variants) if v is not None)]
-            paths = [stem + ext for stem in stems for ext in extensions] + (pages[0](planned) if pages else [])
-            if previous.get(planned.feed.stem) == digest and all(exists(p) for p in paths):
-                done.kept.extend(paths)
-                continue
-            done.rendered += 1
-            feed = replace(planned.feed, entries=entries_of(planned))
-            if pages:
-                for name, data in pages[1](planned, feed).items():
-                    done.add(name, data)
-            for version in [feed, *(t(feed) for t in variants)]:
-                if version is None:
-                    continue
-                for name in formats:
-                    extension, render = FORMATS[name]
-                    done.add(version.stem + extension, render(version))
+    todo: list[Planned] = []
+    for planned in in_rendering_order(plans):
+        done.documents += 1
+        digest = document_digest(planned, fingerprint, *digest_extra)
+        done.digests[planned.feed.stem] = digest
+        paths = renderer.paths(planned.feed)
+        if previous.get(planned.feed.stem) == digest and all(exists(p) for p in paths):
+            done.kept.extend(paths)
+        else:
+            todo.append(planned)
+    done.rendered = len(todo)
+    if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
+        done.names.extend(parallel(todo))
+        return done
+    for planned in todo:
+        for name, data in renderer.render(replace(planned.feed, entries=entries_of(planned))):
+            done.add(name, data)
     return done

@@ -46,6 +46,16 @@ def precompressed(name: str) -> bool:
     return not ("/archive/" in f"/{name}" and name.endswith((".atom", ".rss", ".json")))
 
 
+def _with_sibling(name: str) -> list[str]:
+    return [name, name + ".gz"] if precompressed(name) else [name]
+
+
+def _done(staged: Staged) -> Future[Staged]:
+    future: Future[Staged] = Future()
+    future.set_result(staged)
+    return future
+
+
 def _same(path: Path, data: bytes) -> bool:
     try:
         return path.stat().st_size == len(data) and path.read_bytes() == data
@@ -79,6 +89,25 @@ def _write_temporary(target: Path, data: bytes) -> Path:
     return Path(handle.name)
 
 
+Staged = tuple[str, Path | None, Path | None]
+"""(name, temporary plain file, temporary .gz sibling): both None when the published file holds these bytes."""
+
+
+def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
+    """Write `data` and its gzip sibling to temporary files beside the target `name` (in this thread or process),
+    unless the published file already holds these bytes. `Staging.adopt` takes the result."""
+    target = output_dir / name
+    packed = target.with_name(target.name + ".gz") if precompressed(name) else None
+    if _same(target, data) and (packed is None or packed.is_file()):  # the .gz was made from these same bytes
+        return name, None, None
+    plain = _write_temporary(target, data)
+    try:
+        return name, plain, _write_temporary(packed, gzipped(data, GZIP_LEVEL)) if packed else None
+    except BaseException:
+        plain.unlink()
+        raise
+
+
 _IN_FLIGHT = 16
 """Staged writes that may wait for a thread at once."""
 
@@ -92,7 +121,7 @@ class Staging:
         self.names: list[str] = []
         """Every file added or kept (without the .gz siblings): what is published after `commit`."""
         self._unchanged: list[str] = []
-        self._staged: list[tuple[Future[Path], Path, str]] = []
+        self._pending: list[Future[Staged]] = []
         self._pool = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="stage")
         self._cleaned: set[Path] = set()
 
@@ -105,46 +134,50 @@ class Staging:
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
+    def prepare(self, folders: Iterable[str]) -> None:
+        """Clear the temporary files a killed run left in `folders` (before anything is staged there)."""
+        for folder in folders:
+            self._clean_leftovers(self.output_dir / folder)
+
     def add(self, name: str, data: bytes) -> None:
         """Stage `data` as the file `name` (relative to the output directory) and its gzip sibling, unless the
         published file already holds these bytes."""
         self.names.append(name)
         if self.dry_run:
             return
-        target = self.output_dir / name
-        self._clean_leftovers(target.parent)
-        packed = target.with_name(target.name + ".gz") if precompressed(name) else None
-        if _same(target, data) and (packed is None or packed.is_file()):  # the .gz was made from these same bytes
-            self._unchanged += [name, name + ".gz"] if packed else [name]
-            return
-        if len(self._staged) >= _IN_FLIGHT:  # never let rendering run far ahead of the writers: bounded memory
-            self._staged[-_IN_FLIGHT][0].exception()
-        self._staged.append((self._pool.submit(_write_temporary, target, data), target, name))
-        if packed is not None:
-            self._staged.append((self._pool.submit(lambda: _write_temporary(packed, gzipped(data, GZIP_LEVEL))),
-                                 packed, name + ".gz"))
+        self._clean_leftovers((self.output_dir / name).parent)
+        if len(self._pending) >= _IN_FLIGHT:  # never let rendering run far ahead of the writers: bounded memory
+            self._pending[-_IN_FLIGHT].exception()
+        self._pending.append(self._pool.submit(stage_file, self.output_dir, name, data))
+
+    def adopt(self, staged: Staged) -> None:
+        """Take a file staged elsewhere (`stage_file` in a worker process)."""
+        self.names.append(staged[0])
+        self._pending.append(_done(staged))
 
     def keep(self, names: Iterable[str]) -> None:
         """Files known to be current: left as they are, with their siblings."""
         for name in names:
             self.names.append(name)
-            self._unchanged += [name, name + ".gz"] if precompressed(name) else [name]
+            self._unchanged += _with_sibling(name)
 
     def discard(self) -> None:
         """Drop whatever was staged (nothing published changes)."""
         self._pool.shutdown(wait=True)
-        for future, _, _ in self._staged:
+        for future in self._pending:
             if future.exception() is None:
-                with contextlib.suppress(OSError):
-                    future.result().unlink()
-        self._staged.clear()
+                for temporary in future.result()[1:]:
+                    if temporary is not None:
+                        with contextlib.suppress(OSError):
+                            temporary.unlink()
+        self._pending.clear()
 
     def commit(self, prune: tuple[str, ...] = ()) -> PublishResult:
         """Rename every staged file into place, plain files before their siblings (a sibling older than its plain
         file is never served as its compressed form, see feedsvc.web). `prune` lists folders (relative) whose
         files, at any depth, that were not added or kept are removed, with the folders left empty."""
         self._pool.shutdown(wait=True)
-        failed = next((f.exception() for f, _, _ in self._staged if f.exception() is not None), None)
+        failed = next((f.exception() for f in self._pending if f.exception() is not None), None)
         if failed is not None:
             self.discard()
             reason = failed.strerror if isinstance(failed, OSError) and failed.strerror else failed
@@ -152,14 +185,21 @@ class Staging:
                               "the previous files are left as they were")
         if self.dry_run:
             return PublishResult((), (), ())
-        staged = [(f.result(), target, name) for f, target, name in self._staged]
-        staged.sort(key=lambda item: item[2].endswith(".gz"))
-        for temporary, target, _ in staged:
-            os.replace(temporary, target)
-        for directory in {target.parent for _, target, _ in staged}:
+        renames: list[tuple[Path, str]] = []
+        for name, plain, packed in (f.result() for f in self._pending):
+            if plain is None:
+                self._unchanged += _with_sibling(name)
+                continue
+            renames.append((plain, name))
+            if packed is not None:
+                renames.append((packed, name + ".gz"))
+        renames.sort(key=lambda item: item[1].endswith(".gz"))
+        for temporary, name in renames:
+            os.replace(temporary, self.output_dir / name)
+        for directory in {(self.output_dir / name).parent for _, name in renames}:
             _fsync_dir(directory)
         removed = self._prune(prune)
-        return PublishResult(tuple(name for _, _, name in staged), tuple(self._unchanged), tuple(removed))
+        return PublishResult(tuple(name for _, name in renames), tuple(self._unchanged), tuple(removed))
 
     def _prune(self, prune: tuple[str, ...]) -> list[str]:
         wanted = {n for name in self.names for n in (name, name + ".gz")}

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from feedsvc.model import Entry, Feed
-from feedsvc.output.documents import FORMATS, Rendered, render_documents
-from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml, render_period
+from feedsvc.output.documents import FORMATS, DocumentRenderer, Parallel, PeriodPage, Rendered, render_documents
+from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml
 from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan, Planned
-from feedsvc.output.variants import VARIANTS, transforms
+from feedsvc.output.variants import VARIANTS
 from feedsvc.settings import Settings
 
 ORIGINAL = "Original"
@@ -23,36 +23,33 @@ def _archive_index_stem(feed: Feed) -> str:
     return f"{ARCHIVE_DIR}/{feed.stem}/index"
 
 
-def _period_pages(planned: Planned) -> list[str]:
-    return [planned.feed.stem + ".html"] if planned.period is not None else []
-
-
-def _make_period_page(plans: Mapping[str, FeedPlan]) -> Callable[[Planned, Feed], dict[str, bytes]]:
-    def make(planned: Planned, feed: Feed) -> dict[str, bytes]:
-        if planned.period is None or feed.current is None:
-            return {}
-        archives = plans[feed.current].archives
-        index = next(n for n, p in enumerate(archives) if p.feed.stem == feed.stem)
-        newer = archives[index - 1] if index else None
-        older = archives[index + 1] if index + 1 < len(archives) else None
-        neighbours = tuple((p.period.name, feed.url(p.feed.stem, ".html")) if p and p.period else None
-                           for p in (newer, older))
-        archive_url = feed.url(_archive_index_stem(plans[feed.current].current.feed), ".html")
-        page = render_period(feed, feed.entries, planned.period.name, archive_url, (neighbours[0], neighbours[1]))
-        return {feed.stem + ".html": page}
-
-    return make
+def period_pages(plans: list[FeedPlan]) -> dict[str, PeriodPage]:
+    """Archive document stem -> what its HTML page links to."""
+    pages = {}
+    for plan in plans:
+        feed = plan.current.feed
+        archive_url = feed.url(_archive_index_stem(feed), ".html")
+        archives = plan.archives
+        for index, planned in enumerate(archives):
+            neighbours = [archives[index - 1] if index else None,
+                          archives[index + 1] if index + 1 < len(archives) else None]
+            newer, older = ((p.period.name, feed.url(p.feed.stem, ".html")) if p and p.period else None
+                            for p in neighbours)
+            if planned.period is not None:
+                pages[planned.feed.stem] = PeriodPage(planned.period.name, archive_url, newer, older)
+    return pages
 
 
 def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: list[FeedPlan],
-                previous: Mapping[str, str], exists: Callable[[str], bool],
-                entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str) -> Rendered:
-    """Render every changed document and every page into `sink` (`publish.Staging.add`)."""
+                renderer: DocumentRenderer, previous: Mapping[str, str], exists: Callable[[str], bool],
+                entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
+                parallel: Parallel | None = None) -> Rendered:
+    """Render every changed document (with `renderer`; many at once with `parallel`) and every page into `sink`
+    (`publish.Staging.add`)."""
     extensions = [FORMATS[name][0] for name in settings.formats]
-    variants = transforms(settings.chinese_variants, {s.slug: s.language for s in settings.sources})
-    by_stem = {plan.current.feed.stem: plan for plan in plans}
-    done = render_documents(sink, plans, settings.formats, previous, exists, entries_of, fingerprint,
-                            repr(settings.chinese_variants), variants, (_period_pages, _make_period_page(by_stem)))
+    variants = renderer.transforms
+    done = render_documents(sink, plans, renderer, previous, exists, entries_of, fingerprint,
+                            (settings.formats, settings.chinese_variants), parallel)
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")
     if settings.archives:

@@ -63,18 +63,24 @@ def wanted(variant: Variant, feed: Feed) -> bool:
     return script is not None and script != variant.tag
 
 
+HTML_MEMORY = 1024
+"""Converted articles remembered: a story is rendered in its source's feed and in the unified feed, one right after
+the other (`documents`), and a daemon renders the newest stories again and again."""
+
+
 class Converter:
-    """OpenCC for one variant, with the text it converted remembered (a daemon re-renders the same stories)."""
+    """OpenCC for one variant, with the text it converted remembered."""
 
     def __init__(self, variant: Variant) -> None:
         self.variant = variant
         self._opencc = opencc.OpenCC(variant.config)
         self.text = functools.lru_cache(maxsize=65536)(self._convert)
+        self.html = functools.lru_cache(maxsize=HTML_MEMORY)(self._html)
 
     def _convert(self, text: str) -> str:
         return str(self._opencc.convert(text)) if text else text
 
-    def html(self, markup: str) -> str:
+    def _html(self, markup: str) -> str:
         """`markup` with the text between its tags converted; tags, attributes and URLs untouched."""
         parts = _TAG.split(markup)
         tags = _TAG.findall(markup)
