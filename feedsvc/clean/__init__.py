@@ -13,7 +13,7 @@ from __future__ import annotations
 import lxml.html
 
 from feedsvc.clean.blocks import Block, blocks, classed
-from feedsvc.clean.media import captions_to_figures, embeds_to_links, fix_images, fix_links
+from feedsvc.clean.media import ADDED_LABEL, captions_to_figures, embeds_to_links, fix_images, fix_links
 from feedsvc.clean.sanitize import sanitize
 from feedsvc.clean.structure import (
     RULE_KIND,
@@ -35,7 +35,7 @@ NO_RULES = CleanRules()
 CLEANER_VERSION = "5"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
-__all__ = ["CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean", "visible_text_of"]
+__all__ = ["ADDED_LABEL", "CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean", "visible_text_of"]
 
 
 def _prepare(html: str) -> str:

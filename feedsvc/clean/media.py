@@ -116,6 +116,10 @@ def fix_links(body: HtmlElement, base: str, unwrap: bool) -> None:
                 element.set(name, resolved)
 
 
+ADDED_LABEL = re.compile(r"^(?:YouTube video|Facebook post|Tweet|(?:Embedded content|Video|Audio)(?: \(.*\))?)$")
+"""The text of a link the cleaner writes in place of an embed: its own words, never a source's boilerplate."""
+
+
 def _label(url: str, kind: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     if "youtube" in host or host == "youtu.be":

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedsvc.clean import Block
+from feedsvc.clean import ADDED_LABEL, Block
 
 MAX_TEXT = 300
 """Longer blocks are article text, never boilerplate candidates."""
@@ -61,7 +61,7 @@ def suggest(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]] =
     for article in cleaned:
         seen: set[str] = set()
         for index, block in enumerate(article):
-            if len(block.text) > MAX_TEXT:
+            if len(block.text) > MAX_TEXT or ADDED_LABEL.match(block.text):
                 continue
             pattern = paragraph_pattern(block.text)
             if pattern in seen:
