@@ -29,7 +29,7 @@ from feedsvc.group import Story, merge, story_meta
 from feedsvc.lock import exclusive
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
-from feedsvc.output.plan import Planned, plan_feeds
+from feedsvc.output.plan import FeedPlan, Planned, plan_feeds
 from feedsvc.output.publish import Staging, precompressed
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, render_in_workers
@@ -137,6 +137,29 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     stories = merge(cache.versions(paths, prints))
     judged = _judge(settings, cache, prints, paths, stories)
     plans = plan_feeds(settings, judged.sources, judged.unified)
+    rendered, staging = _render(settings, cache, prints, paths, plans, state, options)
+    written = staging.commit(_PRUNED).written
+
+    feeds = [plan.current.feed for plan in plans]
+    problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
+                            key=_problem_order))
+    report = _report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started, options.dry_run)
+    complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
+    cache.save_state(RunState(
+        signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
+        entries=len(stories), outputs=tuple(sorted(staging.names)),
+        feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
+    if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
+        cache.forget_other_fingerprints(prints)
+    if unreferenced:
+        cache.forget_unreferenced()
+    return report
+
+
+def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]], plans: list[FeedPlan],
+            state: RunState, options: RunOptions) -> tuple[Rendered, Staging]:
+    """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
+    documents at once, in worker processes."""
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans)
     languages = {s.slug: s.language for s in settings.sources}
@@ -157,22 +180,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
         staging.discard()
         raise
     staging.keep(rendered.kept)
-    written = staging.commit(_PRUNED).written
-
-    feeds = [plan.current.feed for plan in plans]
-    problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
-                            key=_problem_order))
-    report = _report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started, options.dry_run)
-    complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
-    cache.save_state(RunState(
-        signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), outputs=tuple(sorted(staging.names)),
-        feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
-    if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
-        cache.forget_other_fingerprints(prints)
-    if unreferenced:
-        cache.forget_unreferenced()
-    return report
+    return rendered, staging
 
 
 def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
@@ -188,10 +196,10 @@ def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, li
     judged = judge(settings.filters, stories, cache.verdicts(prints), read,
                    lambda rows: cache.remember_verdicts(rows, prints))
     cache.forget_verdicts_except(Judge(f).key for f in settings.filters)
+    by_id = {s.newest.id: s for s in stories} if judged.dropped else {}
     named = []
-    for dropped in judged.dropped:  # a few: say which stories, by title and link
-        story = next(s for s in stories if s.newest.id == dropped.story_id)
-        meta = cache.meta(story.newest, prints)
+    for dropped in judged.dropped:  # say which stories, by title and link
+        meta = cache.meta(by_id[dropped.story_id].newest, prints)
         named.append(replace(dropped, title=meta.title, link=meta.link))
     return replace(judged, dropped=tuple(named))
 

@@ -35,7 +35,8 @@ NO_RULES = CleanRules()
 CLEANER_VERSION = "5"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
-__all__ = ["ADDED_LABEL", "CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean", "visible_text_of"]
+__all__ = ["ADDED_LABEL", "CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean",
+           "visible_text_of"]
 
 
 def _prepare(html: str) -> str:
