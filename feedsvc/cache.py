@@ -73,6 +73,7 @@ class RunState:
     seed_count: int = 0
     """Seeds in the last good run (the shrink guard)."""
     entries: int = 0
+    merged: int = 0
     outputs: tuple[str, ...] = ()
     """Every published file (relative paths, without the .gz siblings)."""
     feed_digests: Mapping[str, str] = field(default_factory=dict)
@@ -85,7 +86,8 @@ class RunState:
     def to_json(self) -> str:
         return json.dumps({
             "signature": self.signature, "fingerprint": self.fingerprint, "seed_count": self.seed_count,
-            "entries": self.entries, "outputs": list(self.outputs), "feed_digests": dict(self.feed_digests),
+            "entries": self.entries, "merged": self.merged, "outputs": list(self.outputs),
+            "feed_digests": dict(self.feed_digests),
             "problems": [[p.path, p.reason] for p in self.problems],
             "sources": [[s.slug, s.name, s.entries, s.newest.isoformat() if s.newest else None]
                         for s in self.sources],
@@ -97,7 +99,8 @@ class RunState:
         data = json.loads(text)
         return cls(
             signature=data["signature"], fingerprint=data["fingerprint"], seed_count=data["seed_count"],
-            entries=data["entries"], outputs=tuple(data["outputs"]), feed_digests=data["feed_digests"],
+            entries=data["entries"], merged=data["merged"], outputs=tuple(data["outputs"]),
+            feed_digests=data["feed_digests"],
             problems=tuple(SeedProblem(path, reason) for path, reason in data["problems"]),
             sources=tuple(SourceStatus(slug, name, count, datetime.fromisoformat(when) if when else None)
                           for slug, name, count, when in data["sources"]),

@@ -114,9 +114,24 @@ def _run(settings: Settings, *, dry_run: bool, force: bool, as_json: bool, quiet
         bar.close()
     if dry_run and not as_json and not quiet:
         click.echo(f"config: {settings.config_path}: valid ({len(settings.sources)} sources)")
+    if not dry_run and settings.websub_hubs:
+        _notify_hubs(settings, report)
     _print_report(report, as_json, quiet)
     if strict and report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _notify_hubs(settings: Settings, report: Report) -> None:
+    """Tell the WebSub hubs which feeds changed: one attempt each (the next run tries again); a hub that fails
+    is logged and never changes the exit status."""
+    from feedsvc.websub import changed_topics, notify
+
+    for topic in changed_topics(settings, report):
+        for hub in settings.websub_hubs:
+            try:
+                notify(hub, topic)
+            except (OSError, ValueError) as exc:
+                logging.getLogger("feedsvc.websub").warning("WebSub: %s did not take %s (%s)", hub, topic, exc)
 
 
 @main.command()

@@ -28,11 +28,13 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.metrics import CONTENT_TYPE, Metrics
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
 from feedsvc.web import FileServer, HttpService
+from feedsvc.websub import Publisher, changed_topics
 
 log = logging.getLogger("feedsvc.daemon")
 MAX_SETTLE_WAIT = 30.0
@@ -74,6 +76,24 @@ class Watcher:
         self.last_report: Report | None = None
         self.last_error: str | None = None
         self.regenerations = 0
+        self.metrics = Metrics(self._newest)
+        self.hubs: Publisher | None = None
+        self._configure_hubs()
+
+    def _configure_hubs(self) -> None:
+        """A WebSub publisher for the configured hubs (a new one when they change)."""
+        if self.hubs is not None and self.hubs.hubs == self.settings.websub_hubs:
+            return
+        if self.hubs is not None:
+            self.hubs.close()
+        self.hubs = Publisher(self.settings.websub_hubs, count=lambda result: self.metrics.websub.labels(
+            result).inc()) if self.settings.websub_hubs else None
+
+    def _newest(self) -> list[tuple[str, datetime | None]]:
+        report = self.last_report
+        sources = [(s.slug, s.newest) for s in (report.sources if report else ())]
+        unified = max((when for _, when in sources if when is not None), default=None)
+        return [("all", unified), *sources] if report else []
 
     @property
     def full_scan_interval(self) -> float:
@@ -137,6 +157,9 @@ class Watcher:
                 log.exception("regeneration failed")
                 self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
                 return
+            self.metrics.regenerated(report, self.clock())
+            if self.hubs is not None:  # in the background: a hub never delays or fails a regeneration
+                self.hubs.publish(changed_topics(self.settings, report))
             # Seeds deferred as half-written must be looked at again on the next poll.
             self._published, self.last_error = (None if report.deferred else seen), None
             self.last_success, self.last_report = self.clock(), report
@@ -144,6 +167,7 @@ class Watcher:
             self._log(report)
 
     def _fail(self, message: str) -> None:
+        self.metrics.failed()
         if message != self.last_error:
             log.error("regeneration failed: %s (the published feeds are unchanged)", message)
         self.last_error = message
@@ -219,6 +243,7 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         if (fresh.host, fresh.port) != (watcher.settings.host, watcher.settings.port):
             log.warning("host and port changes take effect after a restart")
         watcher.settings = fresh
+        watcher._configure_hubs()
         watcher._published = None  # rules may have changed: regenerate on the next poll
         log.info("configuration reloaded from %s", fresh.config_path)
 
@@ -229,8 +254,9 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
              settings.output_dir, settings.state_dir, settings.config_path)
     service = None
     if http:
-        service = HttpService(FileServer(settings.output_dir, settings.cache_max_age, watcher.health),
-                              settings.host, settings.port)
+        server = FileServer(settings.output_dir, settings.cache_max_age, watcher.health,
+                            lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request)
+        service = HttpService(server, settings.host, settings.port)
         try:
             url = await service.start()
         except OSError as exc:

@@ -134,7 +134,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     current = seeds.current()
     unreferenced = cache.set_seeds(current, seeds.known)
     paths = _paths_by_digest(current)
-    stories = merge(cache.versions(paths, prints))
+    versions = cache.versions(paths, prints)
+    stories = merge(versions)
+    merged = len(versions) - len(stories)
     judged = _judge(settings, cache, prints, paths, stories)
     plans = plan_feeds(settings, judged.sources, judged.unified)
     rendered, staging = _render(settings, cache, prints, paths, plans, state, options)
@@ -143,11 +145,12 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
                             key=_problem_order))
-    report = _report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started, options.dry_run)
+    report = replace(_report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started,
+                             options.dry_run), merged=merged)
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
     cache.save_state(RunState(
         signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), outputs=tuple(sorted(staging.names)),
+        entries=len(stories), merged=merged, outputs=tuple(sorted(staging.names)),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
@@ -302,6 +305,6 @@ def _unchanged_report(found: ScanResult, state: RunState, started: float) -> Rep
     return Report(seeds=len(found.files) + len(found.skipped),
                   unchanged=len(found.files) - len({p.path for p in problems}),
                   skipped=tuple(sorted({*found.skipped, *problems}, key=_problem_order)),
-                  entries=state.entries, filtered=state.filtered, feeds_unchanged=feeds,
+                  entries=state.entries, filtered=state.filtered, merged=state.merged, feeds_unchanged=feeds,
                   seconds=time.monotonic() - started,
                   sources=state.sources)

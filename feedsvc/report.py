@@ -28,6 +28,8 @@ class Report:
     entries: int = 0
     filtered: tuple[Dropped, ...] = ()
     """Stories a filter left out of a feed (`filters.<slug>`: of every feed; `filters.all`: of the unified one)."""
+    merged: int = 0
+    """Story versions folded into another (the same link in several seeds)."""
     feeds_written: int = 0
     feeds_unchanged: int = 0
     files_written: tuple[str, ...] = ()

@@ -63,6 +63,7 @@ class Settings:
     archives: bool = _setting(True, OUTPUT)
     archive_split_entries: int = _setting(500, OUTPUT)
     chinese_variants: tuple[str, ...] = _setting((), OUTPUT)
+    websub_hubs: tuple[str, ...] = _setting((), OUTPUT)
     sources: tuple[Source, ...] = _setting((), CLEANING)
     """Cleaning, except each source's `SOURCE_OUTPUT_KEYS` (see `cleaning_values`)."""
     filters: tuple[StoryFilter, ...] = _setting((), OUTPUT)
@@ -149,6 +150,7 @@ _KIND = {
     "ignore_categories": "list",
     "formats": "list",
     "chinese_variants": "list",
+    "websub_hubs": "list",
 }
 
 
@@ -166,6 +168,8 @@ def _choices(allowed: tuple[str, ...], *, empty: bool) -> Callable[[tuple[str, .
 
 _CHECKS["formats"] = _choices(FORMAT_NAMES, empty=False)
 _CHECKS["chinese_variants"] = _choices(VARIANT_TAGS, empty=True)
+_CHECKS["websub_hubs"] = lambda hubs: next((f"has {hub!r}: {problem}" for hub in hubs
+                                           if (problem := _http_url(hub))), None)
 
 
 def _kind(name: str) -> str:

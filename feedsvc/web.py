@@ -36,6 +36,22 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _COMPRESS_FROM = 1024
 """A file published without a .gz sibling (an archive document) and larger than this is gzipped on request."""
 HealthProvider = Callable[[], tuple[int, dict[str, object]]]
+MetricsProvider = Callable[[], tuple[str, bytes]]
+"""(content type, body) of the metrics exposition."""
+Observer = Callable[[str, int], None]
+"""Told every request's path class and status (the metrics' request counter)."""
+
+
+def path_class(path: str) -> str:
+    """What a request asked for, in a few words: `feed`, `archive`, `page`, `opml`, `health`, `metrics`, `other`."""
+    if path in ("/healthz", "/metrics"):
+        return path[1:].removesuffix("z")
+    relative = path.lstrip("/")
+    if ARCHIVE_DOCUMENT.match(relative):
+        return "archive"
+    extension = os.path.splitext(relative)[1]
+    return {".atom": "feed", ".rss": "feed", ".json": "feed", ".html": "page", ".opml": "opml"}.get(
+        extension, "page" if relative in ("", "index.html") else "other")
 
 
 @dataclass(frozen=True)
@@ -49,10 +65,13 @@ class _Cached:
 class FileServer:
     """Answers GET and HEAD for the files below `root`, with ETag, Last-Modified, gzip and 304 handling."""
 
-    def __init__(self, root: Path, max_age: int, health: HealthProvider) -> None:
+    def __init__(self, root: Path, max_age: int, health: HealthProvider, metrics: MetricsProvider | None = None,
+                 observe: Observer | None = None) -> None:
         self.root = root
         self.max_age = max_age
         self.health = health
+        self.metrics = metrics
+        self.observe = observe
         self._cache: dict[str, _Cached] = {}
         self._newest: dict[Path, tuple[int, str]] = {}
 
@@ -129,6 +148,15 @@ class FileServer:
         return cached
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        response = await self._answer(request)
+        if self.observe is not None:
+            self.observe(path_class(request.path), response.status)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        if request.path == "/metrics" and self.metrics is not None:
+            kind, body = self.metrics()
+            return web.Response(body=body, headers={"Content-Type": kind, "Cache-Control": "no-store"})
         if request.path == "/healthz":
             status, payload = self.health()
             return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False),

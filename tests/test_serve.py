@@ -216,6 +216,17 @@ def test_symlinks_pointing_out_are_not_followed(daemon: Daemon) -> None:
         link.unlink()
 
 
+def test_metrics(daemon: Daemon) -> None:
+    daemon.request("/all.atom")
+    status, headers, body = daemon.request("/metrics")
+    text = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/plain; version=")
+    assert 'feedsvc_regenerations_total{result="ok"}' in text
+    assert 'feedsvc_http_requests_total{path="feed",status="200"}' in text
+    assert 'feedsvc_feed_newest_entry_age_seconds{feed="all"}' in text
+    assert "process_resident_memory_bytes" in text
+
+
 def test_healthz(daemon: Daemon) -> None:
     status, headers, body = daemon.request("/healthz")
     assert status == 200 and headers["content-type"].startswith("application/json")

@@ -67,14 +67,16 @@ def _source_feed(settings: Settings, catalog: SourceCatalog, slug: str, example:
 
 
 def _with_archives(settings: Settings, feed: Feed, ordered: list[Story]) -> FeedPlan:
-    feed = replace(feed, entry_count=len(ordered), newest=moment(ordered[0].newest.updated) if ordered else None)
+    feed = replace(feed, entry_count=len(ordered), newest=moment(ordered[0].newest.updated) if ordered else None,
+                   hubs=settings.websub_hubs)
     if not settings.archives:
         return FeedPlan(Planned(feed, tuple(ordered[:settings.max_entries])))
     current, periods = paginate(ordered, settings.max_entries, settings.archive_split_entries)
     stems = [archive_stem(feed.stem, p.name) for p in periods]
-    archives = tuple(
-        Planned(replace(feed, stem=stems[n], current=feed.stem, prev_archive=stems[n + 1] if n + 1 < len(stems) else
-                        None, next_archive=stems[n - 1] if n else None, entry_count=len(period.stories),
+    archives = tuple(  # no hub: an archive document is not subscribed to
+        Planned(replace(feed, stem=stems[n], current=feed.stem, hubs=(),
+                        prev_archive=stems[n + 1] if n + 1 < len(stems) else None,
+                        next_archive=stems[n - 1] if n else None, entry_count=len(period.stories),
                         newest=moment(period.stories[0].newest.updated)), period.stories, period)
         for n, period in enumerate(periods))
     return FeedPlan(Planned(replace(feed, prev_archive=stems[0] if stems else None), current), archives)
