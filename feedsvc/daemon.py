@@ -1,6 +1,9 @@
 """`feedsvc serve`: watch the seeds, regenerate when they change, serve the feeds. Only this module imports
 APScheduler.
 
+With filesystem events (`watch`, `feedsvc.watch`), a poll does nothing until an event says something changed;
+otherwise it polls as follows.
+
 A poll job (every `poll_seconds`, never two at once) compares a snapshot of the seeds directory (names, sizes,
 mtimes) with the one last published. On a change it waits until the directory has been quiet for `settle_seconds`,
 so a burst of hundreds of seeds gives one regeneration and a half-written seed is never read, then regenerates.
@@ -33,6 +36,7 @@ from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
+from feedsvc.watch import SeedEvents, start_events
 from feedsvc.web import FileServer, HttpService
 from feedsvc.websub import Publisher, changed_topics
 
@@ -77,6 +81,8 @@ class Watcher:
         self.last_error: str | None = None
         self.regenerations = 0
         self.metrics = Metrics(self._newest)
+        self.events: SeedEvents | None = None
+        """Filesystem events (`watch` = events or auto); None: polling."""
         self.hubs: Publisher | None = None
         self._configure_hubs()
 
@@ -112,9 +118,14 @@ class Watcher:
         return found
 
     def poll(self) -> None:
-        """Regenerate when the seeds changed and have settled (the scheduler never runs two polls at once)."""
+        """Regenerate when the seeds changed and have settled (the scheduler never runs two polls at once). With
+        filesystem events, nothing is scanned until an event says something changed."""
         settled = self._published is not None and self.last_error is None
-        if settled and self.timer() - self._scanned_at < self.full_scan_interval and \
+        if self.events is not None:
+            if settled and not self.events.pending():
+                return
+            self.events.clear()  # what changes from now on is seen by the next poll
+        elif settled and self.timer() - self._scanned_at < self.full_scan_interval and \
                 directories_unchanged(self.settings.seeds_dir, self._marks):
             return
         found = self._scan()
@@ -240,8 +251,9 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         except ConfigError as exc:
             log.error("configuration not reloaded, keeping the old one: %s", exc)
             return
-        if (fresh.host, fresh.port) != (watcher.settings.host, watcher.settings.port):
-            log.warning("host and port changes take effect after a restart")
+        if (fresh.host, fresh.port, fresh.seeds_dir, fresh.watch) != \
+                (watcher.settings.host, watcher.settings.port, watcher.settings.seeds_dir, watcher.settings.watch):
+            log.warning("host, port, seeds_dir and watch changes take effect after a restart")
         watcher.settings = fresh
         watcher._configure_hubs()
         watcher._published = None  # rules may have changed: regenerate on the next poll
@@ -263,12 +275,27 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
             log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
             return 3
         log.info("listening on %s (feeds: %sall.atom)", url, url)
+    try:
+        watcher.events = start_events(settings.seeds_dir, settings.watch)
+    except OSError as exc:
+        log.error("watch = \"events\", but %s gives no filesystem events: %s", settings.seeds_dir, exc)
+        return 3
+    if watcher.events is not None:
+        log.info("watching %s with filesystem events (a full rescan every %g minutes)", settings.seeds_dir,
+                 settings.rescan_minutes)
+    else:
+        log.info("polling %s every %g s (a full rescan every %g minutes)", settings.seeds_dir, settings.poll_seconds,
+                 settings.rescan_minutes)
     scheduler = _scheduler(watcher)
     scheduler.start()
     await stop.wait()
     log.info("stopping")
     watcher.cancel.set()
     scheduler.shutdown(wait=False)
+    if watcher.events is not None:
+        watcher.events.stop()
+    if watcher.hubs is not None:
+        watcher.hubs.close()
     if service is not None:
         await service.stop()
     await loop.run_in_executor(None, _wait_for, watcher, 4.0)

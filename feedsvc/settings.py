@@ -54,6 +54,7 @@ class Settings:
     workers: int = _setting(0, RUNTIME)
     host: str = _setting("127.0.0.1", RUNTIME)
     port: int = _setting(8080, RUNTIME)
+    watch: str = _setting("auto", RUNTIME)
     poll_seconds: float = _setting(1.0, RUNTIME)
     settle_seconds: float = _setting(0.5, RUNTIME)
     rescan_minutes: float = _setting(60.0, RUNTIME)
@@ -167,6 +168,7 @@ def _choices(allowed: tuple[str, ...], *, empty: bool) -> Callable[[tuple[str, .
 
 
 _CHECKS["formats"] = _choices(FORMAT_NAMES, empty=False)
+_CHECKS["watch"] = lambda mode: None if mode in ("auto", "events", "poll") else "must be auto, events or poll"
 _CHECKS["chinese_variants"] = _choices(VARIANT_TAGS, empty=True)
 _CHECKS["websub_hubs"] = lambda hubs: next((f"has {hub!r}: {problem}" for hub in hubs
                                            if (problem := _http_url(hub))), None)

@@ -61,9 +61,9 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
-def start(root: Path, *extra: str) -> Daemon:
+def start(root: Path, *extra: str, env_extra: dict[str, str] | None = None) -> Daemon:
     log = root / "daemon.log"
-    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), **(env_extra or {})}
     command = [sys.executable, "-m", "feedsvc", "serve", "--port", "0", "--seeds", str(root / "seeds"),
                "--output", str(root / "public"), "--state", str(root / "var"), *extra]
     with log.open("wb") as sink:
@@ -236,8 +236,63 @@ def test_healthz(daemon: Daemon) -> None:
 
 
 def test_a_new_seed_appears_in_the_served_feed(daemon: Daemon) -> None:
+    assert "with filesystem events" in daemon.log_text(), "watch = auto uses events where there are some"
     (daemon.seeds / "new.txt").write_text(seed_text(1), encoding="utf-8")
     wait_for(lambda: "测试稿件第1号" in daemon.request("/all.atom")[2].decode(), 15, "the new seed to be served")
+
+
+def test_polling_serves_a_new_seed_too(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES, tmp_path / "seeds")
+    polling = start(tmp_path, env_extra={"FEEDSVC_WATCH": "poll"})
+    try:
+        assert "polling" in polling.log_text()
+        (polling.seeds / "sub").mkdir()  # a new sub-directory, too
+        (polling.seeds / "sub" / "new.txt").write_text(seed_text(5), encoding="utf-8")
+        wait_for(lambda: "测试稿件第5号" in polling.request("/all.atom")[2].decode(), 15, "the new seed")
+        (polling.seeds / "sub" / "new.txt").unlink()
+        wait_for(lambda: "测试稿件第5号" not in polling.request("/all.atom")[2].decode(), 15, "the removal")
+    finally:
+        assert stop(polling) == 0
+
+
+def test_events_see_renames_deletions_and_a_replaced_seeds_directory(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES, tmp_path / "seeds")
+    watching = start(tmp_path, env_extra={"FEEDSVC_WATCH": "events"})
+    try:
+        (tmp_path / "staged.txt").write_text(seed_text(6), encoding="utf-8")
+        os.rename(tmp_path / "staged.txt", watching.seeds / "renamed-in.txt")
+        wait_for(lambda: "测试稿件第6号" in watching.request("/all.atom")[2].decode(), 15, "the renamed seed")
+        (watching.seeds / "renamed-in.txt").unlink()
+        wait_for(lambda: "测试稿件第6号" not in watching.request("/all.atom")[2].decode(), 15, "the deletion")
+        replacement = tmp_path / "seeds.new"  # a deploy that swaps the whole directory
+        shutil.copytree(SAMPLES, replacement)
+        (replacement / "fresh.txt").write_text(seed_text(7), encoding="utf-8")
+        os.rename(watching.seeds, tmp_path / "seeds.old")
+        os.rename(replacement, watching.seeds)
+        wait_for(lambda: "测试稿件第7号" in watching.request("/all.atom")[2].decode(), 15, "the replaced directory")
+        (watching.seeds / "after.txt").write_text(seed_text(8), encoding="utf-8")  # and it is watched again
+        wait_for(lambda: "测试稿件第8号" in watching.request("/all.atom")[2].decode(), 15, "a seed in the new one")
+    finally:
+        assert stop(watching) == 0
+
+
+def test_a_queue_overflow_counts_as_a_change(tmp_path: Path) -> None:
+    import logging
+
+    from feedsvc.watch import SeedEvents
+
+    events = SeedEvents(tmp_path)
+    events.start()
+    try:
+        assert not events.pending()
+        logging.getLogger("watchdog.observers.inotify").warning(
+            "Inotify queue overflowed; reconciling recursive watches below %r", str(tmp_path))
+        assert events.pending(), "lost events: the daemon scans everything"
+        events.clear()
+        (tmp_path / "x.txt").write_text("x")
+        wait_for(events.pending, 5, "the event")
+    finally:
+        events.stop()
 
 
 def test_a_seed_written_in_two_halves_is_never_served_truncated(daemon: Daemon) -> None:
