@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -186,6 +187,19 @@ def serve(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | N
     sys.exit(run_daemon(settings, lambda: load_settings(config_path, overrides=flags), http=not no_http))
 
 
+@contextmanager
+def _exit_on_error(config_prefix: str = "") -> Iterator[None]:
+    """Invalid configuration exits with status 2, any other feedsvc error with 3, each with its message."""
+    try:
+        yield
+    except ConfigError as exc:
+        click.echo(f"feedsvc: {config_prefix}{exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except FeedsvcError as exc:
+        click.echo(f"feedsvc: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
+
+
 @main.group()
 def rules() -> None:
     """Find each source's boilerplate and show what every cleaning rule removes (reads the cache; writes nothing)."""
@@ -219,15 +233,9 @@ def suggest(config_path: Path | None, seeds_dir: Path | None, output_dir: Path |
     configure_logging(verbose, quiet)
     settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
                              base_url=base_url)
-    try:
+    with _exit_on_error():
         chosen = sources(settings, slug)
         found = {s.slug: suggestions(settings, s, datetime.now(UTC), min_share=min_share) for s in chosen}
-    except ConfigError as exc:
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
-    except FeedsvcError as exc:
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_OUTPUT)
     if as_json:
         click.echo(json.dumps({slug_: [{"key": s.key, "pattern": s.pattern, "articles": s.articles,
                                         "share": round(s.share, 4), "where": s.where, "example": s.example}
@@ -280,18 +288,12 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
     if parsed and slug is None:
         click.echo("feedsvc: --rule needs --source (a rule belongs to one source)", err=True)
         sys.exit(EXIT_CONFIG)
-    try:
+    with _exit_on_error("invalid rule: "):
         from feedsvc.settings import check_rule
 
         for key, pattern in parsed:
             check_rule(key, pattern, "--rule")
         reports = {s.slug: rule_reports(settings, s, datetime.now(UTC), parsed) for s in sources(settings, slug)}
-    except ConfigError as exc:
-        click.echo(f"feedsvc: invalid rule: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
-    except FeedsvcError as exc:
-        click.echo(f"feedsvc: {exc}", err=True)
-        sys.exit(EXIT_OUTPUT)
     if as_json:
         click.echo(json.dumps({s: {"from_cache": cached, "rules": [
             {"key": r.key, "pattern": r.pattern, "articles": r.articles, "total": r.total,
