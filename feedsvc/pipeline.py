@@ -140,7 +140,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     judged = _judge(settings, cache, prints, paths, stories)
     plans = plan_feeds(settings, judged.sources, judged.unified)
     rendered, staging = _render(settings, cache, prints, paths, plans, state, options)
-    written = staging.commit(_PRUNED).written
+    # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
+    # in case a run was killed between publishing and saving its state.
+    written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
 
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),

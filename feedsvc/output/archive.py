@@ -9,6 +9,7 @@ oldest story it pushes out falls into); a late story with an old date changes on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,12 +37,23 @@ class Period:
         return len(self.name) == 10
 
 
+_DAY = 86_400_000_000
+"""Microseconds in a day: a story's `updated` instant divided by it is its UTC day number."""
+
+
+@functools.lru_cache(maxsize=65536)
+def _names(day: int) -> tuple[str, str]:
+    """(month, day) names of a UTC day number: thousands of stories share a day, so each is formatted once."""
+    name = moment(day * _DAY).strftime("%Y-%m-%d")
+    return name[:7], name
+
+
 def _month(story: Story) -> str:
-    return moment(story.newest.updated).strftime("%Y-%m")
+    return _names(story.newest.updated // _DAY)[0]
 
 
 def _day(story: Story) -> str:
-    return moment(story.newest.updated).strftime("%Y-%m-%d")
+    return _names(story.newest.updated // _DAY)[1]
 
 
 def paginate(ordered: Sequence[Story], max_entries: int, split: int) -> tuple[tuple[Story, ...], tuple[Period, ...]]:

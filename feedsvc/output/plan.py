@@ -106,6 +106,8 @@ def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
     entry's contents), the feed's own values and links, each story's versions, and `extra` (the output settings
     the renderers read). When it is unchanged, the document need not be rendered again."""
     digest = hashlib.sha256(repr((__version__, fingerprint, planned.feed, extra)).encode())
-    for story in planned.stories:
-        digest.update(repr((story.newest, story.oldest, story.digests)).encode())
+    # A story renders from its newest version (content and fields) and its oldest (the `published` date); each
+    # version stands for its cached entry, which the fingerprint pins.
+    digest.update("".join(f"{s.newest.digest}{s.newest.n}.{s.oldest.digest}{s.oldest.n}|"
+                          for s in planned.stories).encode())
     return digest.hexdigest()

@@ -172,10 +172,11 @@ class Staging:
                             temporary.unlink()
         self._pending.clear()
 
-    def commit(self, prune: tuple[str, ...] = ()) -> PublishResult:
+    def commit(self, prune: tuple[str, ...] = (), previous: Iterable[str] | None = None) -> PublishResult:
         """Rename every staged file into place, plain files before their siblings (a sibling older than its plain
         file is never served as its compressed form, see feedsvc.web). `prune` lists folders (relative) whose
-        files, at any depth, that were not added or kept are removed, with the folders left empty."""
+        files, at any depth, that were not added or kept are removed, with the folders left empty; when the files
+        the previous run published are known (`previous`), only those that are gone are looked at."""
         self._pool.shutdown(wait=True)
         failed = next((f.exception() for f in self._pending if f.exception() is not None), None)
         if failed is not None:
@@ -198,8 +199,25 @@ class Staging:
             os.replace(temporary, self.output_dir / name)
         for directory in {(self.output_dir / name).parent for _, name in renames}:
             _fsync_dir(directory)
-        removed = self._prune(prune)
+        removed = self._prune(prune) if previous is None else self._remove_gone(prune, previous)
         return PublishResult(tuple(name for _, name in renames), tuple(self._unchanged), tuple(removed))
+
+    def _remove_gone(self, prune: tuple[str, ...], previous: Iterable[str]) -> list[str]:
+        current = set(self.names)
+        removed: list[str] = []
+        for name in sorted(set(previous) - current):
+            if not name.startswith(tuple(f"{folder}/" for folder in prune)):
+                continue
+            for path in (name, *(_with_sibling(name)[1:])):
+                with contextlib.suppress(OSError):
+                    (self.output_dir / path).unlink()
+                    removed.append(path)
+            with contextlib.suppress(OSError):  # the folders it leaves empty
+                for parent in (self.output_dir / name).parents:
+                    if parent == self.output_dir:
+                        break
+                    parent.rmdir()
+        return removed
 
     def _prune(self, prune: tuple[str, ...]) -> list[str]:
         wanted = {n for name in self.names for n in (name, name + ".gz")}
