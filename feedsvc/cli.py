@@ -210,6 +210,10 @@ def _toml_string(value: str) -> str:
     return f"'{value}'" if "'" not in value and "\n" not in value else json.dumps(value, ensure_ascii=False)
 
 
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -305,11 +309,11 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
         if not items:
             continue
         total = items[0].total
-        click.echo(f"{slug_}: {total} articles ({'from the cache' if cached else 'seeds cleaned again'})")
+        click.echo(f"{slug_}: {_count(total, 'article')} ({'from the cache' if cached else 'seeds cleaned again'})")
         for report in items:
             share = f"{report.articles / total:.1%}" if total else "—"
             flags = "".join(f"  ⚠ {flag}" for flag in report.flags)
-            click.echo(f"  {report.key} {_toml_string(report.pattern)}: {report.articles} articles ({share}), "
-                       f"{report.removed_chars} characters{flags}")
+            click.echo(f"  {report.key} {_toml_string(report.pattern)}: {_count(report.articles, 'article')} "
+                       f"({share}), {_count(report.removed_chars, 'character')}{flags}")
             for sample in report.samples:
                 click.echo(f"      − {_short(sample, 100)}")
