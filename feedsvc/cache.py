@@ -66,6 +66,9 @@ class KnownSeed(NamedTuple):
 class RunState:
     """What the last completed run published, and what the next run compares against."""
 
+    token: str = ""
+    """Names the run that saved this state: an in-memory index of that run (`index.Index`) is current only while
+    the state still carries its token."""
     signature: str = ""
     """Digest of the fingerprint, the output settings and every seed's path, size and mtime."""
     fingerprint: str = ""
@@ -85,7 +88,8 @@ class RunState:
 
     def to_json(self) -> str:
         return json.dumps({
-            "signature": self.signature, "fingerprint": self.fingerprint, "seed_count": self.seed_count,
+            "token": self.token, "signature": self.signature, "fingerprint": self.fingerprint,
+            "seed_count": self.seed_count,
             "entries": self.entries, "merged": self.merged, "outputs": list(self.outputs),
             "feed_digests": dict(self.feed_digests),
             "problems": [[p.path, p.reason] for p in self.problems],
@@ -98,7 +102,8 @@ class RunState:
     def from_json(cls, text: str) -> RunState:
         data = json.loads(text)
         return cls(
-            signature=data["signature"], fingerprint=data["fingerprint"], seed_count=data["seed_count"],
+            token=data.get("token", ""), signature=data["signature"], fingerprint=data["fingerprint"],
+            seed_count=data["seed_count"],
             entries=data["entries"], merged=data["merged"], outputs=tuple(data["outputs"]),
             feed_digests=data["feed_digests"],
             problems=tuple(SeedProblem(path, reason) for path, reason in data["problems"]),
@@ -236,18 +241,12 @@ class Cache:
         return {row[0]: KnownSeed(row[1], row[2], row[3]) for row in self._db.execute("SELECT * FROM seeds")}
 
     @_guarded
-    def set_seeds(self, seeds: Iterable[tuple[SeedFile, str]], known: Mapping[str, KnownSeed]) -> bool:
-        """Make the seed table hold `seeds` ((file, digest) pairs), given `known` (what `known_seeds` returned):
-        only the rows that differ are written. Returns whether any digest stopped being referenced."""
-        rows = {s.path: KnownSeed(s.size, s.mtime_ns, d) for s, d in seeds}
-        gone = [path for path in known if path not in rows]
-        changed = [(path, *row) for path, row in rows.items() if known.get(path) != row]
+    def update_seeds(self, changed: Iterable[tuple[str, KnownSeed]], gone: Iterable[str]) -> None:
+        """Write the seed rows that changed and delete those of seeds gone, in one transaction."""
         with self.transaction():
             self._db.executemany("DELETE FROM seeds WHERE path=?", ((path,) for path in gone))
-            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?)", changed)
-        referenced = {digest for _, _, digest in rows.values()}
-        replaced = [*gone, *(row[0] for row in changed if row[0] in known)]
-        return any(known[path].digest not in referenced for path in replaced)
+            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?)",
+                                 ((path, *row) for path, row in changed))
 
     @_guarded
     def outcome_digests(self, fingerprint: str) -> set[str]:
@@ -269,13 +268,10 @@ class Cache:
                      for v, e in zip(versions, entries, strict=True)))
 
     @_guarded
-    def problems(self, digests: Mapping[str, Sequence[str]], fingerprint: str) -> list[tuple[str, str]]:
-        """(path, reason) for every current seed whose cached outcome is a problem."""
-        found: list[tuple[str, str]] = []
-        for digest, problem in self._db.execute(
-                "SELECT digest, problem FROM outcomes WHERE fingerprint=? AND problem IS NOT NULL", (fingerprint,)):
-            found.extend((path, problem) for path in digests.get(digest, ()))
-        return found
+    def problems(self, fingerprint: str) -> dict[str, str]:
+        """Digest -> reason, for every cached outcome under `fingerprint` that is a problem."""
+        return {str(row[0]): str(row[1]) for row in self._db.execute(
+            "SELECT digest, problem FROM outcomes WHERE fingerprint=? AND problem IS NOT NULL", (fingerprint,))}
 
     @_guarded
     def versions(self, digests: Container[str], fingerprint: str) -> list[Version]:
@@ -283,6 +279,16 @@ class Cache:
         return [Version(*row) for row in self._db.execute(
             "SELECT digest, n, key, id, source, updated, published FROM entries WHERE fingerprint=?", (fingerprint,))
             if row[0] in digests]
+
+    @_guarded
+    def versions_of(self, digests: Iterable[str], fingerprint: str) -> list[Version]:
+        """The same for a few digests, looked up one by one (the index covers fingerprint and digest)."""
+        found: list[Version] = []
+        for digest in digests:
+            found.extend(Version(*row) for row in self._db.execute(
+                "SELECT digest, n, key, id, source, updated, published FROM entries WHERE fingerprint=? AND digest=? "
+                "ORDER BY n", (fingerprint, digest)))
+        return found
 
     @_guarded
     def meta(self, version: Version, fingerprint: str) -> EntryMeta:
@@ -357,3 +363,11 @@ class Cache:
         with self.transaction():
             for table in ("outcomes", "entries", "verdicts"):
                 self._db.execute(f"DELETE FROM {table} WHERE digest NOT IN (SELECT digest FROM seeds)")
+
+    @_guarded
+    def forget(self, digests: Iterable[str]) -> None:
+        """Drop what was cleaned of `digests` (no seed holds them any more)."""
+        rows = [(digest,) for digest in digests]
+        with self.transaction():
+            for table in ("outcomes", "entries", "verdicts"):
+                self._db.executemany(f"DELETE FROM {table} WHERE digest=?", rows)

@@ -1,8 +1,10 @@
 """`feedsvc serve`: watch the seeds, regenerate when they change, serve the feeds. Only this module imports
 APScheduler.
 
-With filesystem events (`watch`, `feedsvc.watch`), a poll does nothing until an event says something changed;
-otherwise it polls as follows.
+With filesystem events (`watch`, `feedsvc.watch`), the poll job waits for events and regenerates as soon as what
+they name has settled, looking only at those paths (`scan.SeedTree`) and keeping the story index in memory from
+one run to the next (`index.Memory`): a new seed costs what it changes, not what is archived. Without events it
+polls as follows.
 
 A poll job (every `poll_seconds`, never two at once) compares a snapshot of the seeds directory (names, sizes,
 mtimes) with the one last published. On a change it waits until the directory has been quiet for `settle_seconds`,
@@ -31,12 +33,13 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.index import Memory
 from feedsvc.metrics import CONTENT_TYPE, Metrics
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
-from feedsvc.scan import ScanResult, directories_unchanged, display_path, scan
+from feedsvc.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
-from feedsvc.watch import SeedEvents, start_events
+from feedsvc.watch import QUIET_SECONDS, SeedEvents, start_events
 from feedsvc.web import FileServer, HttpService
 from feedsvc.websub import Publisher, changed_topics
 
@@ -51,7 +54,7 @@ Marks = tuple[tuple[str, int], ...]
 
 def _files(found: ScanResult | None) -> Snapshot | None:
     """Every seed's path, size and mtime: what is compared from poll to poll (None: no seeds directory)."""
-    return None if found is None else tuple((f.path, f.size, f.mtime_ns) for f in found.files)
+    return None if found is None else tuple((f.path, f.size, f.mtime_ns) for f in found.files.values())
 
 
 def _quiet_for(seen: Snapshot | None) -> float:
@@ -70,8 +73,13 @@ class Watcher:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.timer = timer
         self.cancel = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._published: Snapshot | None = None
+        """What the last regeneration published (its snapshot; with events, the empty one): None when the next
+        poll must look again whatever events say (nothing published yet, or a seed deferred)."""
+        self.memory = Memory()
+        self.tree: SeedTree | None = None
+        """The seeds as events last left them (with events)."""
         self._marks: Marks = ()
         self._scanned_at = float("-inf")
         self._scan_cost = 0.0
@@ -122,10 +130,9 @@ class Watcher:
         filesystem events, nothing is scanned until an event says something changed."""
         settled = self._published is not None and self.last_error is None
         if self.events is not None:
-            if settled and not self.events.pending():
-                return
-            self.events.clear()  # what changes from now on is seen by the next poll
-        elif settled and self.timer() - self._scanned_at < self.full_scan_interval and \
+            self._poll_events(self.events, settled)
+            return
+        if settled and self.timer() - self._scanned_at < self.full_scan_interval and \
                 directories_unchanged(self.settings.seeds_dir, self._marks):
             return
         found = self._scan()
@@ -145,9 +152,37 @@ class Watcher:
             current = later
         self.regenerate(found, current)
 
+    def _poll_events(self, events: SeedEvents, settled: bool) -> None:
+        """Wait (most of a poll interval) for events; once what they name has settled, regenerate from those
+        paths."""
+        if settled and self.tree is not None and not events.wait(self.settings.poll_seconds * 0.9):
+            return
+        started = time.monotonic()
+        while not events.ready(self.settings.settle_seconds) and time.monotonic() - started < MAX_SETTLE_WAIT:
+            if self.cancel.wait(min(QUIET_SECONDS, max(self.settings.settle_seconds, 0.01))):
+                return
+        with self._lock:
+            paths = events.take()
+            if self.tree is None or paths is None or self.last_error is not None:
+                self.regenerate(self._new_tree(), ())
+            else:
+                self.regenerate(self.tree.refresh(paths), ())
+
+    def _new_tree(self) -> ScanResult | None:
+        try:
+            self.tree = SeedTree(self.settings.seeds_dir)
+        except SeedsUnavailableError:
+            self.tree = None
+            return None
+        return self.tree.full
+
     def rescan(self) -> None:
-        found = self._scan()
-        self.regenerate(found, _files(found), rehash=True)
+        with self._lock:
+            if self.events is not None:
+                self.regenerate(self._new_tree(), (), rehash=True)
+                return
+            found = self._scan()
+            self.regenerate(found, _files(found), rehash=True)
 
     def regenerate(self, found: ScanResult | None, seen: Snapshot | None, *, rehash: bool = False) -> None:
         """Regenerate from the scan `found` (`seen` is its snapshot); a seed that changed since is noticed when
@@ -157,7 +192,7 @@ class Watcher:
                 return
             try:
                 report = regenerate(self.settings, self.clock(),
-                                    RunOptions(cancel=self.cancel, rehash=rehash, found=found))
+                                    RunOptions(cancel=self.cancel, rehash=rehash, found=found, memory=self.memory))
             except Cancelled:
                 log.info("regeneration abandoned for shutdown; the published feeds are unchanged")
                 return
@@ -257,6 +292,7 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         watcher.settings = fresh
         watcher._configure_hubs()
         watcher._published = None  # rules may have changed: regenerate on the next poll
+        watcher.tree = None
         log.info("configuration reloaded from %s", fresh.config_path)
 
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -57,30 +57,36 @@ def _newest_first(version: Version) -> tuple[int, str, int]:
     return (version.updated, version.digest, -version.n)
 
 
-def merge(versions: Iterable[Version]) -> list[Story]:
-    """One story per canonical link (scheme aside)."""
+def grouped(versions: Iterable[Version]) -> dict[str, list[Version]]:
+    """Versions by canonical link (scheme aside): each group is one story."""
     groups: dict[str, list[Version]] = {}
     for version in versions:
         groups.setdefault(version.key, []).append(version)
-    stories = []
-    for group in groups.values():
-        if len(group) == 1:  # most stories
-            stories.append(Story(group[0], group[0], (group[0].digest,)))
-            continue
-        newest = max(group, key=_newest_first)
-        oldest = min(group, key=lambda v: (v.published, v.digest))
-        stories.append(Story(newest, oldest, tuple(sorted({v.digest for v in group}))))
-    return stories
+    return groups
 
 
-def _order_key(story: Story) -> tuple[int, str]:
+def merge_group(group: Sequence[Version]) -> Story:
+    """The story of the versions of one canonical link."""
+    if len(group) == 1:  # most stories
+        return Story(group[0], group[0], (group[0].digest,))
+    newest = max(group, key=_newest_first)
+    oldest = min(group, key=lambda v: (v.published, v.digest))
+    return Story(newest, oldest, tuple(sorted({v.digest for v in group})))
+
+
+def merge(versions: Iterable[Version]) -> list[Story]:
+    """One story per canonical link (scheme aside)."""
+    return [merge_group(group) for group in grouped(versions).values()]
+
+
+def order_key(story: Story) -> tuple[int, str]:
     """Newest `updated` first; ties broken by id, so the order never depends on file order."""
     return (-story.newest.updated, story.newest.id)
 
 
 def newest(stories: Iterable[Story], limit: int | None) -> list[Story]:
     """The stories newest first (at most `limit` of them)."""
-    return sorted(stories, key=_order_key)[:limit]
+    return sorted(stories, key=order_key)[:limit]
 
 
 def story_meta(story: Story, meta_of: Callable[[Version], EntryMeta], paths: Mapping[str, Sequence[str]],

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,11 +26,12 @@ from feedsvc.clean import CLEANER_VERSION
 from feedsvc.dates import DatePolicy
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
 from feedsvc.filters import Dropped, Judge, Judged, judge
-from feedsvc.group import Story, merge, story_meta
+from feedsvc.group import Story, Version, story_meta
+from feedsvc.index import UNIFIED, Index, Memory
 from feedsvc.lock import exclusive
-from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
+from feedsvc.model import Entry, EntryMeta, Feed, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
-from feedsvc.output.plan import FeedPlan, Planned, plan_feeds
+from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Staging, precompressed
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, render_in_workers
@@ -39,7 +41,7 @@ from feedsvc.report import Report, SourceStatus
 from feedsvc.scan import ScanResult, scan
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.sources import SourceCatalog
-from feedsvc.triage import CHANGED, NEW, UNCHANGED, Triage, triage
+from feedsvc.triage import CHANGED, NEW, Triage, triage
 from feedsvc.work import Job
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,9 @@ _STORE_BATCH = 32
 class RunOptions:
     """How to run: `force` publishes even when the seeds directory shrank; `dry_run` writes nothing anywhere (the
     cache lives in memory); `rehash` reads every seed again even when its size and mtime say it is unchanged;
-    `found` is a scan the caller has just made (the daemon's), used instead of scanning again."""
+    `found` is a scan the caller has just made (the daemon's), used instead of scanning again; `memory` keeps the
+    story index from one run to the next (the daemon's), so that a run reads only the seeds `found` names as
+    changed."""
 
     force: bool = False
     dry_run: bool = False
@@ -64,6 +68,7 @@ class RunOptions:
     progress: Progress | None = None
     cancel: threading.Event | None = None
     found: ScanResult | None = None
+    memory: Memory | None = None
 
 
 def fingerprint(settings: Settings) -> str:
@@ -72,13 +77,12 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def signature(settings: Settings, prints: str, files: tuple[SeedFile, ...]) -> str:
+def signature(settings: Settings, prints: str, found: ScanResult) -> str:
     """Changes whenever a run could publish something else: the fingerprint, the output settings, every seed's
-    path, size and mtime."""
+    path, size and mtime (`found.summary`)."""
     digest = hashlib.sha256(prints.encode())
     digest.update(repr(output_values(settings)).encode())
-    for seed in files:
-        digest.update(f"{seed.path}\x00{seed.size}\x00{seed.mtime_ns}\x01".encode())
+    digest.update(f"{len(found.files)}\x00{found.summary:016x}".encode())
     return digest.hexdigest()
 
 
@@ -121,48 +125,59 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     state = cache.load_state()
     _refuse_shrinking(settings, found, state, options.force)
     prints = fingerprint(settings)
-    run_signature = signature(settings, prints, found.files)
+    run_signature = signature(settings, prints, found)
     if not options.rehash and state.signature == run_signature and state.fingerprint == prints and \
             _all_exist(settings.output_dir, state.outputs):
         return _unchanged_report(found, state, started)
+    memory = options.memory or Memory()
+    index = memory.current(state.token, prints)
+    memory.index = None  # until this run completes
     if state.fingerprint != prints:  # outcomes of other rules are swept once a run under these completes
-        cache.save_state(replace(state, fingerprint=""))
-
-    seeds = triage(settings.seeds_dir, found, cache.known_seeds(), cache.outcome_digests(prints),
-                   max_bytes=settings.max_seed_bytes, now=now, rehash=options.rehash)
-    _process(settings, now, cache, prints, seeds, options)
-    current = seeds.current()
-    unreferenced = cache.set_seeds(current, seeds.known)
-    paths = _paths_by_digest(current)
-    versions = cache.versions(paths, prints)
-    stories = merge(versions)
-    merged = len(versions) - len(stories)
-    judged = _judge(settings, cache, prints, paths, stories)
-    plans = plan_feeds(settings, judged.sources, judged.unified)
-    rendered, staging = _render(settings, cache, prints, paths, plans, state, options)
+        cache.save_state(replace(state, fingerprint="", token=""))
+    only = None if index is None or found.changed is None or options.rehash else found.changed | index.retry
+    if index is None:
+        index = Index.load(cache, prints)
+    seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
+                   rehash=options.rehash, only=only)
+    _process(settings, now, cache, prints, seeds, index, options)
+    changes = index.apply(seeds, cache)
+    stories = list(index.stories.values())
+    merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
+    judged = _judge(settings, cache, prints, index.paths, stories)
+    if settings.filters:
+        plans = plan_feeds(settings, judged.sources, judged.unified)
+    else:
+        plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
+                             {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
+    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents)
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
 
     feeds = [plan.current.feed for plan in plans]
-    problems = tuple(sorted((SeedProblem(path, reason) for path, reason in cache.problems(paths, prints)),
-                            key=_problem_order))
-    report = replace(_report(seeds, problems, stories, judged.dropped, feeds, rendered, written, started,
+    problems = tuple(sorted((SeedProblem(path, reason) for path, reason in index.problem_paths()), key=_problem_order))
+    report = replace(_report(seeds, index, problems, stories, judged.dropped, feeds, rendered, written, started,
                              options.dry_run), merged=merged)
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
+    token = uuid.uuid4().hex
     cache.save_state(RunState(
-        signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
+        token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
         entries=len(stories), merged=merged, outputs=tuple(sorted(staging.names)),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
+    unreferenced = changes.forgotten | index.unreferenced()
     if unreferenced:
-        cache.forget_unreferenced()
+        cache.forget(sorted(unreferenced))
+        index.cached -= unreferenced
+    index.documents, index.token = rendered.plans, token
+    memory.index = index
     return report
 
 
 def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]], plans: list[FeedPlan],
-            state: RunState, options: RunOptions) -> tuple[Rendered, Staging]:
+            state: RunState, options: RunOptions, remembered: Mapping[str, tuple[object, str]],
+            ) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in worker processes."""
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
@@ -180,7 +195,8 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
         rendered = render_site(staging.add, settings, plans, renderer, {} if options.rehash else state.feed_digests,
                                lambda path: _published(settings.output_dir, path),
                                lambda planned: cache.published_entries(planned.stories, prints, paths), prints,
-                               None if options.dry_run or _workers(settings) < 2 else parallel)
+                               None if options.dry_run or _workers(settings) < 2 else parallel,
+                               {} if options.rehash else remembered)
     except BaseException:
         staging.discard()
         raise
@@ -232,7 +248,7 @@ def _all_exist(output_dir: Path, outputs: tuple[str, ...]) -> bool:
     return bool(outputs) and all((output_dir / p).is_file() for p in outputs)
 
 
-def _process(settings: Settings, now: datetime, cache: Cache, prints: str, seeds: Triage,
+def _process(settings: Settings, now: datetime, cache: Cache, prints: str, seeds: Triage, index: Index,
              options: RunOptions) -> None:
     """Parse, clean and cache every seed of `seeds.todo`; one that changed after it was hashed is deferred."""
     total = len(seeds.todo)
@@ -247,6 +263,8 @@ def _process(settings: Settings, now: datetime, cache: Cache, prints: str, seeds
                 seeds.defer(outcome.path, outcome.unread)
             else:
                 pending.append((outcome.digest, outcome.problem, outcome.entries))
+                index.learn(outcome.digest, outcome.problem,
+                            tuple(Version.of(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries)))
             for note in outcome.notes:
                 log.debug("%s: %s", outcome.path, note)
             if len(pending) >= _STORE_BATCH:
@@ -259,13 +277,6 @@ def _process(settings: Settings, now: datetime, cache: Cache, prints: str, seeds
             cache.store(pending, prints)
     if options.cancel is not None and options.cancel.is_set():
         raise Cancelled("regeneration cancelled")
-
-
-def _paths_by_digest(current: list[tuple[SeedFile, str]]) -> dict[str, list[str]]:
-    paths: dict[str, list[str]] = {}
-    for seed, digest in current:
-        paths.setdefault(digest, []).append(seed.path)
-    return paths
 
 
 def _published(output_dir: Path, path: str) -> bool:
@@ -285,15 +296,21 @@ def _is_feed_file(path: str) -> bool:
     return path.endswith(FEED_EXTENSIONS)
 
 
-def _report(seeds: Triage, problems: tuple[SeedProblem, ...], stories: list[Story], dropped: tuple[Dropped, ...],
-            feeds: list[Feed], rendered: Rendered, written: tuple[str, ...], started: float, dry_run: bool) -> Report:
+def _report(seeds: Triage, index: Index, problems: tuple[SeedProblem, ...], stories: list[Story],
+            dropped: tuple[Dropped, ...], feeds: list[Feed], rendered: Rendered, written: tuple[str, ...],
+            started: float, dry_run: bool) -> Report:
     skipped = sorted({*seeds.skipped, *problems}, key=_problem_order)
     bad = {p.path for p in skipped}
     feed_files = sum(1 for path in (*rendered.names, *rendered.kept) if _is_feed_file(path))
     feeds_written = sum(1 for path in written if _is_feed_file(path))
+    counts = {kind: sum(1 for path, k in seeds.status.items() if k == kind and path not in bad)
+              for kind in (NEW, CHANGED)}
+    # Every published seed that is neither new nor changed nor bad is unchanged, read this run or not.
+    bad_published = sum(1 for path in bad if path in index.known and seeds.status.get(path) not in (NEW, CHANGED))
+    unchanged = len(index.known) - sum(1 for k in seeds.status.values() if k in (NEW, CHANGED)) - bad_published
     return Report(
-        seeds=len(seeds.status.keys() | bad),
-        new=seeds.count(NEW, bad), changed=seeds.count(CHANGED, bad), unchanged=seeds.count(UNCHANGED, bad),
+        seeds=len(index.known) + sum(1 for path in bad if path not in index.known),
+        new=counts[NEW], changed=counts[CHANGED], unchanged=unchanged,
         skipped=tuple(skipped), entries=len(stories), filtered=dropped, feeds_written=feeds_written,
         feeds_unchanged=feed_files - feeds_written, files_written=written, seconds=time.monotonic() - started,
         sources=_statuses(feeds), dry_run=dry_run, deferred=tuple(seeds.deferred))

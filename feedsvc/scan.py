@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +24,25 @@ def display_path(path: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
+def seed_mark(seed: SeedFile) -> int:
+    """A 64-bit hash of a seed's path, size and mtime. The XOR of every seed's mark (`ScanResult.summary`) tells
+    whether a seed set changed, and is kept up to date one seed at a time (`SeedTree`)."""
+    text = f"{seed.path}\x00{seed.size}\x00{seed.mtime_ns}".encode("utf-8", "surrogateescape")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
+
 @dataclass(frozen=True)
 class ScanResult:
-    files: tuple[SeedFile, ...]
+    files: Mapping[str, SeedFile]
+    """Path -> seed, for every candidate seed (in path order after a full scan)."""
     skipped: tuple[SeedProblem, ...]
     directories: tuple[tuple[str, int], ...] = ()
     """(relative path, mtime_ns) of every directory walked, taken before it was listed."""
+    summary: int = 0
+    """The XOR of every seed's `seed_mark`."""
+    changed: frozenset[str] | None = None
+    """The paths that may differ from the last completed run (filesystem events named them, `SeedTree`); None:
+    any may."""
 
 
 def _skip_reason(name: str) -> str | None:
@@ -42,32 +57,60 @@ def _skip_reason(name: str) -> str | None:
     return None
 
 
-def scan(seeds_dir: Path) -> ScanResult:
-    """Every candidate seed below `seeds_dir` (recursively), sorted by path, and what was passed over and why.
-
-    Symbolic links are followed only when they stay inside the directory; FIFOs, devices and sockets are never
-    opened. Hidden files, editor and partial files are reported with their reason; hidden directories (`.git`)
-    are not walked.
-    """
+def _root(seeds_dir: Path) -> Path:
     try:
         root = seeds_dir.resolve(strict=True)
         if not root.is_dir():
             raise SeedsUnavailableError(f"{seeds_dir}: seeds directory is not a directory")
     except (OSError, RuntimeError) as exc:
         raise SeedsUnavailableError(f"{seeds_dir}: seeds directory cannot be read: {exc}") from None
-    files: list[SeedFile] = []
-    skipped: list[SeedProblem] = []
-    directories: list[tuple[str, int]] = []
-    pending: list[tuple[Path, str, int]] = [(root, "", 0)]
+    return root
+
+
+_DIRECTORY = "directory"
+
+
+def _examine(root: Path, path: Path, relative: str, info: os.stat_result) -> SeedFile | SeedProblem | str | None:
+    """What the entry at `path` (`info`: its lstat) is: a seed, a problem, `_DIRECTORY` (to walk), or None (a
+    linked directory inside the tree, walked through its real path already)."""
+    name = path.name
+    try:
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve(strict=True)
+            if not target.is_relative_to(root):
+                return SeedProblem(display_path(relative),
+                                   "symbolic link pointing outside the seeds directory (not followed)")
+            if target.is_dir():
+                return None
+            info = target.stat()
+    except (OSError, RuntimeError) as exc:
+        return SeedProblem(display_path(relative), f"cannot be read: {exc}")
+    if stat.S_ISDIR(info.st_mode):
+        return _DIRECTORY
+    reason = _skip_reason(name)
+    if reason is None and not stat.S_ISREG(info.st_mode):
+        reason = "not a regular file (FIFO, socket or device): never opened"
+    if reason is None and info.st_size == 0:
+        reason = "empty file"
+    if reason:
+        return SeedProblem(display_path(relative), reason)
+    return SeedFile(relative, info.st_size, info.st_mtime_ns)
+
+
+def _walk(root: Path, start: Path, prefix: str, depth: int, files: dict[str, SeedFile],
+          skipped: dict[str, SeedProblem], directories: list[tuple[str, int]]) -> None:
+    """Every entry below `start` (`prefix`: its relative path with a trailing `/`, or empty for the root)."""
+    pending: list[tuple[Path, str, int]] = [(start, prefix, depth)]
     while pending:
         directory, prefix, depth = pending.pop()
         try:
             directories.append((prefix, os.stat(directory).st_mtime_ns))
             entries = list(os.scandir(directory))
         except OSError as exc:
-            if depth == 0:
-                raise SeedsUnavailableError(f"{seeds_dir}: seeds directory cannot be read: {exc}") from None
-            skipped.append(SeedProblem(display_path(prefix.rstrip("/")), f"directory cannot be read: {exc.strerror}"))
+            if directory == root:
+                raise SeedsUnavailableError(f"{directory}: seeds directory cannot be read: {exc}") from None
+            relative = display_path(prefix.rstrip("/"))
+            skipped[relative] = SeedProblem(relative, f"directory cannot be read: {exc.strerror}")
             continue
         for entry in entries:
             relative = prefix + entry.name
@@ -75,34 +118,112 @@ def scan(seeds_dir: Path) -> ScanResult:
                 continue  # .git and the like: not walked, not worth a line per file
             try:
                 info = entry.stat(follow_symlinks=False)
-                if stat.S_ISLNK(info.st_mode):
-                    target = Path(entry.path).resolve(strict=True)
-                    if not target.is_relative_to(root):
-                        skipped.append(SeedProblem(display_path(relative),
-                                                   "symbolic link pointing outside the seeds directory (not followed)"))
-                        continue
-                    info = target.stat()
-            except (OSError, RuntimeError) as exc:
-                skipped.append(SeedProblem(display_path(relative), f"cannot be read: {exc}"))
+            except OSError as exc:
+                skipped[relative] = SeedProblem(display_path(relative), f"cannot be read: {exc}")
                 continue
-            if stat.S_ISDIR(info.st_mode):
-                if entry.is_symlink():
-                    continue  # a linked directory inside the tree is walked through its real path already
+            found = _examine(root, Path(entry.path), relative, info)
+            if found == _DIRECTORY:
                 if depth < MAX_DEPTH:
                     pending.append((Path(entry.path), relative + "/", depth + 1))
-                continue
-            reason = _skip_reason(entry.name)
-            if reason is None and not stat.S_ISREG(info.st_mode):
-                reason = "not a regular file (FIFO, socket or device): never opened"
-            if reason is None and info.st_size == 0:
-                reason = "empty file"
-            if reason:
-                skipped.append(SeedProblem(display_path(relative), reason))
-                continue
-            files.append(SeedFile(relative, info.st_size, info.st_mtime_ns))
-    files.sort(key=lambda f: f.path)
-    skipped.sort(key=lambda p: p.path)
-    return ScanResult(tuple(files), tuple(skipped), tuple(sorted(directories)))
+            elif isinstance(found, SeedFile):
+                files[relative] = found
+            elif isinstance(found, SeedProblem):
+                skipped[found.path] = found
+
+
+def _summary(files: Iterable[SeedFile]) -> int:
+    total = 0
+    for seed in files:
+        total ^= seed_mark(seed)
+    return total
+
+
+def scan(seeds_dir: Path) -> ScanResult:
+    """Every candidate seed below `seeds_dir` (recursively), by path, and what was passed over and why.
+
+    Symbolic links are followed only when they stay inside the directory; FIFOs, devices and sockets are never
+    opened. Hidden files, editor and partial files are reported with their reason; hidden directories (`.git`)
+    are not walked.
+    """
+    root = _root(seeds_dir)
+    files: dict[str, SeedFile] = {}
+    skipped: dict[str, SeedProblem] = {}
+    directories: list[tuple[str, int]] = []
+    _walk(root, root, "", 0, files, skipped, directories)
+    ordered = {path: files[path] for path in sorted(files)}
+    return ScanResult(ordered, tuple(sorted(skipped.values(), key=lambda p: p.path)), tuple(sorted(directories)),
+                      _summary(ordered.values()))
+
+
+class SeedTree:
+    """The seeds directory as last seen, brought up to date one path at a time: what filesystem events name is
+    stat-ed again (a directory is walked), nothing else. `refresh` gives the same result a full `scan` would,
+    provided the events named every path that changed."""
+
+    def __init__(self, seeds_dir: Path) -> None:
+        self.seeds_dir = seeds_dir
+        found = scan(seeds_dir)
+        self._root = _root(seeds_dir)
+        self._files = dict(found.files)
+        self._skipped = {p.path: p for p in found.skipped}
+        self._summary = found.summary
+        self._directories = {path.rstrip("/") for path, _ in found.directories}
+        self.full = found
+
+    def refresh(self, paths: Iterable[str]) -> ScanResult:
+        """The seeds now, after looking again at `paths` (relative to the seeds directory)."""
+        changed: set[str] = set()
+        for relative in sorted(set(paths)):
+            if not relative or any(part.startswith(".") for part in relative.split("/")[:-1]) or \
+                    relative.count("/") > MAX_DEPTH:
+                continue  # the root itself, or inside a hidden directory: never a seed
+            changed |= self._forget(relative)
+            path = self._root / relative
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue  # gone
+            found = _examine(self._root, path, relative, info)
+            if found == _DIRECTORY:
+                if not path.name.startswith("."):
+                    files: dict[str, SeedFile] = {}
+                    skipped: dict[str, SeedProblem] = {}
+                    walked: list[tuple[str, int]] = []
+                    _walk(self._root, path, relative + "/", relative.count("/") + 1, files, skipped, walked)
+                    self._directories.update(path.rstrip("/") for path, _ in walked)
+                    for seed in files.values():
+                        self._add(seed)
+                    self._skipped.update(skipped)
+                    changed |= files.keys()
+            elif isinstance(found, SeedFile):
+                self._add(found)
+                changed.add(relative)
+            elif isinstance(found, SeedProblem):
+                self._skipped[found.path] = found
+        return ScanResult(self._files, tuple(sorted(self._skipped.values(), key=lambda p: p.path)), (),
+                          self._summary, frozenset(changed))
+
+    def _add(self, seed: SeedFile) -> None:
+        self._files[seed.path] = seed
+        self._summary ^= seed_mark(seed)
+
+    def _forget(self, relative: str) -> set[str]:
+        """Drop what was known at `relative` and, if it was a directory, below it; returns the seeds dropped."""
+        gone = set()
+        seed = self._files.pop(relative, None)
+        if seed is not None:
+            self._summary ^= seed_mark(seed)
+            gone.add(relative)
+        self._skipped.pop(relative, None)
+        if relative in self._directories:  # a directory gone, moved or replaced: everything below it
+            below = relative + "/"
+            self._directories = {d for d in self._directories if d != relative and not d.startswith(below)}
+            for path in [p for p in self._files if p.startswith(below)]:
+                self._summary ^= seed_mark(self._files.pop(path))
+                gone.add(path)
+            for path in [p for p in self._skipped if p.startswith(below)]:
+                del self._skipped[path]
+        return gone
 
 
 def directories_unchanged(seeds_dir: Path, directories: tuple[tuple[str, int], ...]) -> bool:

@@ -1,6 +1,7 @@
 """Triage: which seeds the cache already knows, which are new or changed and must be cleaned, and which must wait.
 
-A seed whose size and mtime are as the last run saw them, and whose outcome is cached, is not read. Any other is
+A seed whose size and mtime are as the last run saw them, and whose outcome is cached, is not read (nor is one that
+filesystem events did not name, in the daemon). Any other is
 read and hashed (its bytes are dropped at once: it is read again where it is cleaned). A seed that looks half
 written, or that changed while it was read, is deferred: the version published before stays until it settles.
 """
@@ -8,8 +9,8 @@ written, or that changed while it was read, is deferred: the version published b
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Set
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,16 +25,21 @@ NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
 @dataclass
 class Triage:
-    """What a run makes of every seed it found. Filled by `triage`, amended by `defer` after cleaning."""
+    """What a run makes of the seeds it looked at. Filled by `triage`, amended by `defer` after cleaning. A seed
+    not looked at (unchanged, or not named by events) keeps the version the last run published."""
 
-    found: ScanResult
     known: Mapping[str, KnownSeed]
+    """What the last run published."""
     cached: Set[str]
     """Digests whose outcome under this run's fingerprint is cached."""
-    digests: dict[str, str] = field(default_factory=dict)
-    """path -> digest of the version to publish."""
+    found: int = 0
+    """Seeds found."""
+    read: dict[str, tuple[SeedFile, str]] = field(default_factory=dict)
+    """path -> (seed, digest) of every seed read this run whose version is to be published."""
     status: dict[str, str] = field(default_factory=dict)
-    """path -> NEW, CHANGED or UNCHANGED."""
+    """path -> NEW, CHANGED or UNCHANGED, for the seeds read."""
+    gone: set[str] = field(default_factory=set)
+    """Seeds published before and not any more (removed, or unreadable)."""
     todo: dict[str, SeedFile] = field(default_factory=dict)
     """digest -> a seed with that content, to be cleaned (identical copies are cleaned once)."""
     skipped: list[SeedProblem] = field(default_factory=list)
@@ -41,39 +47,34 @@ class Triage:
 
     def defer(self, path: str, reason: str) -> None:
         """`path` cannot be read now (half written, or changed since it was hashed): report it, and keep the
-        version published before, if there is one, until the next run reads it again."""
+        version published before, if there is one, until a later run reads it again."""
         self.skipped.append(SeedProblem(path, reason))
         self.deferred.append(path)
+        self.read.pop(path, None)
+        self.status.pop(path, None)
         previous = self.known.get(path)
-        if previous is not None and previous.digest in self.cached:
-            self.digests[path], self.status[path] = previous.digest, UNCHANGED
-        else:
-            self.digests.pop(path, None)
-            self.status.pop(path, None)
+        if previous is not None and previous.digest not in self.cached:
+            self.gone.add(path)
 
-    def current(self) -> list[tuple[SeedFile, str]]:
-        """(seed, digest) of every seed that is published. A deferred seed keeps the size and mtime of the version
-        still published, so the next run reads it again."""
-        waiting = set(self.deferred)
-        return [(self._as_known(seed) if seed.path in waiting else seed, self.digests[seed.path])
-                for seed in self.found.files if seed.path in self.digests]
-
-    def _as_known(self, seed: SeedFile) -> SeedFile:
-        previous = self.known[seed.path]
-        return replace(seed, size=previous.size, mtime_ns=previous.mtime_ns)
-
-    def count(self, kind: str, bad: Set[str]) -> int:
-        return sum(1 for path, k in self.status.items() if k == kind and path not in bad)
+    def retry(self) -> set[str]:
+        """Seeds to read again next run, whatever events say: deferred, or unreadable this time."""
+        return {*self.deferred, *(p.path for p in self.skipped)}
 
 
 def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], cached: Set[str], *,
-           max_bytes: int, now: datetime, rehash: bool) -> Triage:
-    """Sort every seed of `found` (see the module's docstring)."""
-    result = Triage(found, known, cached, skipped=list(found.skipped))
-    for seed in found.files:
+           max_bytes: int, now: datetime, rehash: bool, only: Set[str] | None = None) -> Triage:
+    """Sort the seeds of `found` (see the module's docstring): all of them, or `only` those paths (the others are
+    as the last run published them)."""
+    result = Triage(known, cached, len(found.files), skipped=list(found.skipped))
+    if only is None:
+        result.gone = {path for path in known if path not in found.files}
+        candidates: Iterable[SeedFile] = found.files.values()
+    else:
+        result.gone = {path for path in only if path in known and path not in found.files}
+        candidates = [found.files[path] for path in sorted(only) if path in found.files]
+    for seed in candidates:
         previous = known.get(seed.path)
         if not rehash and previous is not None and previous.matches(seed) and previous.digest in cached:
-            result.digests[seed.path], result.status[seed.path] = previous.digest, UNCHANGED
             continue
         try:
             data = read_seed(seeds_dir, seed, max_bytes)
@@ -83,10 +84,12 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
                 result.defer(seed.path, str(exc))
             else:
                 result.skipped.append(SeedProblem(seed.path, str(exc)))
+                if previous is not None:
+                    result.gone.add(seed.path)
             continue
         digest = hashlib.sha256(data).hexdigest()
         del data  # read again where it is cleaned: holding every new seed's bytes would grow with N
-        result.digests[seed.path] = digest
+        result.read[seed.path] = (seed, digest)
         result.status[seed.path] = NEW if previous is None else (CHANGED if previous.digest != digest else UNCHANGED)
         if digest not in cached:
             result.todo.setdefault(digest, seed)

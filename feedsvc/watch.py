@@ -1,11 +1,13 @@
 """Filesystem events below the seeds directory (inotify, through watchdog), so an idle daemon stats nothing. Only
 this module imports watchdog.
 
-An event only says "something changed": the daemon then scans and settles as it does when polling, so a burst of
-thousands of seeds still gives one regeneration and a half-written seed is still never read. What events cannot
-see is covered too: a seeds directory replaced or unmounted (its root is stat-ed on every check, one `stat`),
-and a kernel queue that overflowed (watchdog only logs it; feedsvc listens to that log) both count as a change,
-and the daemon's periodic full rescan stays as the safety net.
+Events name the paths that changed, so the daemon looks at those alone (`scan.SeedTree`), and they tell when a
+seed is complete: a file written is complete when it is closed, a file renamed into place at once. The daemon
+regenerates once no event has come for `QUIET_SECONDS` (a burst of thousands of seeds gives one regeneration) and
+no file written is still open, unless its last write is older than `settle_seconds` (a writer that keeps a file
+open and idle). What events cannot see is covered too: a seeds directory replaced or unmounted (its root is
+stat-ed on every check, one `stat`), and a kernel queue that overflowed (watchdog only logs it; feedsvc listens to
+that log) both ask for a full scan, and the daemon's periodic full rescan stays as the safety net.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -24,27 +28,28 @@ MODES = ("auto", "events", "poll")
 _CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
 """Event types that can mean a seed changed (not `opened` or `closed_no_write`: reading a seed is no change)."""
 _OVERFLOW = "queue overflowed"
+QUIET_SECONDS = 0.1
+"""A regeneration waits until no event has come for this long: the files of a burst arrive closer together."""
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, changed: threading.Event) -> None:
-        self.changed = changed
+    def __init__(self, note: Callable[[FileSystemEvent], None]) -> None:
+        self.note = note
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in _CHANGES:
-            self.changed.set()
+        self.note(event)
 
 
 class _Overflow(logging.Filter):
     """Hears watchdog's warning that the kernel dropped events."""
 
-    def __init__(self, changed: threading.Event) -> None:
+    def __init__(self, overflowed: Callable[[], None]) -> None:
         super().__init__()
-        self.changed = changed
+        self.overflowed = overflowed
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _OVERFLOW in record.getMessage():
-            self.changed.set()
+            self.overflowed()
         return True
 
 
@@ -57,19 +62,30 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 class SeedEvents:
-    """Whether anything changed below the seeds directory since the last `clear`."""
+    """The paths below the seeds directory that changed since the last `take`, and whether they are complete."""
 
-    def __init__(self, seeds_dir: Path) -> None:
+    def __init__(self, seeds_dir: Path, timer: Callable[[], float] = time.monotonic) -> None:
         self.seeds_dir = seeds_dir
+        self.timer = timer
         self.changed = threading.Event()
+        self._lock = threading.Lock()
+        self._prefix = os.path.join(str(seeds_dir), "")
+        self._paths: set[str] = set()
+        self._writing: dict[str, float] = {}
+        """Files written and not closed yet -> when they were last written."""
+        self._last = float("-inf")
+        self._full = False
         self._observer: BaseObserver | None = None
         self._root: tuple[int, int] | None = None
-        self._overflow = _Overflow(self.changed)
+        self._overflow = _Overflow(lambda: self._everything("the kernel dropped filesystem events"))
 
     def start(self) -> None:
         """Watch the seeds directory; raises OSError when this system or filesystem gives no events."""
-        observer = Observer()
-        observer.schedule(_Handler(self.changed), str(self.seeds_dir), recursive=True)
+        try:  # inotify: a file renamed in from outside is told apart from one being created (and still written)
+            observer: BaseObserver = Observer(generate_full_events=True)  # type: ignore[call-arg]
+        except TypeError:
+            observer = Observer()
+        observer.schedule(_Handler(self.note), str(self.seeds_dir), recursive=True)
         observer.start()
         self._observer, self._root = observer, _identity(self.seeds_dir)
         for name in ("watchdog.observers.inotify", "watchdog.observers.inotify_buffer"):
@@ -77,13 +93,45 @@ class SeedEvents:
             if self._overflow not in logger.filters:
                 logger.addFilter(self._overflow)
 
+    def _relative(self, path: bytes | str) -> str | None:
+        text = os.fsdecode(path)
+        return text[len(self._prefix):].replace(os.sep, "/") if text.startswith(self._prefix) else None
+
+    def note(self, event: FileSystemEvent) -> None:
+        """Take in one event (watchdog's thread)."""
+        kind = event.event_type
+        if kind not in _CHANGES or (event.is_directory and kind in ("modified", "closed")):
+            return  # a directory's own mtime moves with its entries, which have events of their own
+        source = self._relative(event.src_path)
+        target = self._relative(event.dest_path) if kind == "moved" else None
+        with self._lock:
+            now = self.timer()
+            for path in (source, target):
+                if path:
+                    self._paths.add(path)
+            if source and not event.is_directory:
+                if kind in ("created", "modified"):
+                    self._writing[source] = now
+                else:  # closed after writing, deleted, or moved away: nothing more to wait for
+                    self._writing.pop(source, None)
+            if target:
+                self._writing.pop(target, None)  # renamed into place: complete
+            self._last = now
+        self.changed.set()
+
+    def _everything(self, why: str) -> None:
+        log.warning("%s: the next regeneration scans the whole seeds directory", why)
+        with self._lock:
+            self._full = True
+            self._last = self.timer()
+        self.changed.set()
+
     def pending(self) -> bool:
         """Whether a change may have happened: an event came, the kernel dropped events, or the seeds directory is
         another one (replaced, or unmounted) than the one watched, in which case watching starts again."""
         identity = _identity(self.seeds_dir)
         if identity != self._root:
-            log.warning("seeds directory %s was replaced or unmounted; watching it again", self.seeds_dir)
-            self.changed.set()
+            self._everything(f"seeds directory {self.seeds_dir} was replaced or unmounted")
             self.stop()
             if identity is not None:
                 try:
@@ -93,8 +141,29 @@ class SeedEvents:
             self._root = identity
         return self.changed.is_set()
 
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a change; whether one is pending."""
+        return self.pending() or (self.changed.wait(timeout) and self.pending())
+
+    def ready(self, settle_seconds: float) -> bool:
+        """Whether the changes pending have settled: no event for `QUIET_SECONDS`, and every file written since
+        closed again or idle for `settle_seconds`."""
+        with self._lock:
+            now = self.timer()
+            return now - self._last >= QUIET_SECONDS and \
+                all(now - written >= settle_seconds for written in self._writing.values())
+
+    def take(self) -> frozenset[str] | None:
+        """The paths changed since the last `take` (None: the whole directory must be scanned), and forget them."""
+        with self._lock:
+            self.changed.clear()
+            paths, full = frozenset(self._paths), self._full
+            self._paths.clear()
+            self._full = False
+        return None if full else paths
+
     def clear(self) -> None:
-        self.changed.clear()
+        self.take()
 
     def stop(self) -> None:
         if self._observer is not None:

@@ -34,15 +34,16 @@ def test_run_state_round_trips(tmp_path: Path) -> None:
         assert cache.load_state() == state
 
 
-def test_seeds_table_is_updated_by_difference_and_tells_unreferenced_digests() -> None:
+def test_seeds_table_is_updated_by_difference() -> None:
     a, b = SeedFile("a.md", 10, 1), SeedFile("b.md", 20, 2)
     with Cache.open(IN_MEMORY) as cache:
-        assert not cache.set_seeds([(a, "d1"), (b, "d2")], {})
+        cache.update_seeds([("a.md", KnownSeed(10, 1, "d1")), ("b.md", KnownSeed(20, 2, "d2"))], [])
         known = cache.known_seeds()
         assert known == {"a.md": KnownSeed(10, 1, "d1"), "b.md": KnownSeed(20, 2, "d2")}
         assert known["a.md"].matches(a) and not known["a.md"].matches(SeedFile("a.md", 10, 5))
-        assert cache.set_seeds([(a, "d1"), (b, "d1")], known)  # d2 is no longer referenced
-        assert not cache.set_seeds([(a, "d1")], cache.known_seeds())  # d1 is still referenced by a.md
+        assert known["b.md"].matches(b)
+        cache.update_seeds([("b.md", KnownSeed(20, 3, "d1"))], ["a.md"])
+        assert cache.known_seeds() == {"b.md": KnownSeed(20, 3, "d1")}
 
 
 def test_outcomes_entries_and_sweeps() -> None:
@@ -54,14 +55,17 @@ def test_outcomes_entries_and_sweeps() -> None:
         assert version == Version.of(_entry(1).meta, "d1", 0)
         assert cache.meta(version, "f1") == _entry(1).meta
         assert cache.content("d1", 0, "f1") == ("<p>1</p>", "summary 1")
-        assert cache.problems({"d2": ["b.md", "c.md"]}, "f1") == [("b.md", "empty file"), ("c.md", "empty file")]
+        assert cache.problems("f1") == {"d2": "empty file"}
+        assert cache.versions_of(["d1", "d9"], "f1") == [version]
         with pytest.raises(KeyError):
             cache.content("d9", 0, "f1")
         cache.forget_other_fingerprints("f2")
         assert cache.outcome_digests("f1") == set() and cache.outcome_digests("f2") == {"d1"}
-        cache.set_seeds([], {})
         cache.forget_unreferenced()
         assert cache.outcome_digests("f2") == set()
+        cache.store([("d1", None, (_entry(1),)), ("d2", "empty file", ())], "f2")
+        cache.forget(["d1"])
+        assert cache.outcome_digests("f2") == {"d2"} and cache.versions_of(["d1"], "f2") == []
 
 
 def test_a_damaged_database_is_set_aside_on_open(tmp_path: Path) -> None:

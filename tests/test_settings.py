@@ -117,9 +117,10 @@ def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> Non
     from dataclasses import replace
 
     from feedsvc.pipeline import fingerprint, signature
+    from feedsvc.scan import ScanResult
 
     settings: Settings = make_settings()
-    prints, files = fingerprint(settings), ()
+    prints, files = fingerprint(settings), ScanResult({}, ())
     assert fingerprint(replace(settings, summary_chars=99)) != prints  # cleaning
     assert fingerprint(replace(settings, max_entries=7)) == prints  # output only
     assert signature(replace(settings, max_entries=7), prints, files) != signature(settings, prints, files)

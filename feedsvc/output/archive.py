@@ -9,6 +9,7 @@ oldest story it pushes out falls into); a late story with an old date changes on
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,24 +49,36 @@ def _names(day: int) -> tuple[str, str]:
     return name[:7], name
 
 
-def _month(story: Story) -> str:
-    return _names(story.newest.updated // _DAY)[0]
+@functools.lru_cache(maxsize=4096)
+def _month_start(month: str) -> int:
+    """The first instant of a month (`2024-05`)."""
+    return (datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
-def _day(story: Story) -> str:
-    return _names(story.newest.updated // _DAY)[1]
+def _later_first(story: Story) -> int:
+    return -story.newest.updated
 
 
 def paginate(ordered: Sequence[Story], max_entries: int, split: int) -> tuple[tuple[Story, ...], tuple[Period, ...]]:
     """(the subscription document's stories, the archive periods newest first) of a feed whose stories are
-    `ordered` newest first. A month holding more than `split` of the feed's stories is split into days."""
+    `ordered` newest first. A month holding more than `split` of the feed's stories is split into days.
+
+    Ordered newest first, the stories of one month (or day) lie side by side: each period is found by bisection,
+    so paging costs a few steps per period, not one per story."""
     current = tuple(ordered[:max_entries])
-    months: dict[str, int] = {}
-    for story in ordered:
-        key = _month(story)
-        months[key] = months.get(key, 0) + 1
-    periods: dict[str, list[Story]] = {}
-    for story in ordered[max_entries:]:
-        month = _month(story)
-        periods.setdefault(_day(story) if months[month] > split else month, []).append(story)
-    return current, tuple(Period(name, tuple(members)) for name, members in sorted(periods.items(), reverse=True))
+    periods: list[Period] = []
+    at, count = 0, len(ordered)
+    while at < count:
+        month = _names(ordered[at].newest.updated // _DAY)[0]
+        end = bisect.bisect_left(ordered, 1 - _month_start(month), lo=at, key=_later_first)
+        first = max(at, max_entries)
+        if end - at > split:
+            while first < end:
+                day = ordered[first].newest.updated // _DAY
+                stop = bisect.bisect_left(ordered, 1 - day * _DAY, lo=first, hi=end, key=_later_first)
+                periods.append(Period(_names(day)[1], tuple(ordered[first:stop])))
+                first = stop
+        elif first < end:
+            periods.append(Period(month, tuple(ordered[first:end])))
+        at = end
+    return current, tuple(periods)

@@ -75,6 +75,9 @@ class Rendered:
     """Files whose document is unchanged: left as published."""
     digests: dict[str, str] = field(default_factory=dict)
     """Document stem -> digest, for the next run."""
+    plans: dict[str, tuple[object, str]] = field(default_factory=dict)
+    """Document stem -> (what its digest was computed from, the digest): `render_documents`' `remembered` for the
+    next run."""
     documents: int = 0
     rendered: int = 0
 
@@ -102,17 +105,25 @@ PARALLEL_DOCUMENTS = 24
 def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], renderer: DocumentRenderer,
                      previous: Mapping[str, str], exists: Callable[[str], bool],
                      entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
-                     digest_extra: tuple[object, ...], parallel: Parallel | None = None) -> Rendered:
+                     digest_extra: tuple[object, ...], parallel: Parallel | None = None,
+                     remembered: Mapping[str, tuple[object, str]] | None = None) -> Rendered:
     """Render every document of `plans` whose digest changed (`digest_extra`: the output settings the renderers
-    read)."""
+    read). `remembered` is the `Rendered.plans` of the last run in this process: a document planned exactly as
+    then keeps its digest without hashing its stories again, and its files, published by that run, are not
+    looked for."""
     done = Rendered(sink)
     todo: list[Planned] = []
     for planned in in_rendering_order(plans):
         done.documents += 1
-        digest = document_digest(planned, fingerprint, *digest_extra)
-        done.digests[planned.feed.stem] = digest
+        stem = planned.feed.stem
+        inputs = (planned, fingerprint, digest_extra)
+        last = remembered.get(stem) if remembered else None
+        same = last is not None and last[0] == inputs
+        digest = last[1] if last is not None and same else document_digest(planned, fingerprint, *digest_extra)
+        done.digests[stem] = digest
+        done.plans[stem] = (inputs, digest)
         paths = renderer.paths(planned.feed)
-        if previous.get(planned.feed.stem) == digest and all(exists(p) for p in paths):
+        if previous.get(stem) == digest and (same or all(exists(p) for p in paths)):
             done.kept.extend(paths)
         else:
             todo.append(planned)

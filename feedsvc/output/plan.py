@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from feedsvc import __version__
@@ -66,7 +66,7 @@ def _source_feed(settings: Settings, catalog: SourceCatalog, slug: str, example:
                 source.homepage or base, source.language, (), id=feed_id(slug))
 
 
-def _with_archives(settings: Settings, feed: Feed, ordered: list[Story]) -> FeedPlan:
+def _with_archives(settings: Settings, feed: Feed, ordered: Sequence[Story]) -> FeedPlan:
     feed = replace(feed, entry_count=len(ordered), newest=moment(ordered[0].newest.updated) if ordered else None,
                    hubs=settings.websub_hubs)
     if not settings.archives:
@@ -86,18 +86,25 @@ def plan_feeds(settings: Settings, stories: Iterable[Story], unified_stories: It
                ) -> list[FeedPlan]:
     """The unified feed (of `unified_stories`, by default all), then one feed per source in slug order."""
     ordered = newest(stories, None)
-    in_unified = ordered if unified_stories is None else newest(unified_stories, None)
+    by_source: dict[str, list[Story]] = {}
+    for story in ordered:
+        by_source.setdefault(story.source_slug, []).append(story)
+    return plan_ordered(settings, ordered if unified_stories is None else newest(unified_stories, None), by_source)
+
+
+def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source: Mapping[str, Sequence[Story]],
+                 ) -> list[FeedPlan]:
+    """The same, of stories already ordered newest first (`group.order_key`): the unified feed's, and each
+    source's."""
     catalog = SourceCatalog(settings.sources)
     base = base_url(settings)
     unified = Feed("all", settings.title, settings.subtitle, "all", base, base, None, (), id=feed_id("all"),
                    unified=True)
-    by_source: dict[str, list[Story]] = {}
-    for story in ordered:
-        by_source.setdefault(story.source_slug, []).append(story)
-    plans = [_with_archives(settings, unified, in_unified)]
+    plans = [_with_archives(settings, unified, unified_stories)]
     for slug in sorted(by_source):
         members = by_source[slug]
-        plans.append(_with_archives(settings, _source_feed(settings, catalog, slug, members[0]), members))
+        if members:
+            plans.append(_with_archives(settings, _source_feed(settings, catalog, slug, members[0]), members))
     return plans
 
 

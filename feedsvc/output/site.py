@@ -43,13 +43,14 @@ def period_pages(plans: list[FeedPlan]) -> dict[str, PeriodPage]:
 def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: list[FeedPlan],
                 renderer: DocumentRenderer, previous: Mapping[str, str], exists: Callable[[str], bool],
                 entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
-                parallel: Parallel | None = None) -> Rendered:
-    """Render every changed document (with `renderer`; many at once with `parallel`) and every page into `sink`
-    (`publish.Staging.add`)."""
+                parallel: Parallel | None = None, remembered: Mapping[str, tuple[object, str]] | None = None,
+                ) -> Rendered:
+    """Render every changed document (with `renderer`; many at once with `parallel`; `remembered`: see
+    `render_documents`) and every page into `sink` (`publish.Staging.add`)."""
     extensions = [FORMATS[name][0] for name in settings.formats]
     variants = renderer.transforms
     done = render_documents(sink, plans, renderer, previous, exists, entries_of, fingerprint,
-                            (settings.formats, settings.chinese_variants), parallel)
+                            (settings.formats, settings.chinese_variants), parallel, remembered)
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")
     if settings.archives:

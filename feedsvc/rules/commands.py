@@ -54,7 +54,7 @@ def _from_seeds(settings: Settings, source: Source, now: datetime, *, clean: boo
     knows none), parsed and, with `clean`, cleaned under `settings`."""
     with _open(settings) as cache:
         paths = cache.source_seeds(source.slug)
-    found = {f.path: f for f in scan(settings.seeds_dir).files}
+    found = scan(settings.seeds_dir).files
     job = make_job(settings, now)
     for path in paths or sorted(found):
         seed = found.get(path)
