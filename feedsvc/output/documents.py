@@ -76,8 +76,8 @@ class Rendered:
     digests: dict[str, str] = field(default_factory=dict)
     """Document stem -> digest, for the next run."""
     plans: dict[str, tuple[object, str]] = field(default_factory=dict)
-    """Document stem -> (what its digest was computed from, the digest): `render_documents`' `remembered` for the
-    next run."""
+    """Document stem (or page name) -> (what it was made from, its digest): `render_site`'s `remembered` for the
+    next run in this process."""
     documents: int = 0
     rendered: int = 0
 

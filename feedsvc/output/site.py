@@ -56,8 +56,14 @@ def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: l
     if settings.archives:
         for plan in plans:
             periods = [(p.period.name, len(p.stories), p.feed.stem) for p in plan.archives if p.period]
-            done.add(_archive_index_stem(plan.current.feed) + ".html", render_archive_index(
-                plan.current.feed, periods, extensions, index_url))
+            name = _archive_index_stem(plan.current.feed) + ".html"
+            inputs = (plan.current.feed, periods, extensions, index_url)
+            last = remembered.get(name) if remembered else None
+            done.plans[name] = (inputs, "")
+            if last is not None and last[0] == inputs:  # published by the last run in this process, as it is
+                done.kept.append(name)
+            else:
+                done.add(name, render_archive_index(plan.current.feed, periods, extensions, index_url))
     copies: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {f.stem: [] for f in feeds}
     opml: list[tuple[str, str]] = []
     for label, transform in [(ORIGINAL, None), *zip((VARIANTS[t].label for t in settings.chinese_variants),
