@@ -153,6 +153,7 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
         import random
 
         rng, latencies = random.Random(7), []
+        logged = len(log.read_bytes())
         for number in range(arrivals):
             marker = f"到达测试{number}号"
             text = seed_text(rng, number, __import__("datetime").datetime(2030, 1, 1, 0, number,
@@ -168,13 +169,46 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
                 time.sleep(0.01)
             latencies.append(time.monotonic() - started)
             time.sleep(0.3)
+        runs = [float(m) for m in re.findall(r"regenerated: .* · ([\d.]+) s\n",
+                                             log.read_bytes()[logged:].decode("utf-8", "replace"))]
         rate = http_rate(port)
+        regenerations, burst_seconds = burst(workdir, port)
+        peak = _peak_rss_kb(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
     latencies.sort()
     return {"latency_median": statistics.median(latencies),
-            "latency_p95": latencies[max(0, round(0.95 * len(latencies)) - 1)], "idle_cpu": idle, "http": rate}
+            "latency_p95": latencies[max(0, round(0.95 * len(latencies)) - 1)], "idle_cpu": idle, "http": rate,
+            "daemon_run": statistics.median(runs) if runs else float("nan"), "burst_regenerations": regenerations,
+            "burst_seconds": burst_seconds, "daemon_rss_mb": peak / 1024}
+
+
+BURST = 5_000
+"""Seeds of the burst (a `git pull`), written in place one after the other as fast as the generator goes."""
+
+
+def _health(port: int) -> dict[str, int]:
+    return dict(json.loads(_get(port, "/healthz")[2]))
+
+
+def burst(workdir: Path, port: int) -> tuple[int, float]:
+    """(regenerations, seconds from the first seed written to all of them served) for a burst of `BURST` seeds."""
+    before = _health(port)
+    started = time.monotonic()
+    generate(workdir / "seeds" / "burst", BURST, start=2_000_000)
+    while _health(port)["entries"] < before["entries"] + BURST * 0.9:  # some are duplicate stories
+        if time.monotonic() - started > 600:
+            raise SystemExit("the burst was not served within 600 s")
+        time.sleep(0.1)
+    time.sleep(2.0)  # a second regeneration for stragglers, if any, is counted too
+    return _health(port)["regenerations"] - before["regenerations"], time.monotonic() - started
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """The daemon process's own peak resident set (VmHWM)."""
+    match = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+    return int(match.group(1)) if match else 0
 
 
 def http_rate(port: int, seconds: float = 3.0) -> float:
@@ -277,7 +311,14 @@ def print_table(results: list[dict[str, float]], configurations: list[str]) -> N
     rows += [
         ("daemon latency median / p95", lambda r: f"{r['latency_median']:.2f} / {r['latency_p95']:.2f} s"
          if "latency_median" in r else "—"),
+        ("daemon: incremental run (median, its own log)", lambda r: f"{r['daemon_run']:.3f} s"
+         if "daemon_run" in r else "—"),
         ("daemon idle CPU", lambda r: f"{r['idle_cpu']:.1f} %" if "idle_cpu" in r else "—"),
+        (f"daemon: burst of {BURST:,} seeds: regenerations (seconds to served)",
+         lambda r: f"{r['burst_regenerations']:.0f} ({r['burst_seconds']:.1f} s)" if "burst_regenerations" in r
+         else "—"),
+        ("daemon peak RSS (after all of the above)", lambda r: f"{r['daemon_rss_mb']:.0f} MB"
+         if "daemon_rss_mb" in r else "—"),
         ("HTTP 304/s", lambda r: f"{r['http']:,.0f}" if "http" in r else "—"),
     ]
     header = ["figure", *[f"N = {r['seeds']:,.0f}" for r in results]]

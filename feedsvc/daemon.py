@@ -39,7 +39,7 @@ from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
 from feedsvc.settings import Settings
-from feedsvc.watch import QUIET_SECONDS, SeedEvents, start_events
+from feedsvc.watch import SeedEvents, start_events
 from feedsvc.web import FileServer, HttpService
 from feedsvc.websub import Publisher, changed_topics
 
@@ -158,8 +158,9 @@ class Watcher:
         if settled and self.tree is not None and not events.wait(self.settings.poll_seconds * 0.9):
             return
         started = time.monotonic()
-        while not events.ready(self.settings.settle_seconds) and time.monotonic() - started < MAX_SETTLE_WAIT:
-            if self.cancel.wait(min(QUIET_SECONDS, max(self.settings.settle_seconds, 0.01))):
+        while (delay := events.settle_in(self.settings.settle_seconds)) > 0 and \
+                time.monotonic() - started < MAX_SETTLE_WAIT:
+            if self.cancel.wait(min(delay, 1.0)):
                 return
         with self._lock:
             paths = events.take()

@@ -70,13 +70,14 @@ def _root(seeds_dir: Path) -> Path:
 _DIRECTORY = "directory"
 
 
-def _examine(root: Path, path: Path, relative: str, info: os.stat_result) -> SeedFile | SeedProblem | str | None:
-    """What the entry at `path` (`info`: its lstat) is: a seed, a problem, `_DIRECTORY` (to walk), or None (a
-    linked directory inside the tree, walked through its real path already)."""
-    name = path.name
+def _examine(root: Path, path: str, name: str, relative: str, info: os.stat_result,
+             ) -> SeedFile | SeedProblem | str | None:
+    """What the entry at `path` (named `name`; `info`: its lstat) is: a seed, a problem, `_DIRECTORY` (to walk),
+    or None (a linked directory inside the tree, walked through its real path already). A path is made a `Path`
+    only for a symbolic link: 100,000 of them would cost a second."""
     try:
         if stat.S_ISLNK(info.st_mode):
-            target = path.resolve(strict=True)
+            target = Path(path).resolve(strict=True)
             if not target.is_relative_to(root):
                 return SeedProblem(display_path(relative),
                                    "symbolic link pointing outside the seeds directory (not followed)")
@@ -121,7 +122,7 @@ def _walk(root: Path, start: Path, prefix: str, depth: int, files: dict[str, See
             except OSError as exc:
                 skipped[relative] = SeedProblem(display_path(relative), f"cannot be read: {exc}")
                 continue
-            found = _examine(root, Path(entry.path), relative, info)
+            found = _examine(root, entry.path, entry.name, relative, info)
             if found == _DIRECTORY:
                 if depth < MAX_DEPTH:
                     pending.append((Path(entry.path), relative + "/", depth + 1))
@@ -183,7 +184,7 @@ class SeedTree:
                 info = os.lstat(path)
             except OSError:
                 continue  # gone
-            found = _examine(self._root, path, relative, info)
+            found = _examine(self._root, str(path), path.name, relative, info)
             if found == _DIRECTORY:
                 if not path.name.startswith("."):
                     files: dict[str, SeedFile] = {}

@@ -145,13 +145,16 @@ class SeedEvents:
         """Wait up to `timeout` seconds for a change; whether one is pending."""
         return self.pending() or (self.changed.wait(timeout) and self.pending())
 
-    def ready(self, settle_seconds: float) -> bool:
-        """Whether the changes pending have settled: no event for `QUIET_SECONDS`, and every file written since
-        closed again or idle for `settle_seconds`."""
+    def settle_in(self, settle_seconds: float) -> float:
+        """Seconds until the changes pending have settled, if no other event comes (0: they have): no event for
+        `QUIET_SECONDS`, and every file written since closed again or idle for `settle_seconds`."""
         with self._lock:
             now = self.timer()
-            return now - self._last >= QUIET_SECONDS and \
-                all(now - written >= settle_seconds for written in self._writing.values())
+            writing = max((written + settle_seconds - now for written in self._writing.values()), default=0.0)
+            return max(0.0, self._last + QUIET_SECONDS - now, writing)
+
+    def ready(self, settle_seconds: float) -> bool:
+        return self.settle_in(settle_seconds) <= 0
 
     def take(self) -> frozenset[str] | None:
         """The paths changed since the last `take` (None: the whole directory must be scanned), and forget them."""
