@@ -128,6 +128,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     run_signature = signature(settings, prints, found)
     if not options.rehash and state.signature == run_signature and state.fingerprint == prints and \
             _all_exist(settings.output_dir, state.outputs):
+        if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
+            options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
         return _unchanged_report(found, state, started)
     memory = options.memory or Memory()
     index = memory.current(state.token, prints)

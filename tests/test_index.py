@@ -290,3 +290,16 @@ def test_an_overflow_asks_for_a_full_scan(tmp_path: Path) -> None:
         assert events.take() == frozenset()
     finally:
         events.stop()
+
+
+def test_a_daemon_that_starts_with_nothing_to_do_loads_the_index_at_once(settings: Settings) -> None:
+    """So the first new seed after a restart is as quick as the others."""
+    regenerate(settings, NOW)
+    memory = Memory()
+    report = regenerate(settings, NOW, RunOptions(memory=memory))
+    assert report.files_written == () and memory.index is not None
+    assert _comparable(memory.index) == _comparable(_fresh(settings))
+    tree = SeedTree(settings.seeds_dir)
+    write_seed(settings.seeds_dir, 950, START + timedelta(days=98))
+    again = regenerate(settings, NOW, RunOptions(found=tree.refresh(["0950.txt"]), memory=memory))
+    assert again.new == 1 and again.entries == 121
