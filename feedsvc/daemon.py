@@ -153,21 +153,26 @@ class Watcher:
         self.regenerate(found, current)
 
     def _poll_events(self, events: SeedEvents, settled: bool) -> None:
-        """Wait (most of a poll interval) for events; once what they name has settled, regenerate from those
-        paths."""
-        if settled and self.tree is not None and not events.wait(self.settings.poll_seconds * 0.9):
-            return
-        started = time.monotonic()
-        while (delay := events.settle_in(self.settings.settle_seconds)) > 0 and \
-                time.monotonic() - started < MAX_SETTLE_WAIT:
-            if self.cancel.wait(min(delay, 1.0)):
-                return
-        with self._lock:
-            paths = events.take()
-            if self.tree is None or paths is None or self.last_error is not None:
-                self.regenerate(self._new_tree(), ())
-            else:
-                self.regenerate(self.tree.refresh(paths), ())
+        """Wait for events, and regenerate from the paths they name once those have settled, again and again
+        until the daemon stops (the scheduler's later polls find this one running and are skipped), so no seed
+        waits for a poll interval. Returns after a failure or a deferred seed: the next poll looks again."""
+        while not self.cancel.is_set():
+            if settled and self.tree is not None and not events.wait(self.settings.poll_seconds):
+                continue  # each wait also checks that the seeds directory is still the one watched
+            started = time.monotonic()
+            while (delay := events.settle_in(self.settings.settle_seconds)) > 0 and \
+                    time.monotonic() - started < MAX_SETTLE_WAIT:
+                if self.cancel.wait(min(delay, 1.0)):
+                    return
+            with self._lock:
+                paths = events.take()
+                if self.tree is None or paths is None or self.last_error is not None:
+                    self.regenerate(self._new_tree(), ())
+                else:
+                    self.regenerate(self.tree.refresh(paths), ())
+            settled = self._published is not None and self.last_error is None
+            if not settled:
+                return  # a failure or a deferred seed: the next interval looks again
 
     def _new_tree(self) -> ScanResult | None:
         try:
