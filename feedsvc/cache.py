@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT N
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
 """
 _TABLES = ("seeds", "outcomes", "entries", "verdicts", "meta")
+_READ_BATCH = 500
+"""Digests looked up in one query (SQLite allows a few hundred parameters everywhere)."""
 IN_MEMORY = Path(":memory:")
 """`Cache.open(IN_MEMORY)`: a cache that lives as long as the run (the `check` command's)."""
 
@@ -298,16 +300,38 @@ class Cache:
             raise KeyError((version.digest, version.n))
         return meta_from_json(str(row[0]))
 
+    @_guarded
     def published_entries(self, stories: Iterable[Story], fingerprint: str,
-                          paths: Mapping[str, Sequence[str]] | None = None) -> tuple[Entry, ...]:
-        """The published form of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
-        provenance) and the newest version's cleaned content."""
-        entries = []
+                          paths: Mapping[str, Sequence[str]] | None = None) -> dict[Story, Entry]:
+        """The published form of each of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
+        provenance) and the newest version's cleaned content. A few queries for all of them, not two per story."""
+        stories = list(dict.fromkeys(stories))
+        wanted = {(version.digest, version.n) for story in stories for version in (story.newest, story.oldest)}
+        digests = sorted({digest for digest, _ in wanted})
+        rows: dict[tuple[str, int], tuple[str, str, str]] = {}
+        for start in range(0, len(digests), _READ_BATCH):
+            chunk = digests[start:start + _READ_BATCH]
+            for digest, n, meta, content, summary in self._db.execute(
+                    f"SELECT digest, n, meta, content, summary FROM entries WHERE fingerprint=? AND digest IN "
+                    f"({','.join('?' * len(chunk))})", (fingerprint, *chunk)):
+                if (digest, n) in wanted:
+                    rows[(digest, n)] = (meta, content, summary)
+        metas: dict[tuple[str, int], EntryMeta] = {}
+
+        def meta_of(version: Version) -> EntryMeta:
+            key = (version.digest, version.n)
+            if key not in metas:
+                if key not in rows:
+                    raise KeyError(key)
+                metas[key] = meta_from_json(rows[key][0])
+            return metas[key]
+
+        entries = {}
         for story in stories:
-            meta = story_meta(story, lambda version: self.meta(version, fingerprint), paths or {})
-            content, summary = self.content(story.newest.digest, story.newest.n, fingerprint)
-            entries.append(Entry(meta, content, summary, story.newest.digest))
-        return tuple(entries)
+            meta = story_meta(story, meta_of, paths or {})  # KeyError if the newest version is not cached
+            _, content, summary = rows[(story.newest.digest, story.newest.n)]
+            entries[story] = Entry(meta, content, summary, story.newest.digest)
+        return entries
 
     @_guarded
     def content(self, digest: str, n: int, fingerprint: str) -> tuple[str, str]:

@@ -189,14 +189,14 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
     job = RenderJob(settings.output_dir, cache.path, prints, settings.formats, settings.chinese_variants, languages,
                     pages)
 
-    def parallel(documents: list[Planned]) -> list[str]:
-        staging.prepare({str(Path(p).parent) for d in documents for p in renderer.paths(d.feed)})
-        return render_in_workers(job, documents, staging, _workers(settings), options.cancel)
+    def parallel(groups: list[list[Planned]]) -> list[str]:
+        staging.prepare({str(Path(p).parent) for group in groups for d in group for p in renderer.paths(d.feed)})
+        return render_in_workers(job, groups, staging, _workers(settings), options.cancel)
 
     try:
         rendered = render_site(staging.add, settings, plans, renderer, {} if options.rehash else state.feed_digests,
                                lambda path: _published(settings.output_dir, path),
-                               lambda planned: cache.published_entries(planned.stories, prints, paths), prints,
+                               lambda stories: cache.published_entries(stories, prints, paths), prints,
                                None if options.dry_run or _workers(settings) < 2 else parallel,
                                {} if options.rehash else remembered)
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # XML 1.0 allows tab, LF, CR and U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF. Everything else (C0 controls,
@@ -51,3 +52,10 @@ def readable(text: str) -> str:
     """`text` fit to publish: mangled UTF-8 decoded again, C1 controls repaired or dropped, U+FFFD dropped, and
     no character XML 1.0 forbids."""
     return strip_xml_illegal(_C1_OR_REPLACEMENT.sub(_repaired, _unmangled(text)))
+
+
+@functools.lru_cache(maxsize=16384)
+def display(text: str) -> str:
+    """A title, name or category as the renderers show it: `readable`, whitespace collapsed. Remembered: each is
+    shown in every format, and a source's name in every entry of the unified feed."""
+    return collapse_space(readable(text))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from feedsvc.model import Entry
-from feedsvc.text import collapse_space, readable
+from feedsvc.text import display
 
 
 def entry_html(entry: Entry) -> str:
@@ -19,5 +19,5 @@ def entry_html(entry: Entry) -> str:
         return entry.content
     if entry.summary:
         return f"<p>{escape(entry.summary, quote=False)}</p>"
-    title = escape(collapse_space(readable(entry.meta.title)), quote=False)
+    title = escape(display(entry.meta.title), quote=False)
     return f'<p><a href="{escape(entry.meta.link)}" rel="noopener noreferrer">{title}</a></p>'

@@ -2,15 +2,19 @@
 
 A document is rendered again only when its digest (`plan.document_digest`) differs from the one it was last
 published with, or one of its files is missing. Entries (metadata and cleaned content) are read only for the
-documents that are rendered. Many documents at once (a cold run) are rendered in worker processes
-(`output.workers`); a few, here.
+documents that are rendered, a group at a time: the documents of one period (the unified feed's and its
+sources'), or the subscription documents, share most of their stories, so each group reads its stories once
+and builds each entry once per format (`syndication.Built`). Many documents at once (a cold run) are rendered in
+worker processes (`output.workers`), a group per task; a few, here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from feedsvc.group import Story
 from feedsvc.model import Entry, Feed
 from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.pages import render_period
@@ -18,12 +22,15 @@ from feedsvc.output.plan import FeedPlan, Planned, document_digest
 from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
 from feedsvc.output.variants import transforms
 
-FORMATS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
+FORMATS: dict[str, tuple[str, Callable[[Feed, dict[Entry, Any] | None], bytes]]] = {
     "atom": (ATOM, render_atom),
     "rss": (RSS, render_rss),
     "json": (JSON, render_json),
 }
-"""Format name -> (file extension, renderer)."""
+"""Format name -> (file extension, renderer). A renderer's second argument maps entries to what it built of them
+for other documents of the same group (None: remember nothing)."""
+Read = Callable[[Sequence[Story]], Mapping[Story, Entry]]
+"""Reads the published entries of stories (`Cache.published_entries`)."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,9 @@ class DocumentRenderer:
         paths = [stem + FORMATS[name][0] for stem in stems for name in self.formats]
         return paths + ([feed.stem + ".html"] if feed.stem in self.pages else [])
 
-    def render(self, feed: Feed) -> Iterator[tuple[str, bytes]]:
-        """(path, bytes) of every file of the document `feed`, its entries read."""
+    def render(self, feed: Feed, built: dict[str, dict[Entry, Any]] | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every file of the document `feed`, its entries read; `built`: per format, what was
+        built of its entries for other documents of its group."""
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
@@ -62,7 +70,15 @@ class DocumentRenderer:
                 continue
             for name in self.formats:
                 extension, render = FORMATS[name]
-                yield version.stem + extension, render(version)
+                yield version.stem + extension, render(version, None if built is None else built.setdefault(name, {}))
+
+    def render_group(self, group: Sequence[Planned], read: Read) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every file of a group of documents (`in_groups`): their stories read at once, each
+        entry built once per format."""
+        entries = read([story for planned in group for story in planned.stories])
+        built: dict[str, dict[Entry, Any]] = {}
+        for planned in group:
+            yield from self.render(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)), built)
 
 
 @dataclass
@@ -87,24 +103,40 @@ class Rendered:
 
 
 def in_rendering_order(plans: Iterable[FeedPlan]) -> list[Planned]:
-    """Subscription documents first, then archive documents period by period across feeds (newest first): a story
-    of the unified feed and of its source's feed is then rendered twice in a row, so what its variants converted
-    is still remembered the second time."""
+    """Subscription documents first, then archive documents period by period (newest first), each period's
+    documents of every feed side by side (the unified feed's first): `in_groups` cuts this list into groups that
+    share stories."""
     plans = list(plans)
     archives = [(n, planned) for n, plan in enumerate(plans) for planned in plan.archives]
-    archives.sort(key=lambda item: (item[1].period.name[:7] if item[1].period else "", item[0]), reverse=True)
+    archives.sort(key=lambda item: (_group_key(item[1]), -item[0]), reverse=True)
     return [plan.current for plan in plans] + [planned for _, planned in archives]
 
 
-Parallel = Callable[[list[Planned]], list[str]]
-"""Renders and stages many documents elsewhere (worker processes); returns the paths it published."""
+def _group_key(planned: Planned) -> str:
+    return planned.period.name if planned.period is not None else ""
+
+
+def in_groups(documents: Sequence[Planned]) -> list[list[Planned]]:
+    """Documents in rendering order, cut where the period changes: a story of a group's documents is in its
+    source's feed and in the unified feed, both in the group (when both feeds page that period alike)."""
+    groups: list[list[Planned]] = []
+    for planned in documents:
+        if groups and _group_key(groups[-1][-1]) == _group_key(planned):
+            groups[-1].append(planned)
+        else:
+            groups.append([planned])
+    return groups
+
+
+Parallel = Callable[[list[list[Planned]]], list[str]]
+"""Renders and stages many groups of documents elsewhere (worker processes); returns the paths it published."""
 PARALLEL_DOCUMENTS = 24
 """Fewer documents to render than this are rendered here: starting workers would cost more."""
 
 
 def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], renderer: DocumentRenderer,
                      previous: Mapping[str, str], exists: Callable[[str], bool],
-                     entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
+                     read: Read, fingerprint: str,
                      digest_extra: tuple[object, ...], parallel: Parallel | None = None,
                      remembered: Mapping[str, tuple[object, str]] | None = None) -> Rendered:
     """Render every document of `plans` whose digest changed (`digest_extra`: the output settings the renderers
@@ -129,9 +161,9 @@ def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPla
             todo.append(planned)
     done.rendered = len(todo)
     if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
-        done.names.extend(parallel(todo))
+        done.names.extend(parallel(in_groups(todo)))
         return done
-    for planned in todo:
-        for name, data in renderer.render(replace(planned.feed, entries=entries_of(planned))):
+    for group in in_groups(todo):
+        for name, data in renderer.render_group(group, read):
             done.add(name, data)
     return done

@@ -2,7 +2,8 @@
 
 An archive document's `next_url` points to the next older document, as JSON Feed pagination does; the
 subscription document's `next_url` to the newest archive document. Compact, with sorted keys: the same feed always
-gives the same bytes.
+gives the same bytes. Each item is serialized once for all the documents rendered with it (`built`), and the
+unified feed's `_source` (the first key in sorted order) is put in front of it.
 """
 
 from __future__ import annotations
@@ -10,52 +11,67 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feedsvc.model import Feed
+from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html
-from feedsvc.text import collapse_space, readable
+from feedsvc.text import display
 
 JSON = ".json"
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _text(value: str) -> str:
-    return collapse_space(readable(value))
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def render_json(feed: Feed) -> bytes:
+def _item(entry: Entry) -> str:
+    """The item of `entry` as JSON, without `_source`."""
+    meta = entry.meta
+    item: dict[str, Any] = {
+        "id": meta.id,
+        "url": meta.link,
+        "title": display(meta.title),
+        "content_html": entry_html(entry),
+        "date_published": meta.published.isoformat(),
+        "date_modified": meta.updated.isoformat(),
+        "authors": [{"name": display(meta.author or meta.source_name)}],
+    }
+    if entry.summary:
+        item["summary"] = entry.summary
+    if meta.categories:
+        item["tags"] = [display(c) for c in meta.categories]
+    return _dumps(item)
+
+
+def render_json(feed: Feed, built: dict[Entry, Any] | None = None) -> bytes:
+    """The JSON Feed document of `feed` (`built`: items serialized for other documents rendered with it)."""
     document: dict[str, Any] = {
         "version": VERSION,
-        "title": _text(feed.title),
+        "title": display(feed.title),
         "home_page_url": feed.alternate_url,
         "feed_url": feed.url(feed.stem, JSON),
-        "authors": [{"name": _text(feed.title)}],
+        "authors": [{"name": display(feed.title)}],
         "items": [],
     }
     if feed.subtitle:
-        document["description"] = _text(feed.subtitle)
+        document["description"] = display(feed.subtitle)
     if feed.language:
         document["language"] = feed.language
     if feed.prev_archive:
         document["next_url"] = feed.url(feed.prev_archive, JSON)
     if feed.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
+    built = {} if built is None else built
+    items = []
     for entry in feed.entries:
-        meta = entry.meta
-        item: dict[str, Any] = {
-            "id": meta.id,
-            "url": meta.link,
-            "title": _text(meta.title),
-            "content_html": entry_html(entry),
-            "date_published": meta.published.isoformat(),
-            "date_modified": meta.updated.isoformat(),
-            "authors": [{"name": _text(meta.author or meta.source_name)}],
-        }
-        if entry.summary:
-            item["summary"] = entry.summary
-        if meta.categories:
-            item["tags"] = [_text(c) for c in meta.categories]
+        item: str | None = built.get(entry)
+        if item is None:
+            item = built[entry] = _item(entry)
         if feed.unified:
-            item["_source"] = {"title": _text(meta.source_name),
-                               "feed_url": feed.url(feed.source_stem(meta.source_slug), JSON)}
-        document["items"].append(item)
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode("utf-8")
+            meta = entry.meta
+            source = _dumps({"title": display(meta.source_name),
+                             "feed_url": feed.url(feed.source_stem(meta.source_slug), JSON)})
+            item = '{"_source":' + source + "," + item[1:]
+        items.append(item)
+    # `"items":[]` occurs once: any other quote in the document is escaped inside a string
+    text = _dumps(document).replace('"items":[]', '"items":[' + ",".join(items) + "]", 1)
+    return (text + "\n").encode("utf-8")

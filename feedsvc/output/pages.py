@@ -9,7 +9,7 @@ from html import escape
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
-from feedsvc.text import collapse_space, readable
+from feedsvc.text import display
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
                  ".json": ("JSON Feed", "application/feed+json")}
@@ -26,7 +26,7 @@ nav, .formats { font-size: .9em; }
 
 
 def _x(value: str) -> str:
-    return escape(collapse_space(readable(value)), quote=True)
+    return escape(display(value), quote=True)
 
 
 def _page(title: str, head: str, body: str) -> bytes:

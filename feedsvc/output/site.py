@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from feedsvc.model import Entry, Feed
-from feedsvc.output.documents import FORMATS, DocumentRenderer, Parallel, PeriodPage, Rendered, render_documents
+from feedsvc.model import Feed
+from feedsvc.output.documents import FORMATS, DocumentRenderer, Parallel, PeriodPage, Read, Rendered, render_documents
 from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml
-from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan, Planned
+from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
 from feedsvc.output.variants import VARIANTS
 from feedsvc.settings import Settings
 
@@ -42,14 +42,14 @@ def period_pages(plans: list[FeedPlan]) -> dict[str, PeriodPage]:
 
 def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: list[FeedPlan],
                 renderer: DocumentRenderer, previous: Mapping[str, str], exists: Callable[[str], bool],
-                entries_of: Callable[[Planned], tuple[Entry, ...]], fingerprint: str,
+                read: Read, fingerprint: str,
                 parallel: Parallel | None = None, remembered: Mapping[str, tuple[object, str]] | None = None,
                 ) -> Rendered:
     """Render every changed document (with `renderer`; many at once with `parallel`; `remembered`: see
     `render_documents`) and every page into `sink` (`publish.Staging.add`)."""
     extensions = [FORMATS[name][0] for name in settings.formats]
     variants = renderer.transforms
-    done = render_documents(sink, plans, renderer, previous, exists, entries_of, fingerprint,
+    done = render_documents(sink, plans, renderer, previous, exists, read, fingerprint,
                             (settings.formats, settings.chinese_variants), parallel, remembered)
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")

@@ -1,6 +1,7 @@
-"""Rendering many documents at once (a cold run) in worker processes, one per core. Each worker reads its
-documents' entries from the cache, renders them and stages their files (`publish.stage_file`); the main process
-adopts the staged files and still commits them all or nothing."""
+"""Rendering many documents at once (a cold run) in worker processes, one per core. Each task is a group of
+documents that share stories (`documents.in_groups`): the worker reads their entries from the cache, renders them
+and stages their files (`publish.stage_file`); the main process adopts the staged files and still commits them all
+or nothing."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.cache import Cache
@@ -18,8 +19,6 @@ from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, stage_file
 from feedsvc.work import watch_parent
-
-_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -35,33 +34,35 @@ class RenderJob:
     pages: Mapping[str, PeriodPage]
 
 
-_WORKER: tuple[RenderJob, Cache, DocumentRenderer] | None = None
+_WORKER: tuple[RenderJob, Cache, DocumentRenderer, ThreadPoolExecutor] | None = None
+_WRITERS = 2
+"""Threads of a worker that write (and fsync) its files while it renders the next ones."""
 
 
 def _init(job: RenderJob, parent: int) -> None:
     global _WORKER  # noqa: PLW0603 - one job per worker process, set by the pool initializer
-    _WORKER = (job, Cache.open(job.database), DocumentRenderer(job.formats, job.variants, job.languages, job.pages))
+    _WORKER = (job, Cache.open(job.database), DocumentRenderer(job.formats, job.variants, job.languages, job.pages),
+               ThreadPoolExecutor(_WRITERS, thread_name_prefix="stage"))
     watch_parent(parent)
 
 
-def _render(batch: list[Planned]) -> list[Staged]:
+def _render(group: list[Planned]) -> list[Staged]:
     assert _WORKER is not None, "_init was not called"
-    job, cache, renderer = _WORKER
-    staged = []
-    for planned in batch:
-        feed = replace(planned.feed, entries=cache.published_entries(planned.stories, job.fingerprint))
-        staged += [stage_file(job.output_dir, name, data) for name, data in renderer.render(feed)]
-    return staged
+    job, cache, renderer, writers = _WORKER
+    pending = [writers.submit(stage_file, job.output_dir, name, data)
+               for name, data in renderer.render_group(group, lambda stories: cache.published_entries(
+                   stories, job.fingerprint))]
+    return [future.result() for future in pending]
 
 
-def render_in_workers(job: RenderJob, documents: list[Planned], staging: Staging, workers: int,
+def render_in_workers(job: RenderJob, groups: list[list[Planned]], staging: Staging, workers: int,
                       cancel: threading.Event | None) -> list[str]:
-    """Render and stage `documents` in `workers` processes; the staged files are handed to `staging`."""
+    """Render and stage `groups` of documents in `workers` processes; the staged files are handed to
+    `staging`."""
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
     names: list[str] = []
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(job, os.getpid())) as pool:
-        futures = [pool.submit(_render, documents[start:start + _BATCH])
-                   for start in range(0, len(documents), _BATCH)]
+        futures = [pool.submit(_render, group) for group in groups]
         try:
             for future in as_completed(futures):
                 for staged in future.result():
