@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT N
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
 """
 _TABLES = ("seeds", "outcomes", "entries", "verdicts", "meta")
-_READ_BATCH = 500
+READ_BATCH = 500
 """Digests looked up in one query (SQLite allows a few hundred parameters everywhere)."""
 IN_MEMORY = Path(":memory:")
 """`Cache.open(IN_MEMORY)`: a cache that lives as long as the run (the `check` command's)."""
@@ -309,8 +309,8 @@ class Cache:
         wanted = {(version.digest, version.n) for story in stories for version in (story.newest, story.oldest)}
         digests = sorted({digest for digest, _ in wanted})
         rows: dict[tuple[str, int], tuple[str, str, str]] = {}
-        for start in range(0, len(digests), _READ_BATCH):
-            chunk = digests[start:start + _READ_BATCH]
+        for start in range(0, len(digests), READ_BATCH):
+            chunk = digests[start:start + READ_BATCH]
             for digest, n, meta, content, summary in self._db.execute(
                     f"SELECT digest, n, meta, content, summary FROM entries WHERE fingerprint=? AND digest IN "
                     f"({','.join('?' * len(chunk))})", (fingerprint, *chunk)):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from feedsvc.cache import IN_MEMORY, Cache, KnownSeed, RunState
+from feedsvc.cache import IN_MEMORY, READ_BATCH, Cache, KnownSeed, RunState
 from feedsvc.errors import CacheError
-from feedsvc.group import Version
+from feedsvc.group import Version, merge_group
 from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
 
@@ -66,6 +67,36 @@ def test_outcomes_entries_and_sweeps() -> None:
         cache.store([("d1", None, (_entry(1),)), ("d2", "empty file", ())], "f2")
         cache.forget(["d1"])
         assert cache.outcome_digests("f2") == {"d2"} and cache.versions_of(["d1"], "f2") == []
+
+
+def test_published_entries_are_read_in_batches_and_merged_as_story_by_story() -> None:
+    """Many stories (more than one query's worth), one of two versions across two seeds, one seed of two
+    entries: each entry is what reading its story alone gives, provenance completed from `paths`."""
+    count = READ_BATCH + 20
+    late = replace(_entry(0), meta=replace(_entry(0).meta, updated=datetime(2024, 2, 1, tzinfo=UTC), title="late"),
+                   content="<p>late</p>", digest="late")
+    pair = (_entry(count), replace(_entry(count + 1), digest=f"d{count}"))
+    with Cache.open(IN_MEMORY) as cache:
+        cache.store([(f"d{n}", None, (_entry(n),)) for n in range(count)], "f")
+        cache.store([("late", None, (late,)), (f"d{count}", None, pair)], "f")
+        groups: dict[str, list[Version]] = {}
+        for version in cache.versions({"late", *(f"d{n}" for n in range(count + 1))}, "f"):
+            groups.setdefault(version.key, []).append(version)
+        stories = [merge_group(group) for group in groups.values()]
+        assert len(stories) == count + 2  # the late version merges with urn:0; the pair is two stories
+        paths = {"late": ["later.md"], "d0": ["first.md"]}
+        entries = cache.published_entries([*stories, stories[0]], "f", paths)
+        assert list(entries) == stories  # each once, in the order asked
+        for story in stories:
+            (alone,) = cache.published_entries([story], "f", paths).values()
+            assert entries[story] == alone
+        merged = next(e for e in entries.values() if e.meta.id == "urn:0")
+        assert (merged.meta.title, merged.content, merged.digest) == ("late", "<p>late</p>", "late")
+        assert merged.meta.published == WHEN and merged.meta.provenance.seeds == ("first.md", "later.md")
+        assert {e.meta.id for e in entries.values()} >= {f"urn:{count}", f"urn:{count + 1}"}
+        missing = stories[1]._replace(newest=stories[1].newest._replace(digest="gone"))
+        with pytest.raises(KeyError):
+            cache.published_entries([missing], "f")
 
 
 def test_a_damaged_database_is_set_aside_on_open(tmp_path: Path) -> None:
