@@ -63,6 +63,17 @@ def test_the_unified_feed_gets_every_variant_and_links_to_sources_that_have_one(
     assert to_hant(english) is None
 
 
+def test_the_unified_copy_leaves_stories_already_written_in_its_variant_as_written() -> None:
+    (to_hant,) = transforms(["zh-Hant"], {"voa": "zh-Hans", "cna": "zh-Hant"})
+    simplified = _entry("美国国会", "<p>国会</p>")
+    traditional = _entry("臺灣 发展", "<p>发展</p>", slug="cna")  # s2t would write 發展
+    copy = to_hant(_feed(None, simplified, traditional, unified=True))
+    assert copy is not None
+    converted, kept = copy.entries
+    assert (converted.meta.title, converted.content) == ("美國國會", "<p>國會</p>")
+    assert kept is traditional, "CNA writes Traditional: its story is published as CNA wrote it"
+
+
 @pytest.mark.parametrize(("language", "script"), [
     ("zh-Hans", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-Hant", "zh-Hant"), ("zh-TW", "zh-Hant"), ("zh-HK", "zh-Hant"),
     ("zh", "mixed"), (None, "mixed"), ("en", None),

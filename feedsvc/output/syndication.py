@@ -80,7 +80,9 @@ class _Reused(FeedEntry):  # type: ignore[misc]
         self._source = source
 
     def atom_entry(self, extensions: bool = True) -> Any:
-        entry = _without_source(self._element)
+        entry = self._element
+        if len(entry) and entry[-1].tag == "source":  # where an earlier document put it: last
+            del entry[-1]
         if self._source is not None:
             source_id, title, url, updated = self._source
             # feedgen builds its Atom tree without namespaces, under a literal default `xmlns`: so do we
@@ -92,19 +94,16 @@ class _Reused(FeedEntry):  # type: ignore[misc]
         return entry
 
     def rss_entry(self, extensions: bool = True) -> Any:
-        item = _without_source(self._element)
+        item = self._element
+        earlier = item.find("source")
+        if earlier is not None:
+            item.remove(earlier)
         if self._source is not None:  # where feedgen puts it: after pubDate
             _, title, url, _ = self._source
             source = etree.Element("source", url=url)
             source.text = title
             item.insert(item.index(item.find("pubDate")) + 1, source)
         return item
-
-
-def _without_source(element: Any) -> Any:
-    for source in element.findall("source"):
-        element.remove(source)
-    return element
 
 
 def _source_updated(entries: tuple[Entry, ...]) -> dict[str, datetime]:

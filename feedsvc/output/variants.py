@@ -4,7 +4,8 @@ A variant is a transformation of a feed's values, not a second pipeline: titles,
 content (never its markup, URLs or attributes), authors, categories and source names are converted; the copy
 lives under its own directory (`zh-hant/all.atom`), has its own id and says its language. A feed gets a copy in
 each configured variant its source is not already written in (the source's `language`); the unified feed, which
-mixes sources, gets every configured variant.
+mixes sources, gets every configured variant, in which the stories of sources already written in it are left as
+their sources wrote them (and cost nothing to convert).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ VARIANTS = {
 }
 _HANT = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 _HANS = ("zh-hans", "zh-cn", "zh-sg", "zh-my")
-_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_TAG = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
+"""A tag (or comment), captured: splitting on it gives text, tag, text, … text."""
 _JOINER = "\ue000"
 """Joins a document's text runs so OpenCC converts them in one call (a private-use character: never in a
 dictionary, so never part of a converted phrase)."""
@@ -83,17 +85,15 @@ class Converter:
     def _html(self, markup: str) -> str:
         """`markup` with the text between its tags converted; tags, attributes and URLs untouched."""
         parts = _TAG.split(markup)
-        tags = _TAG.findall(markup)
+        texts = parts[0::2]
         if _JOINER in markup:
-            texts = [self._convert(part) for part in parts]
+            converted = [self._convert(text) for text in texts]
         else:
-            texts = self._convert(_JOINER.join(parts)).split(_JOINER)
-            if len(texts) != len(parts):  # never expected: fall back to one call per run of text
-                texts = [self._convert(part) for part in parts]
-        out = [texts[0]]
-        for tag, text in zip(tags, texts[1:], strict=True):
-            out += [tag, text]
-        return "".join(out)
+            converted = self._convert(_JOINER.join(texts)).split(_JOINER)
+            if len(converted) != len(texts):  # never expected: fall back to one call per run of text
+                converted = [self._convert(text) for text in texts]
+        parts[0::2] = converted
+        return "".join(parts)
 
     def entry(self, entry: Entry) -> Entry:
         meta = entry.meta
@@ -126,5 +126,6 @@ def _copy(variant: Variant, converter: Converter, skips: frozenset[str], feed: F
         current=prefix + feed.current if feed.current else None,
         prev_archive=prefix + feed.prev_archive if feed.prev_archive else None,
         next_archive=prefix + feed.next_archive if feed.next_archive else None,
-        entries=tuple(converter.entry(e) for e in feed.entries),
+        entries=tuple(e if feed.unified and e.meta.source_slug in skips else converter.entry(e)
+                      for e in feed.entries),
         variant_dir=variant.directory, variant_skips=skips)
