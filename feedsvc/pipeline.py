@@ -34,15 +34,15 @@ from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Staging, precompressed
 from feedsvc.output.site import period_pages, render_site
-from feedsvc.output.workers import RenderJob, render_in_workers
+from feedsvc.output.workers import RenderJob, init_render, render_in_workers
 from feedsvc.parse import PARSER_VERSION, ParseContext
-from feedsvc.pool import Processor
+from feedsvc.pool import Processor, WorkerPool
 from feedsvc.report import Report, SourceStatus
 from feedsvc.scan import ScanResult, scan
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.sources import SourceCatalog
 from feedsvc.triage import CHANGED, NEW, Triage, triage
-from feedsvc.work import Job
+from feedsvc.work import Job, init_worker
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -104,15 +104,16 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
     """
     options = options or RunOptions()
     started = time.monotonic()
+    prints = fingerprint(settings)
     if options.dry_run:
-        with Cache.open(IN_MEMORY) as cache:
-            return _run(settings, now, cache, options, started)
+        with Cache.open(IN_MEMORY) as cache, _worker_pool(settings, now, IN_MEMORY, prints) as pool:
+            return _run(settings, now, cache, pool, options, started)
     database = settings.state_dir / "cache.sqlite"
     with exclusive(settings.state_dir):
         for attempt in (1, 2):
             try:
-                with Cache.open(database) as cache:
-                    return _run(settings, now, cache, options, started)
+                with Cache.open(database) as cache, _worker_pool(settings, now, database, prints) as pool:
+                    return _run(settings, now, cache, pool, options, started)
             except CacheError as exc:  # damage found mid-run: set the database aside, start afresh
                 if attempt == 2:
                     raise OutputError(str(exc)) from None
@@ -120,7 +121,8 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
     raise AssertionError("unreachable")
 
 
-def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, started: float) -> Report:
+def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, options: RunOptions, started: float,
+         ) -> Report:
     found = options.found or scan(settings.seeds_dir)
     state = cache.load_state()
     _refuse_shrinking(settings, found, state, options.force)
@@ -141,7 +143,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
         index = Index.load(cache, prints)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
-    _process(settings, now, cache, prints, seeds, index, options)
+    _process(settings, now, pool, cache, prints, seeds, index, options)
     changes = index.apply(seeds, cache)
     stories = list(index.stories.values())
     merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
@@ -151,7 +153,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     else:
         plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
                              {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
-    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents)
+    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents, pool)
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
@@ -177,21 +179,36 @@ def _run(settings: Settings, now: datetime, cache: Cache, options: RunOptions, s
     return report
 
 
+def _languages(settings: Settings) -> dict[str, str | None]:
+    return {s.slug: s.language for s in settings.sources}
+
+
+def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str) -> WorkerPool:
+    """The run's worker processes (started only if the run has many seeds to clean or documents to render),
+    ready to clean and to render."""
+    render = RenderJob(settings.output_dir, database, prints, settings.formats, settings.chinese_variants,
+                       _languages(settings))
+    return WorkerPool(_workers(settings), _prepare_worker, (make_job(settings, now), render, os.getpid()))
+
+
+def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
+    """Initializer of the run's worker processes."""
+    init_worker(job, parent)
+    init_render(render)
+
+
 def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]], plans: list[FeedPlan],
-            state: RunState, options: RunOptions, remembered: Mapping[str, tuple[object, str]],
+            state: RunState, options: RunOptions, remembered: Mapping[str, tuple[object, str]], pool: WorkerPool,
             ) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
-    documents at once, in worker processes."""
+    documents at once, in the run's worker processes."""
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans)
-    languages = {s.slug: s.language for s in settings.sources}
-    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, languages, pages)
-    job = RenderJob(settings.output_dir, cache.path, prints, settings.formats, settings.chinese_variants, languages,
-                    pages)
+    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages)
 
     def parallel(groups: list[list[Planned]]) -> list[str]:
         staging.prepare({str(Path(p).parent) for group in groups for d in group for p in renderer.paths(d.feed)})
-        return render_in_workers(job, groups, staging, _workers(settings), options.cancel)
+        return render_in_workers(pool.executor(), groups, pages, staging, options.cancel)
 
     try:
         rendered = render_site(staging.add, settings, plans, renderer, {} if options.rehash else state.feed_digests,
@@ -250,13 +267,13 @@ def _all_exist(output_dir: Path, outputs: tuple[str, ...]) -> bool:
     return bool(outputs) and all((output_dir / p).is_file() for p in outputs)
 
 
-def _process(settings: Settings, now: datetime, cache: Cache, prints: str, seeds: Triage, index: Index,
-             options: RunOptions) -> None:
+def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, prints: str, seeds: Triage,
+             index: Index, options: RunOptions) -> None:
     """Parse, clean and cache every seed of `seeds.todo`; one that changed after it was hashed is deferred."""
     total = len(seeds.todo)
     if not total:
         return
-    processor = Processor(make_job(settings, now), settings.workers, total)
+    processor = Processor(make_job(settings, now), pool, total)
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
     try:
         outcomes = processor.run(((seed, digest) for digest, seed in seeds.todo.items()), options.cancel)

@@ -1,29 +1,64 @@
-"""Parsing and cleaning many seeds: in this process, or in a pool of worker processes on a cold run."""
+"""Parsing and cleaning many seeds: in this process, or in the run's worker processes on a cold run.
+
+`WorkerPool` holds a run's worker processes: started when first needed, and shared by cleaning and rendering, so
+a cold run starts (and imports everything in) one process per core once, not twice.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from feedsvc.errors import Cancelled
 from feedsvc.model import SeedFile
-from feedsvc.work import Job, Outcome, init_worker, process_file, process_in_worker
+from feedsvc.work import Job, Outcome, process_file, process_in_worker
 
 PARALLEL_THRESHOLD = 48
 """Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""
 _BATCH = 8
 
 
+class WorkerPool:
+    """A run's worker processes, started by the first `executor()` call; `initializer(*initargs)` prepares each
+    one for every kind of task the run gives them. A context manager: leaving it stops them."""
+
+    def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+        self.workers = workers
+        self._initializer = initializer
+        self._initargs = initargs
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
+            # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
+            # by itself if this process is killed (`work.watch_parent`).
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=self._initializer, initargs=self._initargs)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Processor:
     """Parses and cleans the seeds the cache does not know, in this process or in a pool of processes. Seeds go
     by path and digest: each is read where it is cleaned, so the bytes never wait in memory or cross a pipe."""
 
-    def __init__(self, job: Job, workers: int, total: int) -> None:
+    def __init__(self, job: Job, pool: WorkerPool, total: int) -> None:
         self.job = job
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.pool = pool
+        self.workers = pool.workers
         self.parallel = self.workers > 1 and total >= PARALLEL_THRESHOLD
 
     def run(self, items: Iterator[tuple[SeedFile, str]], cancel: threading.Event | None) -> Iterator[Outcome]:
@@ -33,13 +68,9 @@ class Processor:
                     raise Cancelled("regeneration cancelled")
                 yield process_file(self.job, seed, digest)
             return
-        # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
-        # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
-        # by itself if this process is killed (see init_worker).
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                 initargs=(self.job, os.getpid())) as pool:
-            pending: set[Future[list[Outcome]]] = set()
+        pool = self.pool.executor()
+        pending: set[Future[list[Outcome]]] = set()
+        try:
             exhausted = False
             while pending or not exhausted:
                 while not exhausted and len(pending) < self.workers * 4:
@@ -49,11 +80,12 @@ class Processor:
                         break
                     pending.add(pool.submit(process_in_worker, batch))
                 if cancel is not None and cancel.is_set():
-                    for future in pending:
-                        future.cancel()
                     raise Cancelled("regeneration cancelled")
                 if not pending:
                     break
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield from future.result()
+        finally:  # a failure, a cancel or a caller that stops reading: what has not started never will
+            for future in pending:
+                future.cancel()

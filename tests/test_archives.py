@@ -4,8 +4,10 @@ valid and linked both ways; a new seed and a late old-dated seed each rewrite on
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import lxml.etree
 import pytest
@@ -121,11 +123,28 @@ def test_turning_archives_off_removes_them(archive_settings: Settings) -> None:
     assert "prev-archive" not in (archive_settings.output_dir / "all.atom").read_text(encoding="utf-8")
 
 
-def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Settings, tmp_path: Path) -> None:
+def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Settings, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
+    import feedsvc.output.workers
+    import feedsvc.pool
+
     regenerate(archive_settings, datetime(2024, 6, 1, tzinfo=UTC))
+    pools: list[int] = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, workers: int, **options: Any) -> None:
+            pools.append(workers)
+            super().__init__(workers, **options)
+
+    for module in (feedsvc.pool, feedsvc.output.workers):  # wherever a pool could be started
+        monkeypatch.setattr(module, "ProcessPoolExecutor", Counted, raising=False)
     parallel = replace(archive_settings, workers=2, output_dir=tmp_path / "public-2", state_dir=tmp_path / "var-2")
     report = regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))
-    assert len(report.files_written) > 24 * 3, "enough documents to be rendered in worker processes"
+    assert report.new == 240 and len(report.files_written) > 24 * 3, "enough to clean and render in workers"
+    assert pools == [2], "one pool of worker processes cleans and renders"
     assert published(parallel.output_dir) == published(archive_settings.output_dir)
+    (parallel.output_dir / "all.atom").unlink()
+    regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))
+    assert pools == [2], "a run with little to do starts no worker"

@@ -71,7 +71,12 @@ def test_the_unified_copy_leaves_stories_already_written_in_its_variant_as_writt
     assert copy is not None
     converted, kept = copy.entries
     assert (converted.meta.title, converted.content) == ("美國國會", "<p>國會</p>")
-    assert kept is traditional, "CNA writes Traditional: its story is published as CNA wrote it"
+    assert kept.content is traditional.content and kept.meta.title == traditional.meta.title, \
+        "CNA writes Traditional: its story is published as CNA wrote it"
+    assert kept.meta.source_name == "美國之音", "but its source's name, configured here in Simplified, is converted"
+    (as_written,) = to_hant(_feed(None, replace(traditional, meta=replace(traditional.meta, source_name="中央社")),
+                                  unified=True)).entries  # type: ignore[union-attr]
+    assert as_written.meta.source_name == "中央社" and as_written.meta.title == "臺灣 发展"
 
 
 @pytest.mark.parametrize(("language", "script"), [

@@ -10,6 +10,7 @@ worker processes (`output.workers`), a group per task; a few, here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,6 +52,12 @@ class DocumentRenderer:
         self.formats = formats
         self.transforms = transforms(variants, dict(languages))
         self.pages = pages
+
+    def with_pages(self, pages: Mapping[str, PeriodPage]) -> DocumentRenderer:
+        """The same renderer (its converters and what they remember) for documents with these period pages."""
+        other = copy.copy(self)
+        other.pages = pages
+        return other
 
     def paths(self, feed: Feed) -> list[str]:
         """Every file the document `feed` (entries not needed) is published as."""

@@ -5,7 +5,8 @@ content (never its markup, URLs or attributes), authors, categories and source n
 lives under its own directory (`zh-hant/all.atom`), has its own id and says its language. A feed gets a copy in
 each configured variant its source is not already written in (the source's `language`); the unified feed, which
 mixes sources, gets every configured variant, in which the stories of sources already written in it are left as
-their sources wrote them (and cost nothing to convert).
+their sources wrote them (only the source's name converted: the configuration may give it in the other script),
+which spares converting them and OpenCC's over-conversions (`核查` is not `覈查`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ class Converter:
         parts[0::2] = converted
         return "".join(parts)
 
+    def named(self, entry: Entry) -> Entry:
+        """`entry` as its source wrote it, but for the source's name (which the configuration may give in the
+        other script): the same entry when that needs no conversion."""
+        name = self.text(entry.meta.source_name)
+        return entry if name == entry.meta.source_name else replace(entry, meta=replace(entry.meta, source_name=name))
+
     def entry(self, entry: Entry) -> Entry:
         meta = entry.meta
         converted = replace(meta, title=self.text(meta.title), source_name=self.text(meta.source_name),
@@ -126,6 +133,6 @@ def _copy(variant: Variant, converter: Converter, skips: frozenset[str], feed: F
         current=prefix + feed.current if feed.current else None,
         prev_archive=prefix + feed.prev_archive if feed.prev_archive else None,
         next_archive=prefix + feed.next_archive if feed.next_archive else None,
-        entries=tuple(e if feed.unified and e.meta.source_slug in skips else converter.entry(e)
+        entries=tuple(converter.named(e) if feed.unified and e.meta.source_slug in skips else converter.entry(e)
                       for e in feed.entries),
         variant_dir=variant.directory, variant_skips=skips)

@@ -5,8 +5,6 @@ or nothing."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -18,12 +16,11 @@ from feedsvc.errors import Cancelled
 from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, stage_file
-from feedsvc.work import watch_parent
 
 
 @dataclass(frozen=True)
 class RenderJob:
-    """What every render worker needs, sent once per process."""
+    """What every render worker needs, sent once per process (the period pages go with each group)."""
 
     output_dir: Path
     database: Path
@@ -31,47 +28,57 @@ class RenderJob:
     formats: tuple[str, ...]
     variants: tuple[str, ...]
     languages: Mapping[str, str | None]
-    pages: Mapping[str, PeriodPage]
 
 
-_WORKER: tuple[RenderJob, Cache, DocumentRenderer, ThreadPoolExecutor] | None = None
+@dataclass
+class _Worker:
+    job: RenderJob
+    renderer: DocumentRenderer
+    writers: ThreadPoolExecutor
+    cache: Cache | None = None
+    """Opened by the first group: a worker also cleans before the run has anything to render."""
+
+
+_WORKER: _Worker | None = None
 _WRITERS = 2
 """Threads of a worker that write (and fsync) its files while it renders the next ones."""
 
 
-def _init(job: RenderJob, parent: int) -> None:
+def init_render(job: RenderJob) -> None:
+    """Prepare this worker process (a `pool.WorkerPool` initializer calls it) to render for `job`."""
     global _WORKER  # noqa: PLW0603 - one job per worker process, set by the pool initializer
-    _WORKER = (job, Cache.open(job.database), DocumentRenderer(job.formats, job.variants, job.languages, job.pages),
-               ThreadPoolExecutor(_WRITERS, thread_name_prefix="stage"))
-    watch_parent(parent)
+    _WORKER = _Worker(job, DocumentRenderer(job.formats, job.variants, job.languages, {}),
+                      ThreadPoolExecutor(_WRITERS, thread_name_prefix="stage"))
 
 
-def _render(group: list[Planned]) -> list[Staged]:
-    assert _WORKER is not None, "_init was not called"
-    job, cache, renderer, writers = _WORKER
-    pending = [writers.submit(stage_file, job.output_dir, name, data)
-               for name, data in renderer.render_group(group, lambda stories: cache.published_entries(
-                   stories, job.fingerprint))]
+def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Staged]:
+    assert _WORKER is not None, "init_render was not called"
+    worker = _WORKER
+    if worker.cache is None:
+        worker.cache = Cache.open(worker.job.database)
+    cache, job = worker.cache, worker.job
+    pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
+               for name, data in worker.renderer.with_pages(pages).render_group(
+                   group, lambda stories: cache.published_entries(stories, job.fingerprint))]
     return [future.result() for future in pending]
 
 
-def render_in_workers(job: RenderJob, groups: list[list[Planned]], staging: Staging, workers: int,
-                      cancel: threading.Event | None) -> list[str]:
-    """Render and stage `groups` of documents in `workers` processes; the staged files are handed to
-    `staging`."""
-    context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+def render_in_workers(pool: ProcessPoolExecutor, groups: list[list[Planned]], pages: Mapping[str, PeriodPage],
+                      staging: Staging, cancel: threading.Event | None) -> list[str]:
+    """Render and stage `groups` of documents in the worker processes of `pool` (prepared by `init_render`);
+    the staged files are handed to `staging`."""
     names: list[str] = []
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(job, os.getpid())) as pool:
-        futures = [pool.submit(_render, group) for group in groups]
-        try:
-            for future in as_completed(futures):
-                for staged in future.result():
-                    staging.adopt(staged)
-                    names.append(staged[0])
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled("regeneration cancelled")
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    futures = [pool.submit(_render, group, {d.feed.stem: pages[d.feed.stem] for d in group if d.feed.stem in pages})
+               for group in groups]
+    try:
+        for future in as_completed(futures):
+            for staged in future.result():
+                staging.adopt(staged)
+                names.append(staged[0])
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("regeneration cancelled")
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
     return names
