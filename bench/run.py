@@ -239,20 +239,31 @@ def _output_size(output: Path) -> tuple[int, int, int]:
     return len(feeds), len(archived), sum(p.stat().st_size for p in files)
 
 
-def measure(count: int, with_daemon: bool, configurations: list[str]) -> dict[str, float]:
+def measure(count: int, with_daemon: bool, configurations: list[str], repeat: int = 1) -> dict[str, float]:
+    """Every figure at `count` seeds. Cold runs are made `repeat` times, the configurations taking turns (so a
+    slow minute of the machine does not fall on one of them alone), and their median is reported."""
     with tempfile.TemporaryDirectory(prefix=f"feedsvc-bench-{count}-") as temporary:
         workdir = Path(temporary)
         size = generate(workdir / "seeds", count)
         parse_floor, bleach_floor, _ = floors(workdir / "seeds")
         figures: dict[str, float] = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor,
-                                     "bleach_floor": bleach_floor, "cores": os.cpu_count() or 1}
+                                     "bleach_floor": bleach_floor, "cores": os.cpu_count() or 1, "repeat": repeat}
+        colds: dict[str, list[float]] = {name: [] for name in configurations}
+        peaks: dict[str, int] = {}
+        for turn in range(repeat):
+            for name in configurations:
+                print(f"  {name}: cold ({turn + 1} of {repeat}) …", file=sys.stderr, flush=True)
+                for state in (f"public-{name}", f"var-{name}"):
+                    shutil.rmtree(workdir / state, ignore_errors=True)
+                cold, peak = run_regenerate(workdir, name)
+                colds[name].append(cold["seconds"])
+                peaks[name] = max(peaks.get(name, 0), peak)
         for name in configurations:
-            print(f"  {name}: cold and warm …", file=sys.stderr, flush=True)
-            cold, peak = run_regenerate(workdir, name)
+            print(f"  {name}: warm …", file=sys.stderr, flush=True)
             warm, _ = run_regenerate(workdir, name)
             documents, archived, disk = _output_size(workdir / f"public-{name}")
-            figures.update({f"{name}:cold": cold["seconds"], f"{name}:warm": warm["seconds"],
-                            f"{name}:warm_written": warm["written"], f"{name}:peak_rss_mb": peak / 1024,
+            figures.update({f"{name}:cold": statistics.median(colds[name]), f"{name}:warm": warm["seconds"],
+                            f"{name}:warm_written": warm["written"], f"{name}:peak_rss_mb": peaks[name] / 1024,
                             f"{name}:documents": documents, f"{name}:archived": archived,
                             f"{name}:disk_mb": disk / 1e6})
         generate(workdir / "seeds" / "new", 1, start=count)
@@ -273,8 +284,9 @@ def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str]) -
     def cold(r: dict[str, float]) -> str:
         if n + ":cold" not in r:
             return "—"
-        return f"{r[n + ':cold']:.2f} s ({r[n + ':cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores)" + \
-            ratio(r, n)
+        median = f", median of {r['repeat']:.0f}" if r.get("repeat", 1) > 1 else ""
+        return f"{r[n + ':cold']:.2f} s ({r[n + ':cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores" + \
+            f"{median})" + ratio(r, n)
 
     def timed(kind: str) -> Callable[[dict[str, float]], str]:
         def show(r: dict[str, float]) -> str:
@@ -339,6 +351,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, action="append", help="corpus size (repeatable); default 1000 and 10000")
     parser.add_argument("--large", action="store_true", help="add a 100,000-seed run")
     parser.add_argument("--no-daemon", action="store_true", help="skip the daemon and HTTP figures")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="make each cold run K times, the configurations taking turns, and report the median")
     parser.add_argument("--config", action="append", choices=sorted(CONFIGURATIONS),
                         help="configurations to compare (repeatable); default: all of them")
     args = parser.parse_args(argv)
@@ -349,7 +363,8 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for count in sizes:
         print(f"measuring N = {count:,} …", file=sys.stderr, flush=True)
-        results.append(measure(count, not args.no_daemon and "default" in configurations, configurations))
+        results.append(measure(count, not args.no_daemon and "default" in configurations, configurations,
+                               max(1, args.repeat)))
     for name in configurations:
         print(f"- {name}: {CONFIGURATIONS[name][0]}")
     print_table(results, configurations)
