@@ -143,7 +143,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         index = Index.load(cache, prints)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
+    cleaning = time.monotonic()
     _process(settings, now, pool, cache, prints, seeds, index, options)
+    cleaning = time.monotonic() - cleaning if seeds.todo else 0.0
     changes = index.apply(seeds, cache)
     stories = list(index.stories.values())
     merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
@@ -161,7 +163,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in index.problem_paths()), key=_problem_order))
     report = replace(_report(seeds, index, problems, stories, judged.dropped, feeds, rendered, written, started,
-                             options.dry_run), merged=merged)
+                             options.dry_run), merged=merged, cleaning_seconds=cleaning)
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
     token = uuid.uuid4().hex
     cache.save_state(RunState(

@@ -34,6 +34,9 @@ class Report:
     feeds_unchanged: int = 0
     files_written: tuple[str, ...] = ()
     seconds: float = 0.0
+    cleaning_seconds: float = 0.0
+    """Of `seconds`, the time spent reading and cleaning new and changed seeds; the rest went to scanning,
+    grouping, rendering and publishing."""
     sources: tuple[SourceStatus, ...] = ()
     dry_run: bool = False
     deferred: tuple[str, ...] = ()
@@ -61,4 +64,5 @@ class Report:
         data["sources"] = [{"slug": s.slug, "name": s.name, "entries": s.entries,
                             "newest": s.newest.isoformat() if s.newest else None} for s in self.sources]
         data["seconds"] = round(self.seconds, 3)
+        data["cleaning_seconds"] = round(self.cleaning_seconds, 3)
         return data

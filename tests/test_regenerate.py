@@ -122,7 +122,8 @@ def test_output_is_identical_whatever_the_file_order_time_or_names(make_settings
 def test_second_run_writes_nothing_and_parses_nothing(make_settings, sample_seeds: Path,  # type: ignore[no-untyped-def]
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     settings = make_settings(seeds_dir=sample_seeds)
-    regenerate(settings, NOW)
+    first = regenerate(settings, NOW)
+    assert 0 < first.cleaning_seconds < first.seconds  # part of the run, not all of it
     before = {p: p.stat().st_mtime_ns for p in settings.output_dir.rglob("*")}
     content = published(settings.output_dir)
 
@@ -134,7 +135,7 @@ def test_second_run_writes_nothing_and_parses_nothing(make_settings, sample_seed
     assert (report.new, report.changed, report.unchanged, report.feeds_written) == (0, 0, 3, 0)
     os.utime(sample_seeds / "000_5e86a5536f436506.txt")  # touched, same bytes: hashed, not parsed
     report = regenerate(settings, NOW)
-    assert report.unchanged == 3 and report.files_written == ()
+    assert report.unchanged == 3 and report.files_written == () and report.cleaning_seconds == 0
     assert {p: p.stat().st_mtime_ns for p in settings.output_dir.rglob("*")} == before
     assert published(settings.output_dir) == content
 
