@@ -93,7 +93,7 @@ def test_an_entry_twice_in_one_document_is_published_twice(base_settings: Settin
     entry = next(iter(entries.values()))
     feed = replace(plan.current.feed, entries=(entry, entry))
     for render, tag in ((render_atom, "{http://www.w3.org/2005/Atom}entry"), (render_rss, "channel/item")):
-        built: dict[Entry, object] = {}
+        built: dict[Entry, bytes] = {}
         data = render(feed, built)
         assert data == render(feed, None)
         assert len(lxml.etree.fromstring(data).findall(tag)) == 2

@@ -1,9 +1,9 @@
 """Feeds to Atom 1.0 (RFC 4287) and RSS 2.0 bytes. Only this module imports feedgen. Pure: no clock, no disk.
 
 A story lies in two documents (its source's feed and the unified feed), in the same period: documents rendered
-together share a `built` mapping, so each entry's element is built once per format and moved from one document
-to the next once the first is serialized (in the unified feed with its `<source>`), which gives the same bytes as
-building it twice.
+together share a `built` mapping, so each entry is built and serialized once per format, and its bytes are put
+into every document that holds it (in the unified feed with its `<source>`): the same bytes as serializing each
+document whole. feedgen lays out each document around a placeholder entry.
 
 A feed's `<updated>` (RSS `lastBuildDate`) is its newest entry's; the same feed always renders to the same bytes.
 Archive documents carry RFC 5005's `fh:archive` and `current`/`prev-archive`/`next-archive` links; every
@@ -13,7 +13,6 @@ title, self link, and `updated` as of this document, so an archive document neve
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -62,48 +61,52 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
         return feed
 
 
-Built = dict[Entry, Any]
-"""Entry -> its element (lxml; feedgen has no type hints) as built for one format."""
+Built = dict[Entry, bytes]
+"""Entry -> its serialized element (without the unified feed's `<source>`) for one format."""
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+_ATOM_ROOT = {None: ATOM_NS}
+_RSS_ROOT = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS}
+"""The namespaces the documents' roots declare (feedgen builds its Atom tree without namespaces, under a literal
+default `xmlns`), so that an element serialized under them declares none of its own."""
 
 
-class _Reused(FeedEntry):  # type: ignore[misc]
-    """An entry whose element is already built: feedgen appends that element itself, with the unified feed's
-    `<source>` (RFC 4287's complete one in Atom; RSS's url and title) and without the one an earlier document
-    gave it. The element moves out of the document it was last in, which is serialized by then: lxml keeps an
-    element in one tree, and moving it copies nothing."""
-
-    def __init__(self, element: Any, source: Source | None) -> None:
-        super().__init__()
-        self._element = element
-        self._source = source
+class _Placeholder(FeedEntry):  # type: ignore[misc]
+    """Stands where the entries go: feedgen lays out the document around an empty element, whose bytes are then
+    replaced by the entries' own."""
 
     def atom_entry(self, extensions: bool = True) -> Any:
-        entry = self._element
-        if len(entry) and entry[-1].tag == "source":  # where an earlier document put it: last
-            del entry[-1]
-        if self._source is not None:
-            source_id, title, url, updated = self._source
-            # feedgen builds its Atom tree without namespaces, under a literal default `xmlns`: so do we
-            element = etree.SubElement(entry, "source")
-            etree.SubElement(element, "id").text = source_id
-            etree.SubElement(element, "title").text = title
-            etree.SubElement(element, "link", rel="self", href=url, type="application/atom+xml")
-            etree.SubElement(element, "updated").text = updated.isoformat()
-        return entry
+        return etree.Element("entry")
 
     def rss_entry(self, extensions: bool = True) -> Any:
-        item = self._element
-        earlier = item.find("source")
-        if earlier is not None:
-            item.remove(earlier)
-        if self._source is not None:  # where feedgen puts it: after pubDate
-            _, title, url, _ = self._source
-            source = etree.Element("source", url=url)
-            source.text = title
-            item.insert(item.index(item.find("pubDate")) + 1, source)
-        return item
+        return etree.Element("item")
+
+
+_ATOM_PLACEHOLDER = b"\n  <entry/>\n"
+_RSS_PLACEHOLDER = b"\n    <item/>\n"
+
+
+def _serialized(element: Any, rss: bool) -> bytes:
+    """The bytes of `element` (an Atom entry or RSS item, or an entry's `<source>`) exactly as they stand in a
+    pretty-printed document, indentation included. lxml indents an element by its depth alone, so the element is
+    serialized under stand-ins for its ancestors (declaring the namespaces the document's root declares, so it
+    declares none of its own) and cut out: the ancestors hold no text, so they take one line each, above and
+    below it."""
+    tags = ["rss", "channel"] if rss else ["feed"]
+    if element.tag == "source":
+        tags.append("item" if rss else "entry")
+    root = parent = etree.Element(tags[0], nsmap=_RSS_ROOT if rss else _ATOM_ROOT)
+    for tag in tags[1:]:
+        parent = etree.SubElement(parent, tag)
+    parent.append(element)
+    data: bytes = etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    start, end = 0, len(data) - 1  # data ends with a newline
+    for _ in tags:
+        start = data.index(b"\n", start) + 1
+        end = data.rindex(b"\n", 0, end)
+    return data[start:end + 1]
 
 
 def _source_updated(entries: tuple[Entry, ...]) -> dict[str, datetime]:
@@ -177,53 +180,85 @@ def _rss_item(entry: Entry) -> Any:
     return item.rss_entry()
 
 
-class _Elements:
-    """The elements of one document's entries: from `built` where another document of the group made them."""
+def _entry_bytes(built: Built | None, entry: Entry, build: Callable[[Entry], Any], rss: bool) -> bytes:
+    """`entry` serialized for one format: from `built` where another document of the group made it."""
+    if built is None:
+        return _serialized(build(entry), rss)
+    data = built.get(entry)
+    if data is None:
+        data = built[entry] = _serialized(build(entry), rss)
+    return data
 
-    def __init__(self, built: Built | None, build: Callable[[Entry], Any]) -> None:
-        self.built = built
-        self.build = build
-        self.used: set[int] = set()
 
-    def __call__(self, entry: Entry) -> Any:
-        if self.built is None:
-            return self.build(entry)
-        element = self.built.get(entry)
-        if element is None:
-            element = self.built[entry] = self.build(entry)
-        elif id(element) in self.used:  # the same entry twice in one document: never expected, but never lost
-            return copy.deepcopy(element)
-        self.used.add(id(element))
-        return element
+def _assembled(generator: FeedGenerator, rss: bool, entries: list[bytes]) -> bytes:
+    """The document feedgen lays out, its entries' bytes where its placeholder stands."""
+    if entries:
+        generator.add_entry(_Placeholder(), order="append")
+    document = bytes(generator.rss_str(pretty=True, encoding="UTF-8") if rss else
+                     generator.atom_str(pretty=True, encoding="UTF-8"))
+    if not entries:
+        return document
+    placeholder = _RSS_PLACEHOLDER if rss else _ATOM_PLACEHOLDER
+    before, found, after = document.partition(placeholder)
+    assert found and placeholder not in after, "one placeholder: text never holds a raw `<`"
+    return b"".join((before, b"\n", *entries, after))
+
+
+_ENTRY_END = b"  </entry>\n"
+_PUB_DATE_END = b"</pubDate>\n"
 
 
 def render_atom(feed: Feed, built: Built | None = None) -> bytes:
-    """The Atom document of `feed` (`built`: entries built for other documents rendered with it)."""
+    """The Atom document of `feed` (`built`: entries serialized for other documents rendered with it). In the
+    unified feed each entry ends with its `<source>`."""
     generator = _generator(feed, ATOM, "application/atom+xml")
     sources = _source_updated(feed.entries) if feed.unified else {}
-    elements = _Elements(built, _atom_entry)
+    source_bytes: dict[Source, bytes] = {}
+    entries = []
     for entry in feed.entries:
-        source = None
+        data = _entry_bytes(built, entry, _atom_entry, rss=False)
         if feed.unified:
             meta = entry.meta
             slug = meta.source_slug
             variant = "" if slug in feed.variant_skips else feed.variant_dir
             source = (feed_id(slug, variant), display(meta.source_name), feed.url(feed.source_stem(slug), ATOM),
                       sources[slug])
-        generator.add_entry(_Reused(elements(entry), source), order="append")
-    return bytes(generator.atom_str(pretty=True, encoding="UTF-8"))
+            if source not in source_bytes:
+                source_bytes[source] = _serialized(_atom_source(source), rss=False)
+            data = data[:-len(_ENTRY_END)] + source_bytes[source] + _ENTRY_END
+        entries.append(data)
+    return _assembled(generator, False, entries)
+
+
+def _atom_source(source: Source) -> Any:
+    """RFC 4287's complete `<source>`: the source feed's id, title, self link and updated."""
+    source_id, title, url, updated = source
+    element = etree.Element("source")
+    etree.SubElement(element, "id").text = source_id
+    etree.SubElement(element, "title").text = title
+    etree.SubElement(element, "link", rel="self", href=url, type="application/atom+xml")
+    etree.SubElement(element, "updated").text = updated.isoformat()
+    return element
 
 
 def render_rss(feed: Feed, built: Built | None = None) -> bytes:
     """The RSS 2.0 document of `feed`: each item's summary as `description`, the article as `content:encoded`,
-    the author as `dc:creator` (RSS's own `author` must be an e-mail address), the source feed as `source`."""
+    the author as `dc:creator` (RSS's own `author` must be an e-mail address), the source feed as `source`
+    (after `pubDate`)."""
     generator = _generator(feed, RSS, "application/rss+xml")
     generator.load_extension("dc", atom=False, rss=True)
-    elements = _Elements(built, _rss_item)
+    source_bytes: dict[tuple[str, str], bytes] = {}
+    entries = []
     for entry in feed.entries:
-        source = None
+        data = _entry_bytes(built, entry, _rss_item, rss=True)
         if feed.unified:
             meta = entry.meta
-            source = ("", display(meta.source_name), feed.url(feed.source_stem(meta.source_slug), RSS), meta.updated)
-        generator.add_entry(_Reused(elements(entry), source), order="append")
-    return bytes(generator.rss_str(pretty=True, encoding="UTF-8"))
+            source = (display(meta.source_name), feed.url(feed.source_stem(meta.source_slug), RSS))
+            if source not in source_bytes:
+                element = etree.Element("source", url=source[1])
+                element.text = source[0]
+                source_bytes[source] = _serialized(element, rss=True)
+            cut = data.index(_PUB_DATE_END) + len(_PUB_DATE_END)
+            data = data[:cut] + source_bytes[source] + data[cut:]
+        entries.append(data)
+    return _assembled(generator, True, entries)
