@@ -180,10 +180,8 @@ def _rss_item(entry: Entry) -> Any:
     return item.rss_entry()
 
 
-def _entry_bytes(built: Built | None, entry: Entry, build: Callable[[Entry], Any], rss: bool) -> bytes:
+def _entry_bytes(built: Built, entry: Entry, build: Callable[[Entry], Any], rss: bool) -> bytes:
     """`entry` serialized for one format: from `built` where another document of the group made it."""
-    if built is None:
-        return _serialized(build(entry), rss)
     data = built.get(entry)
     if data is None:
         data = built[entry] = _serialized(build(entry), rss)
@@ -213,6 +211,7 @@ def render_atom(feed: Feed, built: Built | None = None) -> bytes:
     unified feed each entry ends with its `<source>`."""
     generator = _generator(feed, ATOM, "application/atom+xml")
     sources = _source_updated(feed.entries) if feed.unified else {}
+    built = {} if built is None else built
     source_bytes: dict[Source, bytes] = {}
     entries = []
     for entry in feed.entries:
@@ -247,6 +246,7 @@ def render_rss(feed: Feed, built: Built | None = None) -> bytes:
     (after `pubDate`)."""
     generator = _generator(feed, RSS, "application/rss+xml")
     generator.load_extension("dc", atom=False, rss=True)
+    built = {} if built is None else built
     source_bytes: dict[tuple[str, str], bytes] = {}
     entries = []
     for entry in feed.entries:
@@ -255,10 +255,15 @@ def render_rss(feed: Feed, built: Built | None = None) -> bytes:
             meta = entry.meta
             source = (display(meta.source_name), feed.url(feed.source_stem(meta.source_slug), RSS))
             if source not in source_bytes:
-                element = etree.Element("source", url=source[1])
-                element.text = source[0]
-                source_bytes[source] = _serialized(element, rss=True)
+                source_bytes[source] = _serialized(_rss_source(*source), rss=True)
             cut = data.index(_PUB_DATE_END) + len(_PUB_DATE_END)
             data = data[:cut] + source_bytes[source] + data[cut:]
         entries.append(data)
     return _assembled(generator, True, entries)
+
+
+def _rss_source(title: str, url: str) -> Any:
+    """RSS's `<source>`: the source feed's title and URL."""
+    element = etree.Element("source", url=url)
+    element.text = title
+    return element
