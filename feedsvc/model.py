@@ -142,6 +142,12 @@ class Entry:
     removed: tuple[Removal, ...] = ()
     """What the source's rules removed from the article (kind `rule <key> <pattern>`): `feedsvc rules test`."""
 
+    def __hash__(self) -> int:
+        # The seed version's digest: entries are keys of the renderers' memos, and hashing every field of the
+        # metadata for each lookup cost more than building some of the entries. Versions of one story in other
+        # scripts share it and are told apart by equality.
+        return hash(self.digest)
+
 
 @dataclass(frozen=True)
 class Feed:

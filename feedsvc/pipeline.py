@@ -29,6 +29,7 @@ from feedsvc.filters import Dropped, Judge, Judged, judge
 from feedsvc.group import Story, Version, story_meta
 from feedsvc.index import UNIFIED, Index, Memory
 from feedsvc.lock import exclusive
+from feedsvc.memory import keep_freed_memory
 from feedsvc.model import Entry, EntryMeta, Feed, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
@@ -195,6 +196,7 @@ def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str)
 
 def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
     """Initializer of the run's worker processes."""
+    keep_freed_memory()
     init_worker(job, parent)
     init_render(render)
 

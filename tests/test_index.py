@@ -90,8 +90,21 @@ def _changes(seeds: Path) -> list[tuple[str, Callable[[], list[str]]]]:
         (seeds / "broken.txt").write_text("no link here\n", encoding="utf-8")
         return ["broken.txt"]
 
+    def many() -> list[str]:  # a batch larger than the index moves story by story: re-dated, added, removed
+        names = []
+        for number in range(20, 100):
+            write_seed(seeds, number, START + timedelta(hours=14 * number + 5))
+            names.append(f"{number:04d}.txt")
+        for number in range(700, 780):
+            write_seed(seeds, number, START + timedelta(hours=7 * number))
+            names.append(f"{number:04d}.txt")
+        for number in range(100, 110):
+            (seeds / f"{number:04d}.txt").unlink()
+            names.append(f"{number:04d}.txt")
+        return names
+
     return [(f.__name__, f) for f in (new, rewritten, duplicate, removed, renamed, late, directory, directory_gone,
-                                      problem)]
+                                      problem, many)]
 
 
 @pytest.fixture

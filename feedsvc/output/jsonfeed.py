@@ -23,8 +23,8 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _item(entry: Entry) -> str:
-    """The item of `entry` as JSON, without `_source`."""
+def _item(entry: Entry) -> bytes:
+    """The item of `entry` as JSON (UTF-8), without `_source`."""
     meta = entry.meta
     item: dict[str, Any] = {
         "id": meta.id,
@@ -39,7 +39,7 @@ def _item(entry: Entry) -> str:
         item["summary"] = entry.summary
     if meta.categories:
         item["tags"] = [display(c) for c in meta.categories]
-    return _dumps(item)
+    return _dumps(item).encode("utf-8")
 
 
 def render_json(feed: Feed, built: dict[Entry, Any] | None = None) -> bytes:
@@ -62,16 +62,22 @@ def render_json(feed: Feed, built: dict[Entry, Any] | None = None) -> bytes:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
     built = {} if built is None else built
     items = []
+    sources: dict[tuple[str, str], bytes] = {}
     for entry in feed.entries:
-        item: str | None = built.get(entry)
+        item: bytes | None = built.get(entry)
         if item is None:
             item = built[entry] = _item(entry)
         if feed.unified:
             meta = entry.meta
-            source = _dumps({"title": display(meta.source_name),
-                             "feed_url": feed.url(feed.source_stem(meta.source_slug), JSON)})
-            item = '{"_source":' + source + "," + item[1:]
+            key = (meta.source_slug, meta.source_name)
+            source = sources.get(key)
+            if source is None:
+                source = sources[key] = b'{"_source":' + _dumps(
+                    {"title": display(meta.source_name),
+                     "feed_url": feed.url(feed.source_stem(meta.source_slug), JSON)}).encode("utf-8") + b","
+            item = source + item[1:]
         items.append(item)
     # `"items":[]` occurs once: any other quote in the document is escaped inside a string
-    text = _dumps(document).replace('"items":[]', '"items":[' + ",".join(items) + "]", 1)
-    return (text + "\n").encode("utf-8")
+    before, found, after = _dumps(document).partition('"items":[]')
+    assert found, "the document has its items"
+    return b"".join((before.encode("utf-8"), b'"items":[', b",".join(items), b"]", after.encode("utf-8"), b"\n"))
