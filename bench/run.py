@@ -1,4 +1,5 @@
-"""The benchmark: `python -m bench [--seeds N ...] [--large]`. Prints one table; asserts nothing.
+"""The benchmark: `python -m bench [--seeds N ...] [--large] [--bodies heavy|real]`. Prints one table; asserts
+nothing.
 
 Each size gets a fresh synthetic corpus in a temporary directory. Regenerations run in child processes (as an
 operator runs them) and time themselves; peak RSS sums the whole process tree, sampled every 20 ms.
@@ -10,6 +11,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -19,9 +21,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import generate, seed_text
+from bench.corpus import BODIES, generate, seed_text
 
 ROOT = Path(__file__).resolve().parent.parent
 _ONE_RUN = """
@@ -132,7 +135,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
+def daemon_figures(workdir: Path, bodies: str, arrivals: int = 20) -> dict[str, float]:
     """Latency from a seed's arrival to the served feed containing it; idle CPU; conditional GETs per second."""
     log = workdir / "daemon.log"
     env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml"), "FEEDSVC_MIN_SEED_RATIO": "0"}
@@ -154,15 +157,12 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
         cpu_before, idle_started = _cpu_seconds(process.pid), time.monotonic()
         time.sleep(30.0)
         idle = (_cpu_seconds(process.pid) - cpu_before) / (time.monotonic() - idle_started) * 100
-        import random
-
         rng, latencies = random.Random(7), []
         logged = len(log.read_bytes())
         for number in range(arrivals):
             marker = f"到达测试{number}号"
-            text = seed_text(rng, number, __import__("datetime").datetime(2030, 1, 1, 0, number,
-                                                                        tzinfo=__import__("datetime").UTC),
-                             f"https://www.dw.com/zh/arrival/a-{900000 + number}", marker, "德国之声")
+            text = seed_text(rng, number, datetime(2030, 1, 1, 0, number, tzinfo=UTC),
+                             f"https://www.dw.com/zh/arrival/a-{900000 + number}", marker, "德国之声", BODIES[bodies])
             staging = workdir / f".arrival-{number}"
             staging.write_text(text, encoding="utf-8")
             started = time.monotonic()
@@ -176,7 +176,7 @@ def daemon_figures(workdir: Path, arrivals: int = 20) -> dict[str, float]:
         runs = [float(m) for m in re.findall(r"regenerated: .* · ([\d.]+) s\n",
                                              log.read_bytes()[logged:].decode("utf-8", "replace"))]
         rate = http_rate(port)
-        regenerations, burst_seconds = burst(workdir, port)
+        regenerations, burst_seconds = burst(workdir, port, bodies)
         peak = _peak_rss_kb(process.pid)
     finally:
         process.terminate()
@@ -196,11 +196,11 @@ def _health(port: int) -> dict[str, int]:
     return dict(json.loads(_get(port, "/healthz")[2]))
 
 
-def burst(workdir: Path, port: int) -> tuple[int, float]:
+def burst(workdir: Path, port: int, bodies: str) -> tuple[int, float]:
     """(regenerations, seconds from the first seed written to all of them served) for a burst of `BURST` seeds."""
     before = _health(port)
     started = time.monotonic()
-    generate(workdir / "seeds" / "burst", BURST, start=2_000_000)
+    generate(workdir / "seeds" / "burst", BURST, start=2_000_000, bodies=bodies)
     while _health(port)["entries"] < before["entries"] + BURST * 0.9:  # some are duplicate stories
         if time.monotonic() - started > 600:
             raise SystemExit("the burst was not served within 600 s")
@@ -243,12 +243,13 @@ def _output_size(output: Path) -> tuple[int, int, int]:
     return len(feeds), len(archived), sum(p.stat().st_size for p in files)
 
 
-def measure(count: int, with_daemon: bool, configurations: list[str], repeat: int = 1) -> dict[str, float]:
+def measure(count: int, with_daemon: bool, configurations: list[str], repeat: int = 1,
+            bodies: str = "heavy") -> dict[str, float]:
     """Every figure at `count` seeds. Cold runs are made `repeat` times, the configurations taking turns (so a
     slow minute of the machine does not fall on one of them alone), and their median is reported."""
     with tempfile.TemporaryDirectory(prefix=f"feedsvc-bench-{count}-") as temporary:
         workdir = Path(temporary)
-        size = generate(workdir / "seeds", count)
+        size = generate(workdir / "seeds", count, bodies=bodies)
         parse_floor, bleach_floor, _ = floors(workdir / "seeds")
         figures: dict[str, float] = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor,
                                      "bleach_floor": bleach_floor, "cores": os.cpu_count() or 1, "repeat": repeat}
@@ -276,14 +277,14 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
                             f"{name}:documents": documents, f"{name}:archived": archived,
                             f"{name}:disk_mb": disk / 1e6})
         figures["cleaning"] = statistics.median(cleanings)
-        generate(workdir / "seeds" / "new", 1, start=count)
+        generate(workdir / "seeds" / "new", 1, start=count, bodies=bodies)
         for name in configurations:
             print(f"  {name}: incremental …", file=sys.stderr, flush=True)
             incremental, _ = run_regenerate(workdir, name)
             figures.update({f"{name}:incremental": incremental["seconds"],
                             f"{name}:incremental_written": incremental["written"]})
         if with_daemon:
-            figures.update(daemon_figures(workdir))
+            figures.update(daemon_figures(workdir, bodies))
         return figures
 
 
@@ -325,7 +326,7 @@ def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str],
             (f"{n}: feed documents (archive) / disk", documents), (f"{n}: peak RSS, cold", rss)]
 
 
-def print_table(results: list[dict[str, float]], configurations: list[str]) -> None:
+def print_table(results: list[dict[str, float]], configurations: list[str], bodies: str = "heavy") -> None:
     def ratio(r: dict[str, float], name: str) -> str:
         return f" ({r[name + ':cold'] / r['before:cold']:.2f}× before)" if "before:cold" in r and name != "before" \
             else ""
@@ -339,7 +340,7 @@ def print_table(results: list[dict[str, float]], configurations: list[str]) -> N
             "on the shared cleaning time)"
 
     rows: list[Row] = [
-        ("seeds (MB)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB)"),
+        ("seeds (MB, article sizes)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB, {bodies})"),
         ("floor: read + lxml parse", lambda r: f"{r['parse_floor']:.2f} s"),
         ("floor: bleach alone", lambda r: f"{r['bleach_floor']:.2f} s"),
         ("cold: cleaning (median of every configuration's cold runs)",
@@ -380,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-daemon", action="store_true", help="skip the daemon and HTTP figures")
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="make each cold run K times, the configurations taking turns, and report the median")
+    parser.add_argument("--bodies", choices=sorted(BODIES), default="heavy",
+                        help="article sizes: heavy (5-30 KB, the default) or real (as in real archives)")
     parser.add_argument("--config", action="append", choices=sorted(CONFIGURATIONS),
                         help="configurations to compare (repeatable); default: all of them")
     args = parser.parse_args(argv)
@@ -391,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     for count in sizes:
         print(f"measuring N = {count:,} …", file=sys.stderr, flush=True)
         results.append(measure(count, not args.no_daemon and "default" in configurations, configurations,
-                               max(1, args.repeat)))
+                               max(1, args.repeat), args.bodies))
     for name in configurations:
         print(f"- {name}: {CONFIGURATIONS[name][0]}")
-    print_table(results, configurations)
+    print_table(results, configurations, args.bodies)
