@@ -18,7 +18,7 @@ def test_glibc_takes_the_settings() -> None:
 
 
 def test_other_platforms_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    from feedsvc import memory
+    from feedsvc.memory import keep_freed_memory
 
-    monkeypatch.setattr(memory.sys, "platform", "darwin")
-    assert memory.keep_freed_memory() is False
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert keep_freed_memory() is False
