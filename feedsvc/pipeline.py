@@ -144,9 +144,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         index = Index.load(cache, prints)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
-    cleaning = time.monotonic()
+    cleaning_started = time.monotonic()
     _process(settings, now, pool, cache, prints, seeds, index, options)
-    cleaning = time.monotonic() - cleaning if seeds.todo else 0.0
+    cleaning = time.monotonic() - cleaning_started if seeds.todo else 0.0
     changes = index.apply(seeds, cache)
     stories = list(index.stories.values())
     merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
