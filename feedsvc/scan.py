@@ -240,6 +240,12 @@ def directories_unchanged(seeds_dir: Path, directories: tuple[tuple[str, int], .
 
 
 
+_READ_MORE = 1 << 16
+"""Bytes asked for by each read after the first, of a file that grew while it was read (or of a FIFO). Never a
+large buffer for a small file: each read allocates what it asks for, and 100,000 seeds read into 1 MiB buffers
+cost seconds of page faults."""
+
+
 def read_seed(seeds_dir: Path, seed: SeedFile, limit: int) -> bytes:
     """The bytes of one seed (at most `limit` + 1 of them), refusing anything that is not a stable regular file."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -254,12 +260,14 @@ def read_seed(seeds_dir: Path, seed: SeedFile, limit: int) -> bytes:
             raise SeedReadError("not a regular file (FIFO, socket or device): never read")
         chunks: list[bytes] = []
         remaining = limit + 1
+        wanted = before.st_size + 1  # the whole file and its end in one read, into a buffer of its own size
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, min(remaining, wanted))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
+            wanted = _READ_MORE
         after = os.fstat(fd)
     except OSError as exc:
         raise SeedReadError(f"cannot be read: {exc.strerror or exc}") from None

@@ -65,3 +65,33 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     (tmp_path / "sources/.dw.atom.x1.tmp").write_bytes(b"half")
     publish(tmp_path, {"sources/dw.atom": b"dw"})
     assert _names(tmp_path) == ["sources/dw.atom", "sources/dw.atom.gz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not Path("/proc/self/fd").is_dir(),
+                    reason="posix_fadvise and /proc/self/fd are Linux's")
+def test_archive_documents_are_dropped_from_the_page_cache_once_fsynced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+    real_fsync, real_fadvise = os.fsync, os.posix_fadvise
+
+    def name(fd: int) -> str:
+        return Path(os.readlink(f"/proc/self/fd/{fd}")).name.split(".tmp")[0].lstrip(".").rsplit(".", 1)[0]
+
+    def fsync(fd: int) -> None:
+        calls.append(("fsync", name(fd)))
+        real_fsync(fd)
+
+    def fadvise(fd: int, offset: int, length: int, advice: int) -> None:
+        calls.append(("drop" if advice == os.POSIX_FADV_DONTNEED else "other", name(fd)))
+        real_fadvise(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "posix_fadvise", fadvise)
+    files = {"all.atom": b"<feed/>", "archive/all/2024-05.atom": b"<old/>", "archive/all/2024-05.json": b"{}",
+             "archive/all/2024-05.html": b"<page/>"}
+    publish(tmp_path, files)
+    assert {n for kind, n in calls if kind == "drop"} == {"2024-05.atom", "2024-05.json"}, \
+        "archive documents only: subscription documents, pages and .gz siblings stay cached for the readers"
+    for document in ("2024-05.atom", "2024-05.json"):
+        assert calls.index(("fsync", document)) < calls.index(("drop", document)), "dirty pages cannot be dropped"
+    assert {name: (tmp_path / name).read_bytes() for name in files} == files

@@ -7,6 +7,7 @@ document is followed by its archive documents (RFC 5005), newest first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ _FEED_NAMESPACE = uuid.UUID("6f1c2b7e-59a4-5d0e-9a57-4a0b8f3c2d10")
 ARCHIVE_DIR = "archive"
 
 
+@functools.lru_cache(maxsize=4096)  # the unified feed names its entries' source feeds, entry by entry
 def feed_id(slug: str, variant_dir: str = "") -> str:
     """A feed's permanent id: derived from its slug (and variant) alone, so it survives a move to another base
     URL."""

@@ -39,11 +39,16 @@ GZIP_LEVEL = 3
 formats."""
 
 
+def archive_document(name: str) -> bool:
+    """Whether `name` is an archive document (`…archive/<feed>/<period>.<format>`): together they hold every story
+    of every feed, and each is fetched once per reader."""
+    return "/archive/" in f"/{name}" and name.endswith((".atom", ".rss", ".json"))
+
+
 def precompressed(name: str) -> bool:
-    """Whether `name` gets a `.gz` sibling. Archive documents (`…archive/<feed>/<period>.<format>`) do not: they
-    hold every story of a feed, are fetched once per reader, and would double the cost of writing them; the servers
-    compress them when asked (feedsvc.web, and nginx's `gzip on` for /archive/)."""
-    return not ("/archive/" in f"/{name}" and name.endswith((".atom", ".rss", ".json")))
+    """Whether `name` gets a `.gz` sibling. Archive documents do not: they would double the cost of writing them;
+    the servers compress them when asked (feedsvc.web, and nginx's `gzip on` for /archive/)."""
+    return not archive_document(name)
 
 
 def _with_sibling(name: str) -> list[str]:
@@ -72,8 +77,16 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def _write_temporary(target: Path, data: bytes) -> Path:
-    """`data` in a new temporary file beside `target`, flushed and fsynced."""
+def _drop_cached(fd: int) -> None:
+    """Let the kernel drop the (fsynced, so clean) pages of the file `fd` from its page cache."""
+    if hasattr(os, "posix_fadvise"):  # not on macOS or Windows
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _write_temporary(target: Path, data: bytes, *, cached: bool = True) -> Path:
+    """`data` in a new temporary file beside `target`, flushed and fsynced; left out of the page cache unless
+    `cached`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
                                      delete=False) as handle:
@@ -81,6 +94,8 @@ def _write_temporary(target: Path, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+            if not cached:
+                _drop_cached(handle.fileno())
         except BaseException:
             handle.close()
             os.unlink(handle.name)
@@ -95,12 +110,16 @@ Staged = tuple[str, Path | None, Path | None]
 
 def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
     """Write `data` and its gzip sibling to temporary files beside the target `name` (in this thread or process),
-    unless the published file already holds these bytes. `Staging.adopt` takes the result."""
+    unless the published file already holds these bytes. `Staging.adopt` takes the result.
+
+    Archive documents are written past the page cache (dropped once fsynced, as `dd oflag=nocache` does): a cold
+    run writes gigabytes of them that readers fetch once, and keeping them would push the seeds, the cache and the
+    subscription documents out of memory, and make the kernel find fresh memory for each page written."""
     target = output_dir / name
     packed = target.with_name(target.name + ".gz") if precompressed(name) else None
     if _same(target, data) and (packed is None or packed.is_file()):  # the .gz was made from these same bytes
         return name, None, None
-    plain = _write_temporary(target, data)
+    plain = _write_temporary(target, data, cached=not archive_document(name))
     try:
         return name, plain, _write_temporary(packed, gzipped(data, GZIP_LEVEL)) if packed else None
     except BaseException:
