@@ -14,7 +14,7 @@ from feedsvc.model import Entry, EntryMeta, Provenance
 from feedsvc.output.documents import DocumentRenderer, in_groups, in_rendering_order
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds
 from feedsvc.output.site import period_pages
-from feedsvc.output.syndication import render_atom, render_rss
+from feedsvc.output.syndication import Memo, render_atom, render_rss
 from feedsvc.settings import Settings
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -93,7 +93,7 @@ def test_an_entry_twice_in_one_document_is_published_twice(base_settings: Settin
     entry = next(iter(entries.values()))
     feed = replace(plan.current.feed, entries=(entry, entry))
     for render, tag in ((render_atom, "{http://www.w3.org/2005/Atom}entry"), (render_rss, "channel/item")):
-        built: dict[Entry, bytes] = {}
+        built: Memo = {}
         data = render(feed, built)
         assert data == render(feed, None)
         assert len(lxml.etree.fromstring(data).findall(tag)) == 2

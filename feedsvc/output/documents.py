@@ -13,23 +13,22 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from feedsvc.group import Story
 from feedsvc.model import Entry, Feed
 from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.pages import render_period
 from feedsvc.output.plan import FeedPlan, Planned, document_digest
-from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
+from feedsvc.output.syndication import ATOM, RSS, Memo, render_atom, render_rss
 from feedsvc.output.variants import transforms
 
-FORMATS: dict[str, tuple[str, Callable[[Feed, dict[Entry, Any] | None], bytes]]] = {
+FORMATS: dict[str, tuple[str, Callable[[Feed, Memo | None], bytes]]] = {
     "atom": (ATOM, render_atom),
     "rss": (RSS, render_rss),
     "json": (JSON, render_json),
 }
-"""Format name -> (file extension, renderer). A renderer's second argument maps entries to what it built of them
-for other documents of the same group (None: remember nothing)."""
+"""Format name -> (file extension, renderer). A renderer's second argument is what the renderers made of the
+entries for other documents of the same group (None: remember nothing)."""
 Read = Callable[[Sequence[Story]], Mapping[Story, Entry]]
 """Reads the published entries of stories (`Cache.published_entries`)."""
 
@@ -65,9 +64,9 @@ class DocumentRenderer:
         paths = [stem + FORMATS[name][0] for stem in stems for name in self.formats]
         return paths + ([feed.stem + ".html"] if feed.stem in self.pages else [])
 
-    def render(self, feed: Feed, built: dict[str, dict[Entry, Any]] | None = None) -> Iterator[tuple[str, bytes]]:
-        """(path, bytes) of every file of the document `feed`, its entries read; `built`: per format, what was
-        built of its entries for other documents of its group."""
+    def render(self, feed: Feed, built: Memo | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every file of the document `feed`, its entries read; `built`: what the renderers made
+        of its entries for other documents of its group."""
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
@@ -77,13 +76,13 @@ class DocumentRenderer:
                 continue
             for name in self.formats:
                 extension, render = FORMATS[name]
-                yield version.stem + extension, render(version, None if built is None else built.setdefault(name, {}))
+                yield version.stem + extension, render(version, built)
 
     def render_group(self, group: Sequence[Planned], read: Read) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of a group of documents (`in_groups`): their stories read at once, each
         entry built once per format."""
         entries = read([story for planned in group for story in planned.stories])
-        built: dict[str, dict[Entry, Any]] = {}
+        built: Memo = {}
         for planned in group:
             yield from self.render(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)), built)
 

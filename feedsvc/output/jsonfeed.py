@@ -42,8 +42,9 @@ def _item(entry: Entry) -> bytes:
     return _dumps(item).encode("utf-8")
 
 
-def render_json(feed: Feed, built: dict[Entry, Any] | None = None) -> bytes:
-    """The JSON Feed document of `feed` (`built`: items serialized for other documents rendered with it)."""
+def render_json(feed: Feed, memo: dict[str, dict[Entry, Any]] | None = None) -> bytes:
+    """The JSON Feed document of `feed` (`memo`: what was made of its entries for other documents rendered with
+    it, by kind; here, under `.json`, the items serialized)."""
     document: dict[str, Any] = {
         "version": VERSION,
         "title": display(feed.title),
@@ -60,7 +61,7 @@ def render_json(feed: Feed, built: dict[Entry, Any] | None = None) -> bytes:
         document["next_url"] = feed.url(feed.prev_archive, JSON)
     if feed.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
-    built = {} if built is None else built
+    built: dict[Entry, Any] = ({} if memo is None else memo).setdefault(JSON, {})
     items = []
     sources: dict[tuple[str, str], bytes] = {}
     for entry in feed.entries:

@@ -1,9 +1,9 @@
 """Feeds to Atom 1.0 (RFC 4287) and RSS 2.0 bytes. Only this module imports feedgen. Pure: no clock, no disk.
 
 A story lies in two documents (its source's feed and the unified feed), in the same period: documents rendered
-together share a `built` mapping, so each entry is built and serialized once per format, and its bytes are put
-into every document that holds it (in the unified feed with its `<source>`): the same bytes as serializing each
-document whole. feedgen lays out each document around a placeholder entry.
+together share a `Memo`, so each entry is built once (one feedgen entry serves Atom and RSS) and serialized once
+per format, and its bytes are put into every document that holds it (in the unified feed with its `<source>`):
+the same bytes as serializing each document whole. feedgen lays out each document around a placeholder entry.
 
 A feed's `<updated>` (RSS `lastBuildDate`) is its newest entry's; the same feed always renders to the same bytes.
 Archive documents carry RFC 5005's `fh:archive` and `current`/`prev-archive`/`next-archive` links; every
@@ -13,7 +13,7 @@ title, self link, and `updated` as of this document, so an archive document neve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,6 +63,10 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
 
 Built = dict[Entry, bytes]
 """Entry -> its serialized element (without the unified feed's `<source>`) for one format."""
+Memo = dict[str, dict[Entry, Any]]
+"""What the renderers of one group of documents made of its entries, by kind: for each format (its extension) the
+entries' bytes, and feedgen's entries, which serve both Atom and RSS."""
+_FEEDGEN = "feedgen"
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -88,22 +92,44 @@ _ATOM_PLACEHOLDER = b"\n  <entry/>\n"
 _RSS_PLACEHOLDER = b"\n    <item/>\n"
 
 
+class _StandIns(threading.local):
+    """Per thread, for each kind of element (`_serialized`), stand-ins for its ancestors, made once: the element
+    is put under them to be serialized and taken out again."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[tuple[bool, bool], tuple[Any, Any, int]] = {}
+
+    def get(self, rss: bool, source: bool) -> tuple[Any, Any, int]:
+        """(root, parent, depth) for an entry (or, with `source`, an entry's `<source>`) of `rss` or Atom."""
+        found = self.by_kind.get((rss, source))
+        if found is None:
+            tags = ["rss", "channel"] if rss else ["feed"]
+            if source:
+                tags.append("item" if rss else "entry")
+            root = parent = etree.Element(tags[0], nsmap=_RSS_ROOT if rss else _ATOM_ROOT)
+            for tag in tags[1:]:
+                parent = etree.SubElement(parent, tag)
+            found = self.by_kind[(rss, source)] = (root, parent, len(tags))
+        return found
+
+
+_STAND_INS = _StandIns()
+
+
 def _serialized(element: Any, rss: bool) -> bytes:
     """The bytes of `element` (an Atom entry or RSS item, or an entry's `<source>`) exactly as they stand in a
     pretty-printed document, indentation included. lxml indents an element by its depth alone, so the element is
     serialized under stand-ins for its ancestors (declaring the namespaces the document's root declares, so it
     declares none of its own) and cut out: the ancestors hold no text, so they take one line each, above and
     below it."""
-    tags = ["rss", "channel"] if rss else ["feed"]
-    if element.tag == "source":
-        tags.append("item" if rss else "entry")
-    root = parent = etree.Element(tags[0], nsmap=_RSS_ROOT if rss else _ATOM_ROOT)
-    for tag in tags[1:]:
-        parent = etree.SubElement(parent, tag)
+    root, parent, depth = _STAND_INS.get(rss, element.tag == "source")
     parent.append(element)
-    data: bytes = etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    try:
+        data: bytes = etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    finally:
+        parent.remove(element)
     start, end = 0, len(data) - 1  # data ends with a newline
-    for _ in tags:
+    for _ in range(depth):
         start = data.index(b"\n", start) + 1
         end = data.rindex(b"\n", 0, end)
     return data[start:end + 1]
@@ -146,45 +172,40 @@ def _generator(feed: Feed, extension: str, media_type: str) -> FeedGenerator:
     return generator
 
 
-def _atom_entry(entry: Entry) -> Any:
+def _feed_entry(entry: Entry) -> FeedEntry:
+    """feedgen's entry for `entry`, for both formats: the Atom entry's summary and content (HTML); the RSS item's
+    `description` (the summary, or else the article), `content:encoded` and `dc:creator`."""
     meta = entry.meta
     item = FeedEntry()
-    item.id(meta.id)
+    item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+    item.id(meta.id)  # and RSS's guid, not a permalink
     item.title(display(meta.title))
     item.link(href=meta.link, rel="alternate", type="text/html")
     item.published(meta.published)
     item.updated(meta.updated)
-    item.author({"name": display(meta.author or meta.source_name)})
+    item.author({"name": display(meta.author or meta.source_name)})  # Atom's: RSS's own needs an e-mail address
     for category in meta.categories:
         item.category(term=display(category))
-    if entry.summary:
-        item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
-    item.content(entry_html(entry), type="html")
-    return item.atom_entry()
-
-
-def _rss_item(entry: Entry) -> Any:
-    meta = entry.meta
-    item = FeedEntry()
-    item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
-    item.guid(meta.id, permalink=False)
-    item.title(display(meta.title))
-    item.link(href=meta.link)
-    item.pubDate(meta.published)
     body = entry_html(entry)
     item.description(entry.summary or body)
-    item.content(body)
+    if entry.summary:
+        item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
+    item.content(body, type="html")  # after `description`, which sets Atom's content too
     item.dc.dc_creator(display(meta.author or meta.source_name))
-    for category in meta.categories:
-        item.category(term=display(category))
-    return item.rss_entry()
+    return item
 
 
-def _entry_bytes(built: Built, entry: Entry, build: Callable[[Entry], Any], rss: bool) -> bytes:
-    """`entry` serialized for one format: from `built` where another document of the group made it."""
+def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
+    """`entry` serialized for one format: from `memo` where another document of the group made it, from the
+    group's feedgen entry where the other format made that."""
+    built: Built = memo.setdefault(RSS if rss else ATOM, {})
     data = built.get(entry)
     if data is None:
-        data = built[entry] = _serialized(build(entry), rss)
+        entries: dict[Entry, FeedEntry] = memo.setdefault(_FEEDGEN, {})
+        item = entries.get(entry)
+        if item is None:
+            item = entries[entry] = _feed_entry(entry)
+        data = built[entry] = _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
     return data
 
 
@@ -206,16 +227,16 @@ _ENTRY_END = b"  </entry>\n"
 _PUB_DATE_END = b"</pubDate>\n"
 
 
-def render_atom(feed: Feed, built: Built | None = None) -> bytes:
-    """The Atom document of `feed` (`built`: entries serialized for other documents rendered with it). In the
-    unified feed each entry ends with its `<source>`."""
+def render_atom(feed: Feed, memo: Memo | None = None) -> bytes:
+    """The Atom document of `feed` (`memo`: what was made of its entries for other documents rendered with it).
+    In the unified feed each entry ends with its `<source>`."""
     generator = _generator(feed, ATOM, "application/atom+xml")
     sources = _source_updated(feed.entries) if feed.unified else {}
-    built = {} if built is None else built
+    memo = {} if memo is None else memo
     source_bytes: dict[Source, bytes] = {}
     entries = []
     for entry in feed.entries:
-        data = _entry_bytes(built, entry, _atom_entry, rss=False)
+        data = _entry_bytes(memo, entry, rss=False)
         if feed.unified:
             meta = entry.meta
             slug = meta.source_slug
@@ -240,17 +261,17 @@ def _atom_source(source: Source) -> Any:
     return element
 
 
-def render_rss(feed: Feed, built: Built | None = None) -> bytes:
+def render_rss(feed: Feed, memo: Memo | None = None) -> bytes:
     """The RSS 2.0 document of `feed`: each item's summary as `description`, the article as `content:encoded`,
     the author as `dc:creator` (RSS's own `author` must be an e-mail address), the source feed as `source`
     (after `pubDate`)."""
     generator = _generator(feed, RSS, "application/rss+xml")
     generator.load_extension("dc", atom=False, rss=True)
-    built = {} if built is None else built
+    memo = {} if memo is None else memo
     source_bytes: dict[tuple[str, str], bytes] = {}
     entries = []
     for entry in feed.entries:
-        data = _entry_bytes(built, entry, _rss_item, rss=True)
+        data = _entry_bytes(memo, entry, rss=True)
         if feed.unified:
             meta = entry.meta
             source = (display(meta.source_name), feed.url(feed.source_stem(meta.source_slug), RSS))
