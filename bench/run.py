@@ -245,9 +245,9 @@ def _output_size(output: Path) -> tuple[int, int, int]:
 
 def _set_aside(workdir: Path, state: str, turn: int) -> None:
     """Move a cold run's output or state out of the way of the next one; it is deleted with the whole working
-    directory. Deleting it now would charge the next run for it: ext4 steps over inodes freed in the last 30 s
-    (reading each one's inode block) when it creates files, thousands of them for a run with variants, which a
-    real cold run into a new directory never pays."""
+    directory. Deleting it now would charge the next run for it: ext4 steps over recently freed inodes (reading
+    each one's inode block; for a minute or more after the deletion) when it creates files, thousands of them for
+    a run with variants, which a real cold run into a new directory never pays."""
     path = workdir / state
     if path.exists():
         (workdir / "set-aside").mkdir(exist_ok=True)
