@@ -35,8 +35,10 @@ def gzipped(data: bytes, level: int = 3) -> bytes:
 
 
 GZIP_LEVEL = 3
-"""Within 3 % of level 5's size at 1.6 times its speed: every run with new stories rewrites feeds in three
-formats."""
+"""Every run with new stories recompresses the subscription documents, in three formats: level 3 compresses at
+about 1.5 times level 5's speed. The price is size: on the synthetic benchmark corpus level 3 is within 3 % of
+level 5, on real articles (the golden documents) 23 % larger (level 4: 4 % larger, at 1.3 times level 5's
+speed)."""
 
 
 def archive_document(name: str) -> bool:
