@@ -12,9 +12,10 @@ import lxml.etree
 from feedsvc.group import Story, Version, instant
 from feedsvc.model import Entry, EntryMeta, Provenance
 from feedsvc.output.documents import DocumentRenderer, in_groups, in_rendering_order
+from feedsvc.output.memo import Memo
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds
 from feedsvc.output.site import period_pages
-from feedsvc.output.syndication import Memo, render_atom, render_rss
+from feedsvc.output.syndication import render_atom, render_rss
 from feedsvc.settings import Settings
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from feedsvc.group import Story
 from feedsvc.model import Entry, Feed
 from feedsvc.output.jsonfeed import JSON, render_json
+from feedsvc.output.memo import Memo
 from feedsvc.output.pages import render_period
 from feedsvc.output.plan import FeedPlan, Planned, document_digest
-from feedsvc.output.syndication import ATOM, RSS, Memo, render_atom, render_rss
+from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
 from feedsvc.output.variants import transforms
 
 FORMATS: dict[str, tuple[str, Callable[[Feed, Memo | None], bytes]]] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html
+from feedsvc.output.memo import Memo
 from feedsvc.text import display
 
 JSON = ".json"
@@ -42,7 +43,7 @@ def _item(entry: Entry) -> bytes:
     return _dumps(item).encode("utf-8")
 
 
-def render_json(feed: Feed, memo: dict[str, dict[Entry, Any]] | None = None) -> bytes:
+def render_json(feed: Feed, memo: Memo | None = None) -> bytes:
     """The JSON Feed document of `feed` (`memo`: what was made of its entries for other documents rendered with
     it, by kind; here, under `.json`, the items serialized)."""
     document: dict[str, Any] = {

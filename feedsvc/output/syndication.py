@@ -26,6 +26,7 @@ from lxml import etree
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html
+from feedsvc.output.memo import Memo
 from feedsvc.output.plan import feed_id
 from feedsvc.text import display
 
@@ -63,10 +64,8 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
 
 Built = dict[Entry, bytes]
 """Entry -> its serialized element (without the unified feed's `<source>`) for one format."""
-Memo = dict[str, dict[Entry, Any]]
-"""What the renderers of one group of documents made of its entries, by kind: for each format (its extension) the
-entries' bytes, and feedgen's entries, which serve both Atom and RSS."""
 _FEEDGEN = "feedgen"
+"""The `Memo` key of feedgen's entries."""
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -183,7 +182,8 @@ def _feed_entry(entry: Entry) -> FeedEntry:
     item.link(href=meta.link, rel="alternate", type="text/html")
     item.published(meta.published)
     item.updated(meta.updated)
-    item.author({"name": display(meta.author or meta.source_name)})  # Atom's: RSS's own needs an e-mail address
+    author = display(meta.author or meta.source_name)
+    item.author({"name": author})  # Atom's: RSS's own needs an e-mail address
     for category in meta.categories:
         item.category(term=display(category))
     body = entry_html(entry)
@@ -191,7 +191,7 @@ def _feed_entry(entry: Entry) -> FeedEntry:
     if entry.summary:
         item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
     item.content(body, type="html")  # after `description`, which sets Atom's content too
-    item.dc.dc_creator(display(meta.author or meta.source_name))
+    item.dc.dc_creator(author)
     return item
 
 
