@@ -29,7 +29,7 @@ from feedsvc.filters import Dropped, Judge, Judged, judge
 from feedsvc.group import Story, Version, story_meta
 from feedsvc.index import UNIFIED, Index, Memory
 from feedsvc.lock import exclusive
-from feedsvc.memory import keep_freed_memory
+from feedsvc.memory import cycles_collected_after, keep_freed_memory
 from feedsvc.model import Entry, EntryMeta, Feed, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
@@ -103,7 +103,11 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
     Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
     `options.force`), OutputError (nothing could be written; the previous files are intact) and Cancelled.
     """
-    options = options or RunOptions()
+    with cycles_collected_after():
+        return _regenerate(settings, now, options or RunOptions())
+
+
+def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Report:
     started = time.monotonic()
     prints = fingerprint(settings)
     if options.dry_run:

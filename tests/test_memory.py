@@ -1,12 +1,16 @@
-"""Worker processes keep the memory they free (`feedsvc.memory`)."""
+"""Worker processes keep the memory they free; a run collects reference cycles after it (`feedsvc.memory`)."""
 
 from __future__ import annotations
 
+import gc
 import platform
 import subprocess
 import sys
 
 import pytest
+
+from feedsvc.memory import cycles_collected_after
+from tests.conftest import NOW
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's: elsewhere nothing is changed")
@@ -22,3 +26,37 @@ def test_other_platforms_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(sys, "platform", "darwin")
     assert keep_freed_memory() is False
+
+
+def test_cycles_are_collected_after_the_block_even_when_it_fails() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cycles_collected_after():
+        assert not gc.isenabled()
+        raise RuntimeError("the run failed")
+    assert gc.isenabled()
+
+
+def test_a_collector_paused_before_stays_paused() -> None:
+    gc.disable()
+    try:
+        with cycles_collected_after():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_run_pauses_the_collector_and_resumes_it(make_settings, sample_seeds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from feedsvc import pipeline
+    from feedsvc.triage import triage as real
+
+    seen: list[bool] = []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("feedsvc.pipeline.triage", watched)
+    report = pipeline.regenerate(make_settings(seeds_dir=sample_seeds), NOW)
+    assert report.entries and seen == [False]
+    assert gc.isenabled()
