@@ -10,12 +10,13 @@ the same flow with a cache in memory and no publish.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from feedsvc.group import Story, Version, story_meta
 from feedsvc.index import UNIFIED, Index, Memory
 from feedsvc.lock import exclusive
 from feedsvc.memory import cycles_collected_after, keep_freed_memory
-from feedsvc.model import Entry, EntryMeta, Feed, SeedProblem
+from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Staging, precompressed
@@ -150,7 +151,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
                    rehash=options.rehash, only=only)
     cleaning_started = time.monotonic()
     _process(settings, now, pool, cache, prints, seeds, index, options)
-    cleaning = time.monotonic() - cleaning_started if seeds.todo else 0.0
+    cleaning = time.monotonic() - cleaning_started if seeds.todo or seeds.unhashed else 0.0
     changes = index.apply(seeds, cache)
     stories = list(index.stories.values())
     merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
@@ -277,18 +278,22 @@ def _all_exist(output_dir: Path, outputs: tuple[str, ...]) -> bool:
 
 def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, prints: str, seeds: Triage,
              index: Index, options: RunOptions) -> None:
-    """Parse, clean and cache every seed of `seeds.todo`; one that changed after it was hashed is deferred."""
-    total = len(seeds.todo)
+    """Parse, clean and cache every seed of `seeds.todo` and `seeds.unhashed`; one that changed after it was
+    hashed, or cannot be read yet, is deferred."""
+    total = len(seeds.todo) + len(seeds.unhashed)
     if not total:
         return
     processor = Processor(make_job(settings, now), pool, total)
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
+    items: Iterator[tuple[SeedFile, str | None]] = itertools.chain(
+        ((seed, digest) for digest, seed in seeds.todo.items()), ((seed, None) for seed in seeds.unhashed.values()))
     try:
-        outcomes = processor.run(((seed, digest) for digest, seed in seeds.todo.items()), options.cancel)
-        for done, outcome in enumerate(outcomes, 1):
+        for done, outcome in enumerate(processor.run(items, options.cancel), 1):
             if outcome.unread is not None:
-                seeds.defer(outcome.path, outcome.unread)
+                (seeds.defer if outcome.retry else seeds.unreadable)(outcome.path, outcome.unread)
             else:
+                if outcome.path in seeds.unhashed:
+                    seeds.hashed(outcome.path, outcome.digest)
                 pending.append((outcome.digest, outcome.problem, outcome.entries))
                 index.learn(outcome.digest, outcome.problem,
                             tuple(Version.of(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries)))

@@ -61,7 +61,7 @@ class Processor:
         self.workers = pool.workers
         self.parallel = self.workers > 1 and total >= PARALLEL_THRESHOLD
 
-    def run(self, items: Iterator[tuple[SeedFile, str]], cancel: threading.Event | None) -> Iterator[Outcome]:
+    def run(self, items: Iterator[tuple[SeedFile, str | None]], cancel: threading.Event | None) -> Iterator[Outcome]:
         if not self.parallel:
             for seed, digest in items:
                 if cancel is not None and cancel.is_set():

@@ -1,9 +1,12 @@
 """Triage: which seeds the cache already knows, which are new or changed and must be cleaned, and which must wait.
 
 A seed whose size and mtime are as the last run saw them, and whose outcome is cached, is not read (nor is one that
-filesystem events did not name, in the daemon). Any other is
-read and hashed (its bytes are dropped at once: it is read again where it is cleaned). A seed that looks half
-written, or that changed while it was read, is deferred: the version published before stays until it settles.
+filesystem events did not name, in the daemon). Any other is read and hashed, its bytes dropped at once (it is read
+again where it is cleaned): its digest may name an outcome cached already (a copy, a seed moved or touched). When
+no outcome is cached under the run's rules (a first run, or new rules) no digest can spare any work, so a new or
+changed seed is not read here at all: it is read once, where it is cleaned, and hashed there (`Triage.unhashed`).
+A seed that looks half written, or that changed while it was read, is deferred: the version published before stays
+until it settles.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ class Triage:
     """Seeds published before and not any more (removed, or unreadable)."""
     todo: dict[str, SeedFile] = field(default_factory=dict)
     """digest -> a seed with that content, to be cleaned (identical copies are cleaned once)."""
+    unhashed: dict[str, SeedFile] = field(default_factory=dict)
+    """path -> a new or changed seed to be cleaned, not read yet: hashed where it is cleaned (`hashed`), or found
+    unreadable there (`unreadable`, `defer`)."""
     skipped: list[SeedProblem] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
 
@@ -54,6 +60,20 @@ class Triage:
         self.status.pop(path, None)
         previous = self.known.get(path)
         if previous is not None and previous.digest not in self.cached:
+            self.gone.add(path)
+
+    def hashed(self, path: str, digest: str) -> None:
+        """The seed of `unhashed` at `path` was read and cleaned, its content hashed as `digest`."""
+        seed = self.unhashed[path]
+        previous = self.known.get(path)
+        self.read[path] = (seed, digest)
+        self.status[path] = NEW if previous is None else (CHANGED if previous.digest != digest else UNCHANGED)
+
+    def unreadable(self, path: str, reason: str) -> None:
+        """`path` cannot be read (and waiting will not help): report it, and unpublish the version published
+        before, if there is one."""
+        self.skipped.append(SeedProblem(path, reason))
+        if path in self.known:
             self.gone.add(path)
 
     def retry(self) -> set[str]:
@@ -74,7 +94,16 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
         candidates = [found.files[path] for path in sorted(only) if path in found.files]
     for seed in candidates:
         previous = known.get(seed.path)
-        if not rehash and previous is not None and previous.matches(seed) and previous.digest in cached:
+        same = not rehash and previous is not None and previous.matches(seed)
+        if same and previous is not None and previous.digest in cached:
+            continue
+        if not cached:  # nothing to find by digest: the seed is read once, where it is cleaned
+            if same and previous is not None:  # new rules: known content, checked against its digest there
+                result.read[seed.path] = (seed, previous.digest)
+                result.status[seed.path] = UNCHANGED
+                result.todo.setdefault(previous.digest, seed)
+            else:
+                result.unhashed[seed.path] = seed
             continue
         try:
             data = read_seed(seeds_dir, seed, max_bytes)
@@ -83,9 +112,7 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
             if exc.transient:
                 result.defer(seed.path, str(exc))
             else:
-                result.skipped.append(SeedProblem(seed.path, str(exc)))
-                if previous is not None:
-                    result.gone.add(seed.path)
+                result.unreadable(seed.path, str(exc))
             continue
         digest = hashlib.sha256(data).hexdigest()
         del data  # read again where it is cleaned: holding every new seed's bytes would grow with N

@@ -1,5 +1,6 @@
 """Parse and clean one seed: the unit of work that runs in parallel processes on a cold run. `process` is pure;
-`process_file` reads the seed first, so that seed bytes never cross a process boundary or pile up in memory."""
+`process_file` reads the seed first (and hashes it, or checks it against the digest triage found), so that seed
+bytes never cross a process boundary or pile up in memory."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from feedsvc.errors import SeedReadError
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 from feedsvc.parse import ParseContext, parse_seed
 from feedsvc.scan import CHANGED_WHILE_READ, read_seed
+from feedsvc.triage import check_complete
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,10 @@ class Outcome:
     problem: str | None
     notes: tuple[str, ...]
     unread: str | None = None
-    """Why the seed could not be read again after it was hashed (it changed meanwhile): nothing to remember."""
+    """Why the seed could not be read (it changed since it was hashed, it looks half written, …): nothing to
+    remember."""
+    retry: bool = True
+    """Whether an unread seed may be readable later (deferred) or never will be (a problem)."""
 
 
 def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | None) -> Outcome:
@@ -68,15 +73,19 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
     return Outcome(path, digest, tuple(entries), parsed.problem, tuple(notes))
 
 
-def process_file(job: Job, seed: SeedFile, digest: str) -> Outcome:
-    """Read `seed` again (it was hashed as `digest`) and process it, unless it changed since."""
+def process_file(job: Job, seed: SeedFile, digest: str | None) -> Outcome:
+    """Read `seed` and process it: one triage hashed as `digest` unless it changed since, or one triage left
+    unread (`digest` None), hashed here."""
     try:
         data = read_seed(job.seeds_dir, seed, job.ctx.max_bytes)
-    except SeedReadError as exc:
-        return Outcome(seed.path, digest, (), None, (), unread=str(exc))
-    if hashlib.sha256(data).hexdigest() != digest:  # rewritten with the same size and mtime: rare, but never cached
+        if digest is None:
+            check_complete(data, seed, job.ctx.policy.now)
+    except SeedReadError as exc:  # once hashed, it was readable: it is deferred whatever the reason now
+        return Outcome(seed.path, digest or "", (), None, (), unread=str(exc), retry=exc.transient or bool(digest))
+    found = hashlib.sha256(data).hexdigest()
+    if digest is not None and found != digest:  # rewritten with the same size and mtime: rare, but never cached
         return Outcome(seed.path, digest, (), None, (), unread=CHANGED_WHILE_READ)  # under another content's digest
-    return process(job, data, seed.path, digest, seed.modified)
+    return process(job, data, seed.path, found, seed.modified)
 
 
 _JOB: Job | None = None
@@ -101,6 +110,6 @@ def _exit_when_gone(parent: int, interval: float = 1.0) -> None:
     os._exit(1)
 
 
-def process_in_worker(batch: list[tuple[SeedFile, str]]) -> list[Outcome]:
+def process_in_worker(batch: list[tuple[SeedFile, str | None]]) -> list[Outcome]:
     assert _JOB is not None, "init_worker was not called"
     return [process_file(_JOB, seed, digest) for seed, digest in batch]

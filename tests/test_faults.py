@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -120,6 +121,61 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
     assert report.deferred == () and report.changed == 1
     titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
     assert sum(t.startswith("更正：") for t in titles) == 1 and len(titles) == 3
+
+
+def test_a_first_run_reads_each_seed_once_where_it_is_cleaned(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With nothing cached no digest can spare work, so triage reads no seed and each is read (and hashed) once,
+    where it is cleaned; once outcomes are cached, a new seed is hashed first (it may be a copy of a cached one)."""
+    import feedsvc.triage
+    import feedsvc.work
+    from feedsvc.pipeline import regenerate
+    from feedsvc.scan import read_seed
+
+    reads: dict[str, list[str]] = {"triage": [], "work": []}
+
+    def counting(where: str):  # type: ignore[no-untyped-def]
+        def read(seeds_dir: Path, seed_file, limit: int) -> bytes:  # type: ignore[no-untyped-def]
+            reads[where].append(seed_file.path)
+            return read_seed(seeds_dir, seed_file, limit)
+        return read
+
+    monkeypatch.setattr(feedsvc.triage, "read_seed", counting("triage"))
+    monkeypatch.setattr(feedsvc.work, "read_seed", counting("work"))
+    settings: Settings = make_settings()
+    for sample in SAMPLES.iterdir():
+        shutil.copy(sample, settings.seeds_dir / sample.name)
+    report = regenerate(settings, NOW)
+    names = sorted(p.name for p in SAMPLES.iterdir())
+    assert reads["triage"] == [] and sorted(reads["work"]) == names
+    assert (report.new, report.entries, report.skipped) == (3, 3, ())
+    copy = settings.seeds_dir / "copy.txt"
+    shutil.copy(SAMPLES / names[0], copy)
+    reads["work"].clear()
+    report = regenerate(settings, NOW)
+    assert reads["triage"] == ["copy.txt"] and reads["work"] == []  # its content's outcome is cached
+    assert (report.new, report.entries) == (1, 3)
+
+
+def test_a_half_written_seed_of_a_first_run_waits_for_the_next(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Where it is cleaned, a seed read for the first time is checked as triage checks one: no final newline and
+    written moments ago, it is deferred, not published truncated; an unreadable one is a problem at once."""
+    from feedsvc.pipeline import regenerate
+
+    settings: Settings = make_settings()
+    (settings.seeds_dir / "whole.txt").write_text(
+        "<!--1700000000000-->\n[整篇](https://www.dw.com/zh/a-1)\n------\n\n<p>全文。</p>\n", encoding="utf-8")
+    half = settings.seeds_dir / "half.txt"
+    half.write_text("<!--1700000001000-->\n[半篇](https://www.dw.com/zh/a-2)\n------\n\n<p>写了一", encoding="utf-8")
+    (settings.seeds_dir / "binary.txt").write_bytes(b"<!--1700000002000-->\n\x00\x01\n")
+    written = datetime.fromtimestamp(half.stat().st_mtime, UTC)
+    report = regenerate(settings, written + timedelta(seconds=1))
+    assert report.deferred == ("half.txt",) and report.entries == 1
+    assert {p.path for p in report.skipped} == {"half.txt", "binary.txt"}
+    assert "NUL" in {p.path: p.reason for p in report.skipped}["binary.txt"]
+    half.write_text(half.read_text(encoding="utf-8") + "半。</p>\n", encoding="utf-8")
+    report = regenerate(settings, datetime.fromtimestamp(half.stat().st_mtime, UTC) + timedelta(seconds=1))
+    assert report.deferred == () and report.entries == 2
+    assert "写了一半。" in (settings.output_dir / "all.atom").read_text(encoding="utf-8")
 
 
 def _descendants(pid: int) -> list[int]:
