@@ -243,6 +243,20 @@ def _output_size(output: Path) -> tuple[int, int, int]:
     return len(feeds), len(archived), sum(p.stat().st_size for p in files)
 
 
+def drop_page_cache() -> bool:
+    """Empty the kernel's page cache (Linux, as root), so that a cold run reads its seeds from the disk as a first
+    run over an archive does. Otherwise a corpus small enough to stay cached since it was generated is read from
+    memory and a large one, partly, from the disk, and two sizes measure different things. False where the
+    kernel does not allow it (the figures then say so)."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w", encoding="ascii") as control:
+            control.write("1\n")
+    except OSError:
+        return False
+    return True
+
+
 def _set_aside(workdir: Path, state: str, turn: int) -> None:
     """Move a cold run's output or state out of the way of the next one; it is deleted with the whole working
     directory. Deleting it now would charge the next run for it: ext4 steps over recently freed inodes (reading
@@ -268,11 +282,13 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
         outputs: dict[str, list[float]] = {name: [] for name in configurations}
         cleanings: list[float] = []
         peaks: dict[str, int] = {}
+        from_disk = True
         for turn in range(repeat):
             for name in configurations:
                 print(f"  {name}: cold ({turn + 1} of {repeat}) …", file=sys.stderr, flush=True)
                 for state in (f"public-{name}", f"var-{name}"):
                     _set_aside(workdir, state, turn)
+                from_disk = drop_page_cache() and from_disk
                 cold, peak = run_regenerate(workdir, name)
                 colds[name].append(cold["seconds"])
                 outputs[name].append(cold["seconds"] - cold["cleaning"])
@@ -288,6 +304,7 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
                             f"{name}:documents": documents, f"{name}:archived": archived,
                             f"{name}:disk_mb": disk / 1e6})
         figures["cleaning"] = statistics.median(cleanings)
+        figures["cold_from_disk"] = float(from_disk)
         generate(workdir / "seeds" / "new", 1, start=count, bodies=bodies)
         for name in configurations:
             print(f"  {name}: incremental …", file=sys.stderr, flush=True)
@@ -377,6 +394,12 @@ def print_table(results: list[dict[str, float]], configurations: list[str], bodi
     lines += [[name, *[str(fmt(r)) for r in results]] for name, fmt in rows]
     for line in lines:
         print("| " + " | ".join(line) + " |")
+    if all(r.get("cold_from_disk") for r in results):
+        print("\ncold runs start with an empty page cache: they read the seeds (and the program) from the disk")
+    else:
+        print("\nthe page cache could not be emptied before cold runs (it takes root on Linux): seeds still cached "
+              "since they were generated are read from memory, so sizes that fit in memory and sizes that do not "
+              "are not measured alike")
     if len(results) > 1:
         first, last = results[0], results[-1]
         growth = ", ".join(f"{kind} ×{last[f'default:{kind}'] / first[f'default:{kind}']:.1f}"
