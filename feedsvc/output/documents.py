@@ -71,7 +71,7 @@ class DocumentRenderer:
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
-                                                     (page.newer, page.older))
+                                                     (page.newer, page.older), built)
         for version in [feed, *(t(feed) for t in self.transforms)]:
             if version is None:
                 continue

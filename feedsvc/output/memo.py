@@ -8,4 +8,5 @@ from feedsvc.model import Entry
 
 Memo = dict[str, dict[Entry, Any]]
 """What the renderers of one group of documents made of its entries, by kind: for each format (its file
-extension) the entries' bytes, and feedgen's entries (`"feedgen"`), which serve both Atom and RSS."""
+extension) the entries' bytes, feedgen's entries (`"feedgen"`), which serve both Atom and RSS, and the rows of
+the period pages (`"period rows"`)."""

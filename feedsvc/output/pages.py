@@ -9,6 +9,7 @@ from html import escape
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
+from feedsvc.output.memo import Memo
 from feedsvc.text import display
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
@@ -136,12 +137,30 @@ history.</p>
     return _page(f"{feed.title}: archive", "", body)
 
 
+_ROWS = "period rows"
+"""The `Memo` key of the period pages' rows."""
+
+
+def _period_row(entry: Entry) -> str:
+    meta = entry.meta
+    return (f'<tr><td class="d">{meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
+            f'<td><a href="{_x(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
+            f"<td>{_x(meta.source_name)}</td></tr>")
+
+
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str,
-                  neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None]) -> bytes:
-    """One archive period's stories as a plain list: date, title linking to the original article, source."""
-    rows = [f'<tr><td class="d">{e.meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
-            f'<td><a href="{_x(e.meta.link)}" rel="noopener noreferrer">{_x(e.meta.title)}</a></td>'
-            f"<td>{_x(e.meta.source_name)}</td></tr>" for e in entries]
+                  neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None], memo: Memo | None = None,
+                  ) -> bytes:
+    """One archive period's stories as a plain list: date, title linking to the original article, source
+    (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
+    same stories)."""
+    made: dict[Entry, str] = ({} if memo is None else memo).setdefault(_ROWS, {})
+    rows = []
+    for entry in entries:
+        row = made.get(entry)
+        if row is None:
+            row = made[entry] = _period_row(entry)
+        rows.append(row)
     newer, older = neighbours
     links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']
     if newer:
