@@ -4,7 +4,7 @@ A document is rendered again only when its digest (`plan.document_digest`) diffe
 published with, or one of its files is missing. Entries (metadata and cleaned content) are read only for the
 documents that are rendered, a group at a time: the documents of one period (the unified feed's and its
 sources'), or the subscription documents, share most of their stories, so each group reads its stories once
-and builds each entry once per format (`syndication.Built`). Many documents at once (a cold run) are rendered in
+and builds each entry once per format (`memo.Memo`). Many documents at once (a cold run) are rendered in
 worker processes (`output.workers`), a group per task; a few, here.
 """
 

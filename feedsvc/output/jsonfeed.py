@@ -13,7 +13,7 @@ from typing import Any
 
 from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html
-from feedsvc.output.memo import Memo
+from feedsvc.output.memo import Memo, made_once
 from feedsvc.text import display
 
 JSON = ".json"
@@ -62,13 +62,10 @@ def render_json(feed: Feed, memo: Memo | None = None) -> bytes:
         document["next_url"] = feed.url(feed.prev_archive, JSON)
     if feed.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in feed.hubs]
-    built: dict[Entry, Any] = ({} if memo is None else memo).setdefault(JSON, {})
     items = []
     sources: dict[tuple[str, str], bytes] = {}
     for entry in feed.entries:
-        item: bytes | None = built.get(entry)
-        if item is None:
-            item = built[entry] = _item(entry)
+        item = made_once(memo, JSON, entry, _item)
         if feed.unified:
             meta = entry.meta
             key = (meta.source_slug, meta.source_name)

@@ -9,7 +9,7 @@ from html import escape
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
-from feedsvc.output.memo import Memo
+from feedsvc.output.memo import Memo, made_once
 from feedsvc.text import display
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
@@ -154,13 +154,7 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     """One archive period's stories as a plain list: date, title linking to the original article, source
     (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
     same stories)."""
-    made: dict[Entry, str] = ({} if memo is None else memo).setdefault(_ROWS, {})
-    rows = []
-    for entry in entries:
-        row = made.get(entry)
-        if row is None:
-            row = made[entry] = _period_row(entry)
-        rows.append(row)
+    rows = [made_once(memo, _ROWS, entry, _period_row) for entry in entries]
     newer, older = neighbours
     links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']
     if newer:

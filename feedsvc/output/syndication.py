@@ -26,7 +26,7 @@ from lxml import etree
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html
-from feedsvc.output.memo import Memo
+from feedsvc.output.memo import Memo, made_once
 from feedsvc.output.plan import feed_id
 from feedsvc.text import display
 
@@ -62,8 +62,6 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
         return feed
 
 
-Built = dict[Entry, bytes]
-"""Entry -> its serialized element (without the unified feed's `<source>`) for one format."""
 _FEEDGEN = "feedgen"
 """The `Memo` key of feedgen's entries."""
 Source = tuple[str, str, str, datetime]
@@ -198,15 +196,11 @@ def _feed_entry(entry: Entry) -> FeedEntry:
 def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
     """`entry` serialized for one format: from `memo` where another document of the group made it, from the
     group's feedgen entry where the other format made that."""
-    built: Built = memo.setdefault(RSS if rss else ATOM, {})
-    data = built.get(entry)
-    if data is None:
-        entries: dict[Entry, FeedEntry] = memo.setdefault(_FEEDGEN, {})
-        item = entries.get(entry)
-        if item is None:
-            item = entries[entry] = _feed_entry(entry)
-        data = built[entry] = _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
-    return data
+    def serialized(entry: Entry) -> bytes:
+        item = made_once(memo, _FEEDGEN, entry, _feed_entry)
+        return _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
+
+    return made_once(memo, RSS if rss else ATOM, entry, serialized)
 
 
 def _assembled(generator: FeedGenerator, rss: bool, entries: list[bytes]) -> bytes:
