@@ -6,6 +6,7 @@ a cold run starts (and imports everything in) one process per core once, not twi
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 
 from feedsvc.errors import Cancelled
 from feedsvc.model import SeedFile
+from feedsvc.readahead import read_ahead
 from feedsvc.work import Job, Outcome, process_file, process_in_worker
 
 PARALLEL_THRESHOLD = 48
@@ -68,6 +70,12 @@ class Processor:
                     raise Cancelled("regeneration cancelled")
                 yield process_file(self.job, seed, digest)
             return
+        seeds_dir = self.job.seeds_dir  # the disk reads the next seeds while the workers clean these
+        with contextlib.closing(read_ahead(items, lambda item: seeds_dir / item[0].path)) as ahead:
+            yield from self._in_pool(ahead, cancel)
+
+    def _in_pool(self, items: Iterator[tuple[SeedFile, str | None]],
+                 cancel: threading.Event | None) -> Iterator[Outcome]:
         pool = self.pool.executor()
         pending: set[Future[list[Outcome]]] = set()
         try:

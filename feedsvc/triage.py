@@ -11,6 +11,7 @@ until it settles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from feedsvc.cache import KnownSeed
 from feedsvc.errors import SeedReadError
 from feedsvc.model import SeedFile, SeedProblem
+from feedsvc.readahead import read_ahead
 from feedsvc.scan import ScanResult, read_seed
 
 INCOMPLETE_GRACE_SECONDS = 30.0
@@ -64,10 +66,8 @@ class Triage:
 
     def hashed(self, path: str, digest: str) -> None:
         """The seed of `unhashed` at `path` was read and cleaned, its content hashed as `digest`."""
-        seed = self.unhashed[path]
-        previous = self.known.get(path)
-        self.read[path] = (seed, digest)
-        self.status[path] = NEW if previous is None else (CHANGED if previous.digest != digest else UNCHANGED)
+        self.read[path] = (self.unhashed[path], digest)
+        self.status[path] = _status(self.known.get(path), digest)
 
     def unreadable(self, path: str, reason: str) -> None:
         """`path` cannot be read (and waiting will not help): report it, and unpublish the version published
@@ -92,6 +92,7 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
     else:
         result.gone = {path for path in only if path in known and path not in found.files}
         candidates = [found.files[path] for path in sorted(only) if path in found.files]
+    to_read: list[SeedFile] = []
     for seed in candidates:
         previous = known.get(seed.path)
         same = not rehash and previous is not None and previous.matches(seed)
@@ -105,22 +106,30 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
             else:
                 result.unhashed[seed.path] = seed
             continue
-        try:
-            data = read_seed(seeds_dir, seed, max_bytes)
-            check_complete(data, seed, now)
-        except SeedReadError as exc:
-            if exc.transient:
-                result.defer(seed.path, str(exc))
-            else:
-                result.unreadable(seed.path, str(exc))
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        del data  # read again where it is cleaned: holding every new seed's bytes would grow with N
-        result.read[seed.path] = (seed, digest)
-        result.status[seed.path] = NEW if previous is None else (CHANGED if previous.digest != digest else UNCHANGED)
-        if digest not in cached:
-            result.todo.setdefault(digest, seed)
+        to_read.append(seed)
+    ahead = read_ahead(to_read, lambda seed: seeds_dir / seed.path)  # a burst waits on the disk less
+    with contextlib.closing(ahead):
+        for seed in ahead:
+            try:
+                data = read_seed(seeds_dir, seed, max_bytes)
+                check_complete(data, seed, now)
+            except SeedReadError as exc:
+                if exc.transient:
+                    result.defer(seed.path, str(exc))
+                else:
+                    result.unreadable(seed.path, str(exc))
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            del data  # read again where it is cleaned: holding every new seed's bytes would grow with N
+            result.read[seed.path] = (seed, digest)
+            result.status[seed.path] = _status(known.get(seed.path), digest)
+            if digest not in cached:
+                result.todo.setdefault(digest, seed)
     return result
+
+
+def _status(previous: KnownSeed | None, digest: str) -> str:
+    return NEW if previous is None else (CHANGED if previous.digest != digest else UNCHANGED)
 
 
 def check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
