@@ -41,7 +41,8 @@ class _Worker:
 
 _WORKER: _Worker | None = None
 _WRITERS = 2
-"""Threads of a worker that write (and fsync) its files while it renders the next ones."""
+"""Threads of a worker that write its files while it renders the next ones (the main process fsyncs them all
+before it renames them into place)."""
 
 
 def init_render(job: RenderJob) -> None:
