@@ -3,10 +3,9 @@ for archive documents, see `precompressed`).
 
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
-the rendering of the next document), so no run holds its output in memory. The disk starts writing each file as
-soon as it is staged, and nobody waits for it then: `Staging.commit` fsyncs every staged file (by then most are
-written, and one journal commit covers the rest) and only then renames them into place. A failure or a kill at
-any point leaves every previous file as it was, and a reader never sees a partial file.
+the rendering of the next document), so no run holds its output in memory. Only when every file is staged and
+fsynced are they renamed into place (`Staging.commit`): a failure or a kill at any point leaves every previous file
+as it was, and a reader never sees a partial file.
 """
 
 from __future__ import annotations
@@ -81,40 +80,30 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _drop_cached(fd: int) -> None:
-    """Let the kernel drop the clean pages of the file `fd` from its page cache. On Linux this also starts writing
-    its dirty pages to the disk, without waiting for them: they stay cached until written."""
+    """Let the kernel drop the (fsynced, so clean) pages of the file `fd` from its page cache."""
     if hasattr(os, "posix_fadvise"):  # not on macOS or Windows
         with contextlib.suppress(OSError):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def _write_temporary(target: Path, data: bytes) -> Path:
-    """`data` in a new temporary file beside `target`, on its way to the disk (`make_durable` waits for it)."""
+def _write_temporary(target: Path, data: bytes, *, cached: bool = True) -> Path:
+    """`data` in a new temporary file beside `target`, flushed and fsynced; left out of the page cache unless
+    `cached`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
                                      delete=False) as handle:
         try:
             handle.write(data)
             handle.flush()
-            _drop_cached(handle.fileno())  # written pages are dirty: this only starts writing them
+            os.fsync(handle.fileno())
+            if not cached:
+                _drop_cached(handle.fileno())
         except BaseException:
             handle.close()
             os.unlink(handle.name)
             raise
     os.chmod(handle.name, 0o644)
     return Path(handle.name)
-
-
-def make_durable(temporary: Path, name: str) -> None:
-    """fsync the staged file `temporary` (to be published as `name`); an archive document's pages are then
-    dropped from the page cache (see `stage_file`)."""
-    fd = os.open(temporary, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        os.fsync(fd)
-        if archive_document(name):
-            _drop_cached(fd)
-    finally:
-        os.close(fd)
 
 
 Staged = tuple[str, Path | None, Path | None]
@@ -125,15 +114,14 @@ def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
     """Write `data` and its gzip sibling to temporary files beside the target `name` (in this thread or process),
     unless the published file already holds these bytes. `Staging.adopt` takes the result.
 
-    Archive documents are written past the page cache (dropped once fsynced, `make_durable`, as `dd oflag=nocache`
-    does): a cold run writes gigabytes of them that readers fetch once, and keeping them would push the seeds, the
-    cache and the subscription documents out of memory, and make the kernel find fresh memory for each page
-    written."""
+    Archive documents are written past the page cache (dropped once fsynced, as `dd oflag=nocache` does): a cold
+    run writes gigabytes of them that readers fetch once, and keeping them would push the seeds, the cache and the
+    subscription documents out of memory, and make the kernel find fresh memory for each page written."""
     target = output_dir / name
     packed = target.with_name(target.name + ".gz") if precompressed(name) else None
     if _same(target, data) and (packed is None or packed.is_file()):  # the .gz was made from these same bytes
         return name, None, None
-    plain = _write_temporary(target, data)
+    plain = _write_temporary(target, data, cached=not archive_document(name))
     try:
         return name, plain, _write_temporary(packed, gzipped(data, GZIP_LEVEL)) if packed else None
     except BaseException:
@@ -210,7 +198,8 @@ class Staging:
         file is never served as its compressed form, see feedsvc.web). `prune` lists folders (relative) whose
         files, at any depth, that were not added or kept are removed, with the folders left empty; when the files
         the previous run published are known (`previous`), only those that are gone are looked at."""
-        failed = self._durable()
+        self._pool.shutdown(wait=True)
+        failed = next((f.exception() for f in self._pending if f.exception() is not None), None)
         if failed is not None:
             self.discard()
             reason = failed.strerror if isinstance(failed, OSError) and failed.strerror else failed
@@ -233,17 +222,6 @@ class Staging:
             _fsync_dir(directory)
         removed = self._prune(prune) if previous is None else self._remove_gone(prune, previous)
         return PublishResult(tuple(name for _, name in renames), tuple(self._unchanged), tuple(removed))
-
-    def _durable(self) -> BaseException | None:
-        """Wait for every staged file to be written and fsync it (on the staging threads); the first failure."""
-        failed = next((f.exception() for f in self._pending if f.exception() is not None), None)
-        if failed is None and not self.dry_run:
-            staged = [(temporary, name + suffix) for name, plain, packed in (f.result() for f in self._pending)
-                      for temporary, suffix in ((plain, ""), (packed, ".gz")) if temporary is not None]
-            synced = [self._pool.submit(make_durable, temporary, name) for temporary, name in staged]
-            failed = next((f.exception() for f in synced if f.exception() is not None), None)
-        self._pool.shutdown(wait=True)
-        return failed
 
     def _remove_gone(self, prune: tuple[str, ...], previous: Iterable[str]) -> list[str]:
         current = set(self.names)
