@@ -63,6 +63,27 @@ def test_the_unified_feed_gets_every_variant_and_links_to_sources_that_have_one(
     assert to_hant(english) is None
 
 
+def test_a_story_is_converted_once_for_every_document_that_lists_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its source's feed and the unified feed get the same converted entry: the renderers' memos find it by
+    identity, and OpenCC sees its summary and article once."""
+    (to_hant,) = transforms(["zh-Hant"], {"voa": "zh-Hans"})
+    story = _entry("美国国会通过预算", "<p>国会议员发言</p>")
+    converter = to_hant.args[1]  # type: ignore[attr-defined]
+    converted: list[str] = []
+    real = converter._opencc.convert
+
+    def counting(text: str) -> str:
+        converted.append(text)
+        return str(real(text))
+
+    monkeypatch.setattr(converter._opencc, "convert", counting)
+    source, unified = to_hant(_feed("zh-Hans", story)), to_hant(_feed(None, story, unified=True))
+    assert source is not None and unified is not None
+    assert source.entries[0] is unified.entries[0]
+    assert source.entries[0].summary == "簡體摘要" and converted.count("简体摘要") == 1
+    assert sum("国会议员发言" in text for text in converted) == 1
+
+
 def test_the_unified_copy_leaves_stories_already_written_in_its_variant_as_written() -> None:
     (to_hant,) = transforms(["zh-Hant"], {"voa": "zh-Hans", "cna": "zh-Hant"})
     simplified = _entry("美国国会", "<p>国会</p>")

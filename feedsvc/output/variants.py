@@ -79,6 +79,9 @@ class Converter:
         self._opencc = opencc.OpenCC(variant.config)
         self.text = functools.lru_cache(maxsize=65536)(self._convert)
         self.html = functools.lru_cache(maxsize=HTML_MEMORY)(self._html)
+        self.entry = functools.lru_cache(maxsize=HTML_MEMORY)(self._entry)
+        """`entry` converted, the same object for each document that lists it: the renderers' memos find it by
+        identity, and its summary is converted once."""
 
     def _convert(self, text: str) -> str:
         return str(self._opencc.convert(text)) if text else text
@@ -102,7 +105,7 @@ class Converter:
         name = self.text(entry.meta.source_name)
         return entry if name == entry.meta.source_name else replace(entry, meta=replace(entry.meta, source_name=name))
 
-    def entry(self, entry: Entry) -> Entry:
+    def _entry(self, entry: Entry) -> Entry:
         meta = entry.meta
         converted = replace(meta, title=self.text(meta.title), source_name=self.text(meta.source_name),
                             author=self.text(meta.author) if meta.author else None,
