@@ -13,7 +13,7 @@ import os
 import queue
 import stat
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sized
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,7 +53,10 @@ def advise(path: Path) -> bool:
 def read_ahead(items: Iterable[T], path_of: Callable[[T], Path], window: int = WINDOW) -> Generator[T, None, None]:
     """`items`, in their order, each one's file asked for (`advise`) up to `window` items before it is handed
     out. An error raised by `items` is raised here, where it would have been; a caller that stops early stops
-    the reading too."""
+    the reading too. One item or none (a daemon's run, mostly) starts no thread: there is nothing to read ahead of."""
+    if isinstance(items, Sized) and len(items) < 2:
+        yield from items
+        return
     handed: queue.Queue[T | _End] = queue.Queue(window)
     stop = threading.Event()
 

@@ -35,6 +35,22 @@ def test_items_come_in_order_and_every_one_is_advised() -> None:
     assert _fillers() == []
 
 
+def test_one_item_or_none_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[threading.Thread] = []
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    assert list(read_ahead([], lambda n: Path("/nonexistent"))) == []
+    assert list(read_ahead([7], lambda n: Path(f"/nonexistent/{n}"))) == [7]
+    assert started == []
+    assert list(read_ahead([7, 8], lambda n: Path(f"/nonexistent/{n}"))) == [7, 8]
+    assert [t.name for t in started] == ["read-ahead"]
+
+
 def test_the_reading_stays_a_window_ahead() -> None:
     window = 16
     advised: list[int] = []
