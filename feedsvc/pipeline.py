@@ -10,13 +10,12 @@ the same flow with a cache in memory and no publish.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -285,10 +284,11 @@ def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, 
         return
     processor = Processor(make_job(settings, now), pool, total)
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
-    items: Iterator[tuple[SeedFile, str | None]] = itertools.chain(
-        ((seed, digest) for digest, seed in seeds.todo.items()), ((seed, None) for seed in seeds.unhashed.values()))
+    # a list, not a view of `seeds`: the processor's read-ahead thread walks it while this loop amends `seeds`
+    items: list[tuple[SeedFile, str | None]] = [(seed, digest) for digest, seed in seeds.todo.items()]
+    items += [(seed, None) for seed in seeds.unhashed.values()]
     try:
-        for done, outcome in enumerate(processor.run(items, options.cancel), 1):
+        for done, outcome in enumerate(processor.run(iter(items), options.cancel), 1):
             if outcome.unread is not None:
                 (seeds.defer if outcome.retry else seeds.unreadable)(outcome.path, outcome.unread)
             else:
