@@ -48,20 +48,24 @@ MAX_SETTLE_WAIT = 30.0
 """A directory that never goes quiet is regenerated anyway after this many seconds."""
 SCAN_SHARE = 0.1
 """At most this share of one core goes to full snapshots while nothing changes."""
-Snapshot = tuple[tuple[str, int, int], ...]
+Snapshot = tuple[int, int, int]
+"""How many seeds, the summary of their paths, sizes and mtimes (`ScanResult.summary`), the newest mtime: what is
+compared from poll to poll. Three numbers, not a copy of 100,000 paths at every poll."""
+_BY_EVENTS: Snapshot = (-1, 0, 0)
+"""The snapshot of a run that filesystem events asked for: never compared (no full scan was taken)."""
 Marks = tuple[tuple[str, int], ...]
 
 
 def _files(found: ScanResult | None) -> Snapshot | None:
-    """Every seed's path, size and mtime: what is compared from poll to poll (None: no seeds directory)."""
-    return None if found is None else tuple((f.path, f.size, f.mtime_ns) for f in found.files.values())
+    """The snapshot of a full scan (None: no seeds directory)."""
+    return None if found is None else (len(found.files), found.summary, found.newest)
 
 
 def _quiet_for(seen: Snapshot | None) -> float:
     """Seconds since the newest file in the snapshot was modified (0 when that cannot be told)."""
-    if not seen:
+    if not seen or not seen[0]:
         return 0.0
-    return max(0.0, time.time() - max(mtime for _, _, mtime in seen) / 1e9)
+    return max(0.0, time.time() - seen[2] / 1e9)
 
 
 class Watcher:
@@ -167,9 +171,9 @@ class Watcher:
             with self._lock:
                 paths = events.take()
                 if self.tree is None or paths is None or self.last_error is not None:
-                    self.regenerate(self._new_tree(), ())
+                    self.regenerate(self._new_tree(), _BY_EVENTS)
                 else:
-                    self.regenerate(self.tree.refresh(paths), ())
+                    self.regenerate(self.tree.refresh(paths), _BY_EVENTS)
             settled = self._published is not None and self.last_error is None
             if not settled:
                 return  # a failure or a deferred seed: the next interval looks again
@@ -185,7 +189,7 @@ class Watcher:
     def rescan(self) -> None:
         with self._lock:
             if self.events is not None:
-                self.regenerate(self._new_tree(), (), rehash=True)
+                self.regenerate(self._new_tree(), _BY_EVENTS, rehash=True)
                 return
             found = self._scan()
             self.regenerate(found, _files(found), rehash=True)

@@ -58,7 +58,7 @@ class StoryFilter:
     exclude: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeedFile:
     """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change."""
 

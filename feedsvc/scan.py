@@ -34,7 +34,8 @@ def seed_mark(seed: SeedFile) -> int:
 @dataclass(frozen=True)
 class ScanResult:
     files: Mapping[str, SeedFile]
-    """Path -> seed, for every candidate seed (in path order after a full scan)."""
+    """Path -> seed, for every candidate seed, in the order found (not sorted: a run that finds every seed as
+    the last one left it never needs them in order)."""
     skipped: tuple[SeedProblem, ...]
     directories: tuple[tuple[str, int], ...] = ()
     """(relative path, mtime_ns) of every directory walked, taken before it was listed."""
@@ -43,6 +44,8 @@ class ScanResult:
     changed: frozenset[str] | None = None
     """The paths that may differ from the last completed run (filesystem events named them, `SeedTree`); None:
     any may."""
+    newest: int = 0
+    """The newest mtime_ns of any seed (0: none, or not taken)."""
 
 
 def _skip_reason(name: str) -> str | None:
@@ -98,14 +101,32 @@ def _examine(root: Path, path: str, name: str, relative: str, info: os.stat_resu
     return SeedFile(relative, info.st_size, info.st_mtime_ns)
 
 
-def _walk(root: Path, start: Path, prefix: str, depth: int, files: dict[str, SeedFile],
-          skipped: dict[str, SeedProblem], directories: list[tuple[str, int]]) -> None:
+class _Walked:
+    """What a walk found: seeds by path (in the order found), problems by path, every directory walked, and
+    the seeds' summary and newest mtime, taken as each seed is found (a second pass over 100,000 seeds costs
+    more than the first: they no longer fit in the processor's caches)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, SeedFile] = {}
+        self.skipped: dict[str, SeedProblem] = {}
+        self.directories: list[tuple[str, int]] = []
+        self.summary = 0
+        self.newest = 0
+
+    def add(self, seed: SeedFile) -> None:
+        self.files[seed.path] = seed
+        self.summary ^= seed_mark(seed)
+        self.newest = max(self.newest, seed.mtime_ns)
+
+
+def _walk(root: Path, start: Path, prefix: str, depth: int, walked: _Walked) -> None:
     """Every entry below `start` (`prefix`: its relative path with a trailing `/`, or empty for the root)."""
     pending: list[tuple[Path, str, int]] = [(start, prefix, depth)]
+    skipped = walked.skipped
     while pending:
         directory, prefix, depth = pending.pop()
         try:
-            directories.append((prefix, os.stat(directory).st_mtime_ns))
+            walked.directories.append((prefix, os.stat(directory).st_mtime_ns))
             entries = list(os.scandir(directory))
         except OSError as exc:
             if directory == root:
@@ -114,29 +135,27 @@ def _walk(root: Path, start: Path, prefix: str, depth: int, files: dict[str, See
             skipped[relative] = SeedProblem(relative, f"directory cannot be read: {exc.strerror}")
             continue
         for entry in entries:
-            relative = prefix + entry.name
-            if entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+            name = entry.name
+            relative = prefix + name
+            if name.startswith(".") and entry.is_dir(follow_symlinks=False):
                 continue  # .git and the like: not walked, not worth a line per file
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 skipped[relative] = SeedProblem(display_path(relative), f"cannot be read: {exc}")
                 continue
-            found = _examine(root, entry.path, entry.name, relative, info)
-            if found == _DIRECTORY:
+            if stat.S_ISREG(info.st_mode) and info.st_size and name[0] not in ".#" and name.isascii() and \
+                    not name.endswith(_EDITOR_SUFFIXES):  # the common case, made short (else `_examine` says)
+                walked.add(SeedFile(relative, info.st_size, info.st_mtime_ns))
+                continue
+            found = _examine(root, entry.path, name, relative, info)
+            if found is _DIRECTORY:
                 if depth < MAX_DEPTH:
                     pending.append((Path(entry.path), relative + "/", depth + 1))
             elif isinstance(found, SeedFile):
-                files[relative] = found
+                walked.add(found)
             elif isinstance(found, SeedProblem):
                 skipped[found.path] = found
-
-
-def _summary(files: Iterable[SeedFile]) -> int:
-    total = 0
-    for seed in files:
-        total ^= seed_mark(seed)
-    return total
 
 
 def scan(seeds_dir: Path) -> ScanResult:
@@ -147,13 +166,10 @@ def scan(seeds_dir: Path) -> ScanResult:
     are not walked.
     """
     root = _root(seeds_dir)
-    files: dict[str, SeedFile] = {}
-    skipped: dict[str, SeedProblem] = {}
-    directories: list[tuple[str, int]] = []
-    _walk(root, root, "", 0, files, skipped, directories)
-    ordered = {path: files[path] for path in sorted(files)}
-    return ScanResult(ordered, tuple(sorted(skipped.values(), key=lambda p: p.path)), tuple(sorted(directories)),
-                      _summary(ordered.values()))
+    walked = _Walked()
+    _walk(root, root, "", 0, walked)
+    return ScanResult(walked.files, tuple(sorted(walked.skipped.values(), key=lambda p: p.path)),
+                      tuple(sorted(walked.directories)), walked.summary, newest=walked.newest)
 
 
 class SeedTree:
@@ -185,17 +201,15 @@ class SeedTree:
             except OSError:
                 continue  # gone
             found = _examine(self._root, str(path), path.name, relative, info)
-            if found == _DIRECTORY:
+            if found is _DIRECTORY:
                 if not path.name.startswith("."):
-                    files: dict[str, SeedFile] = {}
-                    skipped: dict[str, SeedProblem] = {}
-                    walked: list[tuple[str, int]] = []
-                    _walk(self._root, path, relative + "/", relative.count("/") + 1, files, skipped, walked)
-                    self._directories.update(path.rstrip("/") for path, _ in walked)
-                    for seed in files.values():
+                    walked = _Walked()
+                    _walk(self._root, path, relative + "/", relative.count("/") + 1, walked)
+                    self._directories.update(path.rstrip("/") for path, _ in walked.directories)
+                    for seed in walked.files.values():
                         self._add(seed)
-                    self._skipped.update(skipped)
-                    changed |= files.keys()
+                    self._skipped.update(walked.skipped)
+                    changed |= walked.files.keys()
             elif isinstance(found, SeedFile):
                 self._add(found)
                 changed.add(relative)

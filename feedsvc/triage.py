@@ -88,7 +88,8 @@ def triage(seeds_dir: Path, found: ScanResult, known: Mapping[str, KnownSeed], c
     result = Triage(known, cached, len(found.files), skipped=list(found.skipped))
     if only is None:
         result.gone = {path for path in known if path not in found.files}
-        candidates: Iterable[SeedFile] = found.files.values()
+        # in path order, so that which of two identical copies is read first never depends on the file system
+        candidates: Iterable[SeedFile] = [found.files[path] for path in sorted(found.files)]
     else:
         result.gone = {path for path in only if path in known and path not in found.files}
         candidates = [found.files[path] for path in sorted(only) if path in found.files]

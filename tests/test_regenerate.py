@@ -140,6 +140,33 @@ def test_second_run_writes_nothing_and_parses_nothing(make_settings, sample_seed
     assert published(settings.output_dir) == content
 
 
+@pytest.mark.parametrize("gone", ["all.atom.gz", "archive/all/2023-11.atom", "archive/sources", "sources"])
+def test_a_run_with_nothing_new_publishes_again_what_went_missing(  # type: ignore[no-untyped-def]
+        make_settings, sample_seeds: Path, gone: str) -> None:
+    settings = make_settings(seeds_dir=sample_seeds, max_entries=1)  # archive documents too
+    regenerate(settings, NOW)
+    before = published(settings.output_dir)
+    assert gone in before or any(name.startswith(gone + "/") for name in before)
+    target = settings.output_dir / gone
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    assert regenerate(settings, NOW).files_written, "the seeds did not change, but the published files did"
+    assert published(settings.output_dir) == before
+    assert not regenerate(settings, NOW).files_written
+
+
+def test_a_folder_where_a_file_goes_is_reported_by_name(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=sample_seeds)
+    regenerate(settings, NOW)
+    target = settings.output_dir / "sources" / "dw.rss"
+    target.unlink()
+    target.mkdir()
+    with pytest.raises(OutputError, match=r"sources/dw\.rss: cannot be published"):
+        regenerate(settings, NOW)
+    assert not list(settings.output_dir.rglob(".*.tmp")), "no temporary file left behind"
+    target.rmdir()
+    assert "sources/dw.rss" in regenerate(settings, NOW).files_written
+
+
 def test_new_seed_and_removed_seed(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(seeds_dir=sample_seeds, min_seed_ratio=0.0)
     regenerate(settings, NOW)

@@ -398,3 +398,30 @@ def test_slow_clients_do_not_block_others(daemon: Daemon) -> None:
     finally:
         for sock in slow:
             sock.close()
+
+
+def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Path) -> None:
+    from feedsvc.daemon import _files, _quiet_for
+    from feedsvc.scan import scan
+
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    for name, when in (("a.txt", 1_000), ("sub/b.txt", 2_000)):
+        (seeds / name).write_text("seed")
+        os.utime(seeds / name, ns=(when * 10**9, when * 10**9))
+    first = _files(scan(seeds))
+    assert first is not None and _files(scan(seeds)) == first
+    assert first[0] == 2 and first[2] == 2_000 * 10**9
+    assert _quiet_for(first) > time.time() - 2_001
+    changes: list[Callable[[], object]] = [
+        lambda: (seeds / "a.txt").write_text("same size"),  # rewritten in place: as many seeds as before
+        lambda: os.utime(seeds / "sub/b.txt", ns=(5, 5)),  # only the mtime
+        lambda: (seeds / "sub/b.txt").rename(seeds / "sub/c.txt"),  # only the path
+    ]
+    seen = {first}
+    for change in changes:
+        change()
+        now = _files(scan(seeds))
+        assert now not in seen
+        seen.add(now)
+    assert _files(None) is None and _quiet_for(None) == 0.0

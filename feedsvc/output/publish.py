@@ -216,8 +216,15 @@ class Staging:
             if packed is not None:
                 renames.append((packed, name + ".gz"))
         renames.sort(key=lambda item: item[1].endswith(".gz"))
-        for temporary, name in renames:
-            os.replace(temporary, self.output_dir / name)
+        for done, (temporary, name) in enumerate(renames):
+            try:
+                os.replace(temporary, self.output_dir / name)
+            except OSError as exc:  # a folder in the way, a read-only file system: say which, leave no litter
+                for leftover, _ in renames[done:]:
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+                raise OutputError(f"{self.output_dir / name}: cannot be published ({exc.strerror or exc}); "
+                                  f"{done} of {len(renames)} files were replaced") from None
         for directory in {(self.output_dir / name).parent for _, name in renames}:
             _fsync_dir(directory)
         removed = self._prune(prune) if previous is None else self._remove_gone(prune, previous)
