@@ -422,6 +422,6 @@ def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Pa
     for change in changes:
         change()
         now = _files(scan(seeds))
-        assert now not in seen
+        assert now is not None and now not in seen
         seen.add(now)
     assert _files(None) is None and _quiet_for(None) == 0.0
