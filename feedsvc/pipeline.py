@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -103,6 +104,11 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
     Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
     `options.force`), OutputError (nothing could be written; the previous files are intact) and Cancelled.
     """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # as multiprocessing itself checks
+        # A worker process is starting: it imports the caller's main module, which calls `regenerate` at its top
+        # level; that call would wait forever for the lock the caller's own run holds.
+        raise RuntimeError("regenerate() was called while a worker process was starting: a script that calls it "
+                           "must do so under `if __name__ == \"__main__\":` (worker processes import the script)")
     with cycles_collected_after():
         return _regenerate(settings, now, options or RunOptions())
 

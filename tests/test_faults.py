@@ -275,3 +275,24 @@ def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) ->
     assert report is not None and report.deferred == ("003_a3daf6ad2938cf1d.txt",) and report.entries == 3
     watcher.poll()
     assert watcher.last_report is not None and watcher.last_report.entries == 2 and scans == []
+
+
+def test_a_script_without_a_main_guard_fails_with_a_reason_instead_of_hanging(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for number in range(60):  # enough to clean in worker processes
+        (seeds / f"{number:03}.txt").write_text(
+            f"<!--{1_700_000_000_000 + number * 1000}-->\n[稿件{number}](https://www.dw.com/zh/a-{number})\n"
+            "------\n\n<p>正文</p>\n", encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from dataclasses import replace\nfrom datetime import UTC, datetime\nfrom pathlib import Path\n"
+        "from feedsvc.pipeline import regenerate\nfrom feedsvc.settings import load_settings\n"
+        f"base = Path({str(tmp_path)!r})\n"
+        "settings = replace(load_settings(None), seeds_dir=base / 'seeds', output_dir=base / 'public',\n"
+        "                   state_dir=base / 'var', workers=2)\n"
+        "regenerate(settings, datetime(2024, 1, 1, tzinfo=UTC))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr
