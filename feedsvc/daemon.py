@@ -9,8 +9,9 @@ polls as follows.
 A poll job (every `poll_seconds`, never two at once) compares a snapshot of the seeds directory (names, sizes,
 mtimes) with the one last published. On a change it waits until the directory has been quiet for `settle_seconds`,
 so a burst of hundreds of seeds gives one regeneration and a half-written seed is never read, then regenerates.
-A full rescan every `rescan_minutes` re-reads every seed as a safety net. Failures are logged and reported on
-/healthz; the daemon keeps running and recovers when the fault clears.
+A full rescan every `rescan_minutes` re-reads every seed and looks for every published file, as a safety net;
+it renders again only the documents whose stories changed and the files that went missing. Failures are logged
+and reported on /healthz; the daemon keeps running and recovers when the fault clears.
 
 The snapshot stats every seed, which grows with the archive (about 0.8 s for 100,000 seeds). So that an idle
 daemon spends at most `SCAN_SHARE` of a core on it, a poll takes a full snapshot only when the last one is

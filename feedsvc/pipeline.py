@@ -59,7 +59,8 @@ _STORE_BATCH = 32
 @dataclass(frozen=True)
 class RunOptions:
     """How to run: `force` publishes even when the seeds directory shrank; `dry_run` writes nothing anywhere (the
-    cache lives in memory); `rehash` reads every seed again even when its size and mtime say it is unchanged;
+    cache lives in memory); `rehash` reads every seed again even when its size and mtime say it is unchanged,
+    and looks for every published file (documents whose stories did not change are still not rendered again);
     `found` is a scan the caller has just made (the daemon's), used instead of scanning again; `memory` keeps the
     story index from one run to the next (the daemon's), so that a run reads only the seeds `found` names as
     changed."""
@@ -225,7 +226,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
         return render_in_workers(pool.executor(), groups, pages, staging, options.cancel)
 
     try:
-        rendered = render_site(staging.add, settings, plans, renderer, {} if options.rehash else state.feed_digests,
+        rendered = render_site(staging.add, settings, plans, renderer, state.feed_digests,
                                lambda path: _published(settings.output_dir, path),
                                lambda stories: cache.published_entries(stories, prints, paths), prints,
                                None if options.dry_run or _workers(settings) < 2 else parallel,

@@ -154,6 +154,43 @@ def test_a_run_with_nothing_new_publishes_again_what_went_missing(  # type: igno
     assert not regenerate(settings, NOW).files_written
 
 
+def test_a_rescan_reads_every_seed_and_renders_only_what_changed(  # type: ignore[no-untyped-def]
+        make_settings, sample_seeds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedsvc.output.documents
+
+    settings = make_settings(seeds_dir=sample_seeds, max_entries=1)  # archive documents too
+    regenerate(settings, NOW)
+    rendered: list[str] = []
+    render = feedsvc.output.documents.DocumentRenderer.render
+
+    def counted(self: Any, feed: Any, built: Any = None) -> Any:
+        rendered.append(feed.stem)
+        return render(self, feed, built)
+
+    monkeypatch.setattr(feedsvc.output.documents.DocumentRenderer, "render", counted)
+    rescan = RunOptions(rehash=True)
+    assert not regenerate(settings, NOW, rescan).files_written and rendered == [], "nothing changed: nothing rendered"
+
+    # A seed rewritten in place with its size and mtime kept: only a rescan, which reads every seed, sees it.
+    seed = sample_seeds / "003_a3daf6ad2938cf1d.txt"
+    text, stat = seed.read_text(encoding="utf-8"), seed.stat()
+    changed = text.replace("桑托罗", "桑托羅")
+    assert changed != text and len(changed.encode()) == len(text.encode())
+    seed.write_text(changed, encoding="utf-8")
+    os.utime(seed, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert not regenerate(settings, NOW).files_written, "a plain run trusts the size and the mtime"
+    report = regenerate(settings, NOW, rescan)
+    assert report.changed == 1 and report.files_written
+    assert sorted(rendered) == ["all", "sources/rfa"], "only the documents that hold the story"
+    assert "桑托羅" in (settings.output_dir / "all.atom").read_text(encoding="utf-8") + \
+        (settings.output_dir / "archive/all/2023-11.atom").read_text(encoding="utf-8")
+
+    rendered.clear()
+    (settings.output_dir / "archive/all/2023-11.atom").unlink()
+    assert regenerate(settings, NOW, rescan).files_written == ("archive/all/2023-11.atom",)
+    assert rendered == ["archive/all/2023-11"], "a deleted file is put back, with no other document rendered"
+
+
 def test_a_folder_where_a_file_goes_is_reported_by_name(make_settings, sample_seeds: Path) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(seeds_dir=sample_seeds)
     regenerate(settings, NOW)
