@@ -296,11 +296,16 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
                 peaks[name] = max(peaks.get(name, 0), peak)
         for name in configurations:
             print(f"  {name}: warm …", file=sys.stderr, flush=True)
-            warm, _ = run_regenerate(workdir, name)
+            # The first warm run after cold runs that wrote gigabytes finds the seeds' inodes evicted; an operator's
+            # next run (cron) finds them cached. Both are shown: the median of `repeat` runs, and the first.
+            warms = [run_regenerate(workdir, name)[0] for _ in range(max(1, repeat))]
             documents, archived, disk = _output_size(workdir / f"public-{name}")
             figures.update({f"{name}:cold": statistics.median(colds[name]),
-                            f"{name}:output": statistics.median(outputs[name]), f"{name}:warm": warm["seconds"],
-                            f"{name}:warm_written": warm["written"], f"{name}:peak_rss_mb": peaks[name] / 1024,
+                            f"{name}:output": statistics.median(outputs[name]),
+                            f"{name}:warm": statistics.median(w["seconds"] for w in warms),
+                            f"{name}:warm_first": warms[0]["seconds"],
+                            f"{name}:warm_written": max(w["written"] for w in warms),
+                            f"{name}:peak_rss_mb": peaks[name] / 1024,
                             f"{name}:documents": documents, f"{name}:archived": archived,
                             f"{name}:disk_mb": disk / 1e6})
         figures["cleaning"] = statistics.median(cleanings)
@@ -336,7 +341,11 @@ def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str],
     def timed(kind: str) -> Callable[[dict[str, float]], str]:
         def show(r: dict[str, float]) -> str:
             key = f"{n}:{kind}"
-            return f"{r[key]:.3f} s ({r[key + '_written']:.0f})" if key in r else "—"
+            if key not in r:
+                return "—"
+            if key + "_first" in r and r["repeat"] > 1:  # the median, and the first run after the cold ones
+                return f"{r[key]:.3f} s, first {r[key + '_first']:.3f} s ({r[key + '_written']:.0f})"
+            return f"{r[key]:.3f} s ({r[key + '_written']:.0f})"
 
         return show
 
