@@ -13,7 +13,7 @@ A full rescan every `rescan_minutes` re-reads every seed and looks for every pub
 it renders again only the documents whose stories changed and the files that went missing. Failures are logged
 and reported on /healthz; the daemon keeps running and recovers when the fault clears.
 
-The snapshot stats every seed, which grows with the archive (about 0.8 s for 100,000 seeds). So that an idle
+The snapshot stats every seed, which grows with the archive (about 0.5 s for 100,000 seeds). So that an idle
 daemon spends at most `SCAN_SHARE` of a core on it, a poll takes a full snapshot only when the last one is
 old enough for its cost; in between it stats just the directories, whose mtimes change whenever a seed is
 created, removed or renamed. New seeds are seen on the next poll at any size; a seed rewritten in place is seen
