@@ -98,3 +98,20 @@ def test_an_entry_twice_in_one_document_is_published_twice(base_settings: Settin
         data = render(feed, built)
         assert data == render(feed, None)
         assert len(lxml.etree.fromstring(data).findall(tag)) == 2
+
+
+def test_pages_mark_each_title_and_name_with_its_source_s_language(base_settings: Settings) -> None:
+    from feedsvc.output.pages import render_period
+
+    entries = list(_corpus(4).values())
+    unified = plan_feeds(_settings(base_settings), [])[0].current.feed
+    page = render_period(unified, entries, "2024-01", "https://f.example/archive/all/index.html", (None, None),
+                         None, {"dw": "zh-Hant", "voa": None}).decode()
+    rows = [line for line in page.splitlines() if line.startswith("<tr><td class=")]
+    assert len(rows) == 4
+    for entry, row in zip(entries, rows, strict=True):
+        if entry.meta.source_slug == "dw":
+            assert row.count(' lang="zh-Hant"') == 2, row  # the title's cell and the source's
+        else:
+            assert " lang=" not in row, "a source of unknown language: nothing claimed"
+    assert '<html lang="en">' in page  # the page itself, its words, stay English

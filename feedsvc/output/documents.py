@@ -50,7 +50,8 @@ class DocumentRenderer:
     def __init__(self, formats: tuple[str, ...], variants: tuple[str, ...], languages: Mapping[str, str | None],
                  pages: Mapping[str, PeriodPage]) -> None:
         self.formats = formats
-        self.transforms = transforms(variants, dict(languages))
+        self.languages = dict(languages)
+        self.transforms = transforms(variants, self.languages)
         self.pages = pages
 
     def with_pages(self, pages: Mapping[str, PeriodPage]) -> DocumentRenderer:
@@ -71,7 +72,7 @@ class DocumentRenderer:
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
-                                                     (page.newer, page.older), built)
+                                                     (page.newer, page.older), built, self.languages)
         for version in [feed, *(t(feed) for t in self.transforms)]:
             if version is None:
                 continue

@@ -3,7 +3,7 @@ archive period. Pure: built from the feeds, escaped, deterministic; plain HTML, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -28,6 +28,17 @@ nav, .formats { font-size: .9em; }
 
 def _x(value: str) -> str:
     return escape(display(value), quote=True)
+
+
+def _lang(language: str | None) -> str:
+    """The `lang` attribute of text in `language` (none if unknown): the pages are in English, the names and
+    titles they list in their sources' languages, and a browser picks the glyphs of Chinese text by it."""
+    return f' lang="{_x(language)}"' if language else ""
+
+
+def _in(language: str | None, text: str) -> str:
+    """`text` (escaped), marked as written in `language` if that is known."""
+    return f"<span{_lang(language)}>{_x(text)}</span>" if language else _x(text)
 
 
 def _page(title: str, head: str, body: str) -> bytes:
@@ -95,7 +106,8 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
             for label, links in item.copies)
         archive = f'<a href="{_x(item.archive_url)}">archive</a>' if item.archive_url else ""
         rows.append(
-            f'<tr><td><a href="{_x(main_url)}">{_x(feed.title)}</a><br><code>{_x(main_url)}</code></td>'
+            f'<tr><td><a href="{_x(main_url)}"{_lang(feed.language)}>{_x(feed.title)}</a><br>'
+            f"<code>{_x(main_url)}</code></td>"
             f'<td class="n">{feed.entry_count}</td><td class="d">{newest}</td><td class="formats">{copies}</td>'
             f"<td>{archive}</td></tr>")
     imports = ", ".join(f'<a href="{_x(url)}">{_x(label)}</a>' for label, url in opml)
@@ -123,7 +135,7 @@ def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], fo
                     f'<td class="n">{count}</td><td class="formats">{documents}</td></tr>')
     current = " ".join(f'<a href="{_x(feed.url(feed.stem, ext))}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
     body = f"""<nav><a href="{_x(index_url)}">All feeds</a></nav>
-<h1>{_x(feed.title)}: archive</h1>
+<h1>{_in(feed.language, feed.title)}: archive</h1>
 <p>{feed.entry_count} stories in all. The newest are in the feed itself ({current}); the older ones, period by
 period, below. Each period is also a feed document (RFC 5005 archived feed), so a feed reader can fetch the whole
 history.</p>
@@ -141,20 +153,22 @@ _ROWS = "period rows"
 """The `Memo` key of the period pages' rows."""
 
 
-def _period_row(entry: Entry) -> str:
+def _period_row(entry: Entry, languages: Mapping[str, str | None]) -> str:
     meta = entry.meta
+    lang = _lang(languages.get(meta.source_slug))
     return (f'<tr><td class="d">{meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
-            f'<td><a href="{_x(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
-            f"<td>{_x(meta.source_name)}</td></tr>")
+            f'<td{lang}><a href="{_x(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
+            f"<td{lang}>{_x(meta.source_name)}</td></tr>")
 
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str,
                   neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None], memo: Memo | None = None,
-                  ) -> bytes:
+                  languages: Mapping[str, str | None] | None = None) -> bytes:
     """One archive period's stories as a plain list: date, title linking to the original article, source
     (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
-    same stories)."""
-    rows = [made_once(memo, _ROWS, entry, _period_row) for entry in entries]
+    same stories; `languages`: each source's language, by slug)."""
+    known = languages or {}
+    rows = [made_once(memo, _ROWS, entry, lambda entry: _period_row(entry, known)) for entry in entries]
     newer, older = neighbours
     links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']
     if newer:
@@ -162,7 +176,7 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     if older:
         links.append(f'<a href="{_x(older[1])}">older: {_x(older[0])}</a>')
     body = f"""<nav>{" · ".join(links)}</nav>
-<h1>{_x(feed.title)}: {_x(name)}</h1>
+<h1>{_in(feed.language, feed.title)}: {_x(name)}</h1>
 <p>{len(entries)} stories, newest first (times in UTC).</p>
 <table>
 <thead><tr><th>Date</th><th>Title</th><th>Source</th></tr></thead>
