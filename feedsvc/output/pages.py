@@ -3,6 +3,7 @@ archive period. Pure: built from the feeds, escaped, deterministic; plain HTML, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -167,8 +168,8 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     """One archive period's stories as a plain list: date, title linking to the original article, source
     (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
     same stories; `languages`: each source's language, by slug)."""
-    known = languages or {}
-    rows = [made_once(memo, _ROWS, entry, lambda entry: _period_row(entry, known)) for entry in entries]
+    row = functools.partial(_period_row, languages=languages or {})
+    rows = [made_once(memo, _ROWS, entry, row) for entry in entries]
     newer, older = neighbours
     links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']
     if newer:
