@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -70,3 +72,21 @@ def sample_seeds(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SAMPLES, target, dirs_exist_ok=True)
     return target
+
+
+def failing_writes(monkeypatch: pytest.MonkeyPatch, failing: int) -> None:
+    """The `failing`th temporary file written fails as a full disk does."""
+    real = tempfile.NamedTemporaryFile
+    calls = 0
+
+    def temporary(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        handle = real(*args, **kwargs)
+        if calls == failing:
+            def full(data: bytes) -> int:
+                raise OSError(28, "No space left on device")
+            setattr(handle, "write", full)  # noqa: B010 - a method of this one handle
+        return handle
+
+    monkeypatch.setattr("feedsvc.output.publish.tempfile.NamedTemporaryFile", temporary)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from feedsvc.errors import OutputError
+from feedsvc.output import flush
+from feedsvc.output.flush import DiskSync
 from feedsvc.output.publish import gzipped, publish
+from tests.conftest import failing_writes
 
 
 def _names(root: Path) -> list[str]:
@@ -42,22 +47,81 @@ def test_prune_removes_files_no_longer_published_but_keeps_kept_ones(tmp_path: P
 
 def test_a_failure_leaves_every_previous_file_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     publish(tmp_path, {"all.atom": b"old all", "sources/dw.atom": b"old dw"})
-    real_fsync = os.fsync
-    calls = 0
-
-    def failing_fsync(fd: int) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:  # after some of the new files are already staged
-            raise OSError(28, "No space left on device")
-        real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+    failing_writes(monkeypatch, 3)  # after some of the new files are already staged
     with pytest.raises(OutputError, match="No space left on device"):
         publish(tmp_path, {"all.atom": b"new all", "sources/dw.atom": b"new dw"})
     assert (tmp_path / "all.atom").read_bytes() == b"old all"
     assert (tmp_path / "sources/dw.atom").read_bytes() == b"old dw"
     assert not list(tmp_path.rglob(".*.tmp")), "staged files are removed"
+
+
+def test_files_are_on_the_disk_before_any_is_renamed_into_place(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    real_sync, real_replace = DiskSync.sync, os.replace
+
+    def sync(self: DiskSync, files: Iterable[Path]) -> None:
+        events.append(f"sync {len(list(files))}")
+        real_sync(self, [])
+
+    def replace(source: Any, target: Any) -> None:
+        events.append(f"rename {Path(target).name}")
+        real_replace(source, target)
+
+    monkeypatch.setattr(DiskSync, "sync", sync)
+    monkeypatch.setattr("feedsvc.output.publish.os.replace", replace)
+    publish(tmp_path, {"all.atom": b"<feed/>", "archive/all/2024-05.atom": b"<old/>"})
+    assert events == ["sync 3", "rename all.atom", "rename 2024-05.atom", "rename all.atom.gz"], \
+        "one sync for every staged file, .gz siblings included, before the first rename"
+    events.clear()
+    publish(tmp_path, {"all.atom": b"<feed/>", "archive/all/2024-05.atom": b"<old/>"})
+    assert events == [], "nothing staged: nothing to sync"
+
+
+def test_a_write_the_disk_fails_at_the_sync_leaves_every_previous_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    publish(tmp_path, {"all.atom": b"old all"})
+
+    def failed(self: DiskSync, files: Iterable[Path]) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(DiskSync, "sync", failed)
+    with pytest.raises(OutputError, match="Input/output error"):
+        publish(tmp_path, {"all.atom": b"new all", "sources/dw.atom": b"dw"})
+    assert _names(tmp_path) == ["all.atom", "all.atom.gz"]
+    assert (tmp_path / "all.atom").read_bytes() == b"old all"
+    assert not list(tmp_path.rglob(".*.tmp")), "staged files are removed"
+
+
+def test_without_syncfs_each_file_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}") if Path("/proc/self/fd").is_dir() else str(fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr(flush, "_SYNCFS", None)
+    monkeypatch.setattr(os, "fsync", fsync)
+    files = [tmp_path / "a", tmp_path / "b"]
+    for path in files:
+        path.write_bytes(b"x")
+    disk = DiskSync(tmp_path)
+    disk.sync(files)
+    disk.close()
+    assert len(synced) == 2
+    if Path("/proc/self/fd").is_dir():
+        assert sorted(synced) == [str(path) for path in files]
+
+
+@pytest.mark.skipif(flush._SYNCFS is None, reason="syncfs is Linux's")
+def test_a_disk_sync_is_made_on_the_nearest_folder_that_exists(tmp_path: Path) -> None:
+    disk = DiskSync(tmp_path / "not" / "yet")  # a first run: the output folder is made later
+    (tmp_path / "not" / "yet").mkdir(parents=True)
+    (tmp_path / "not" / "yet" / "file").write_bytes(b"x")
+    disk.sync([])
+    disk.close()
+    disk.close()  # twice is harmless
 
 
 def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
@@ -69,23 +133,23 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not Path("/proc/self/fd").is_dir(),
                     reason="posix_fadvise and /proc/self/fd are Linux's")
-def test_archive_documents_are_dropped_from_the_page_cache_once_fsynced(
+def test_archive_documents_are_dropped_from_the_page_cache_once_written_out(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, str]] = []
-    real_fsync, real_fadvise = os.fsync, os.posix_fadvise
+    real_written_out, real_fadvise = flush.written_out, os.posix_fadvise
 
     def name(fd: int) -> str:
         return Path(os.readlink(f"/proc/self/fd/{fd}")).name.split(".tmp")[0].lstrip(".").rsplit(".", 1)[0]
 
-    def fsync(fd: int) -> None:
-        calls.append(("fsync", name(fd)))
-        real_fsync(fd)
+    def written_out(fd: int) -> None:
+        calls.append(("written out", name(fd)))
+        real_written_out(fd)
 
     def fadvise(fd: int, offset: int, length: int, advice: int) -> None:
         calls.append(("drop" if advice == os.POSIX_FADV_DONTNEED else "other", name(fd)))
         real_fadvise(fd, offset, length, advice)
 
-    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr("feedsvc.output.publish.written_out", written_out)
     monkeypatch.setattr(os, "posix_fadvise", fadvise)
     files = {"all.atom": b"<feed/>", "archive/all/2024-05.atom": b"<old/>", "archive/all/2024-05.json": b"{}",
              "archive/all/2024-05.html": b"<page/>"}
@@ -93,5 +157,8 @@ def test_archive_documents_are_dropped_from_the_page_cache_once_fsynced(
     assert {n for kind, n in calls if kind == "drop"} == {"2024-05.atom", "2024-05.json"}, \
         "archive documents only: subscription documents, pages and .gz siblings stay cached for the readers"
     for document in ("2024-05.atom", "2024-05.json"):
-        assert calls.index(("fsync", document)) < calls.index(("drop", document)), "dirty pages cannot be dropped"
+        assert calls.index(("written out", document)) < calls.index(("drop", document)), \
+            "dirty pages cannot be dropped"
+    assert {n for kind, n in calls if kind == "written out"} == {"2024-05.atom", "2024-05.json"}, \
+        "the others go to the disk with the rest of the run"
     assert {name: (tmp_path / name).read_bytes() for name in files} == files

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ import lxml.etree
 import pytest
 
 from feedsvc.errors import OutputError, SeedsUnavailableError
+from feedsvc.output.flush import DiskSync
 from feedsvc.output.publish import precompressed
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
-from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, needs_corpus
+from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, failing_writes, needs_corpus
 from tests.feedcheck import JING, assert_valid, chain, entry_ids
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -297,19 +298,20 @@ def test_write_failure_leaves_every_previous_file(make_settings, sample_seeds: P
     before = published(settings.output_dir)
     (sample_seeds / "004.txt").write_text(
         "<!--1700000000000-->\n[新稿](https://www.rfa.org/mandarin/new.html)\n------\n\n<p>新</p>\n", encoding="utf-8")
-    real_fsync, calls = os.fsync, []
-
-    def disk_full(fd: int) -> None:
-        calls.append(fd)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        real_fsync(fd)
-
-    monkeypatch.setattr("feedsvc.output.publish.os.fsync", disk_full)
-    with pytest.raises(OutputError, match="No space left"):
-        regenerate(settings, NOW)
+    with monkeypatch.context() as patched:
+        failing_writes(patched, 3)  # a full disk, after some of the new files are staged
+        with pytest.raises(OutputError, match="No space left"):
+            regenerate(settings, NOW)
     assert published(settings.output_dir) == before  # no partial write, no temporary file left behind
-    monkeypatch.setattr("feedsvc.output.publish.os.fsync", real_fsync)
+
+    def disk_failed(self: DiskSync, files: Iterable[Path]) -> None:
+        raise OSError(5, "Input/output error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DiskSync, "sync", disk_failed)  # a write the disk failed, found when the run syncs
+        with pytest.raises(OutputError, match="Input/output error"):
+            regenerate(settings, NOW)
+    assert published(settings.output_dir) == before
     assert regenerate(settings, NOW).entries == 4
 
 

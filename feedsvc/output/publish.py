@@ -3,9 +3,10 @@ for archive documents, see `precompressed`).
 
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
-the rendering of the next document), so no run holds its output in memory. Only when every file is staged and
-fsynced are they renamed into place (`Staging.commit`): a failure or a kill at any point leaves every previous file
-as it was, and a reader never sees a partial file.
+the rendering of the next document), so no run holds its output in memory. Only when every file is staged and on
+the disk (`flush.DiskSync`: one `syncfs` for the run rather than an `fsync` a file) are they renamed into place
+(`Staging.commit`): a failure or a kill at any point leaves every previous file as it was, and a reader never sees
+a partial file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
+from feedsvc.output.flush import DiskSync, written_out
 
 
 @dataclass(frozen=True)
@@ -80,23 +82,23 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _drop_cached(fd: int) -> None:
-    """Let the kernel drop the (fsynced, so clean) pages of the file `fd` from its page cache."""
+    """Let the kernel drop the (written out, so clean) pages of the file `fd` from its page cache."""
     if hasattr(os, "posix_fadvise"):  # not on macOS or Windows
         with contextlib.suppress(OSError):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def _write_temporary(target: Path, data: bytes, *, cached: bool = True) -> Path:
-    """`data` in a new temporary file beside `target`, flushed and fsynced; left out of the page cache unless
-    `cached`."""
+    """`data` in a new temporary file beside `target` (durable once `DiskSync.sync` returns); written out and left
+    out of the page cache unless `cached`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
                                      delete=False) as handle:
         try:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
             if not cached:
+                written_out(handle.fileno())
                 _drop_cached(handle.fileno())
         except BaseException:
             handle.close()
@@ -114,7 +116,7 @@ def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
     """Write `data` and its gzip sibling to temporary files beside the target `name` (in this thread or process),
     unless the published file already holds these bytes. `Staging.adopt` takes the result.
 
-    Archive documents are written past the page cache (dropped once fsynced, as `dd oflag=nocache` does): a cold
+    Archive documents are written past the page cache (dropped once written out, as `dd oflag=nocache` does): a cold
     run writes gigabytes of them that readers fetch once, and keeping them would push the seeds, the cache and the
     subscription documents out of memory, and make the kernel find fresh memory for each page written."""
     target = output_dir / name
@@ -145,6 +147,7 @@ class Staging:
         self._pending: list[Future[Staged]] = []
         self._pool = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="stage")
         self._cleaned: set[Path] = set()
+        self._disk = None if dry_run else DiskSync(output_dir)
 
     def _clean_leftovers(self, folder: Path) -> None:
         """Temporary files of a run killed before it could rename them (callers hold the lock)."""
@@ -192,6 +195,11 @@ class Staging:
                         with contextlib.suppress(OSError):
                             temporary.unlink()
         self._pending.clear()
+        self._close()
+
+    def _close(self) -> None:
+        if self._disk is not None:
+            self._disk.close()
 
     def commit(self, prune: tuple[str, ...] = (), previous: Iterable[str] | None = None) -> PublishResult:
         """Rename every staged file into place, plain files before their siblings (a sibling older than its plain
@@ -207,6 +215,12 @@ class Staging:
                               "the previous files are left as they were")
         if self.dry_run:
             return PublishResult((), (), ())
+        try:
+            return self._publish(prune, previous)
+        finally:
+            self._close()
+
+    def _publish(self, prune: tuple[str, ...], previous: Iterable[str] | None) -> PublishResult:
         renames: list[tuple[Path, str]] = []
         for name, plain, packed in (f.result() for f in self._pending):
             if plain is None:
@@ -216,6 +230,13 @@ class Staging:
             if packed is not None:
                 renames.append((packed, name + ".gz"))
         renames.sort(key=lambda item: item[1].endswith(".gz"))
+        if renames and self._disk is not None:
+            try:
+                self._disk.sync(temporary for temporary, _ in renames)
+            except OSError as exc:
+                self.discard()
+                raise OutputError(f"{self.output_dir}: cannot write the feeds ({exc.strerror or exc}); "
+                                  "the previous files are left as they were") from None
         for done, (temporary, name) in enumerate(renames):
             try:
                 os.replace(temporary, self.output_dir / name)

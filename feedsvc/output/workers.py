@@ -41,7 +41,7 @@ class _Worker:
 
 _WORKER: _Worker | None = None
 _WRITERS = 2
-"""Threads of a worker that write (and fsync) its files while it renders the next ones."""
+"""Threads of a worker that write its files while it renders the next ones."""
 
 
 def init_render(job: RenderJob) -> None:
