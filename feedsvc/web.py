@@ -34,7 +34,8 @@ ARCHIVE_DOCUMENT = re.compile(r"^(?:[a-z-]+/)?archive/.+/(\d{4}-\d{2}(?:-\d{2})?
 """An RFC 5005 archive document: `[variant/]archive/<feed>/<period>.<format>`."""
 IMMUTABLE = "public, max-age=31536000, immutable"
 _COMPRESS_FROM = 1024
-"""A file published without a .gz sibling (an archive document) and larger than this is gzipped on request."""
+"""A file published without a .gz sibling (the archive's documents and pages) and larger than this is gzipped on
+request."""
 HealthProvider = Callable[[], tuple[int, dict[str, object]]]
 MetricsProvider = Callable[[], tuple[str, bytes]]
 """(content type, body) of the metrics exposition."""
@@ -170,7 +171,7 @@ class FileServer:
             packed = self._load(path.with_name(path.name + ".gz"))
             if packed is not None and packed.mtime >= plain.mtime:
                 variant, encoding = packed, "gzip"
-            elif packed is None and len(plain.body) > _COMPRESS_FROM:  # archive documents have no sibling
+            elif packed is None and len(plain.body) > _COMPRESS_FROM:  # the archive's files have no sibling
                 variant, encoding = self._compressed(path, plain), "gzip"
         headers = {
             "ETag": variant.etag,

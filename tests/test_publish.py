@@ -124,6 +124,15 @@ def test_a_disk_sync_is_made_on_the_nearest_folder_that_exists(tmp_path: Path) -
     disk.close()  # twice is harmless
 
 
+def test_a_sibling_the_archive_no_longer_has_is_removed_when_its_file_is_written(tmp_path: Path) -> None:
+    folder = tmp_path / "archive" / "all"
+    folder.mkdir(parents=True)
+    (folder / "2024-05.html").write_bytes(b"<old/>")
+    (folder / "2024-05.html.gz").write_bytes(gzipped(b"<old/>"))  # published when pages had siblings
+    publish(tmp_path, {"archive/all/2024-05.html": b"<new/>"})
+    assert _names(tmp_path) == ["archive/all/2024-05.html"], "a server would send the stale sibling"
+
+
 def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     (tmp_path / "sources").mkdir()
     (tmp_path / "sources/.dw.atom.x1.tmp").write_bytes(b"half")

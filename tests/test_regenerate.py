@@ -77,7 +77,7 @@ def test_samples_match_the_golden_files(make_settings, sample_seeds: Path, golde
     assert names == sorted(str(p.relative_to(golden)) for p in golden.rglob("*") if p.is_file())
     for name in names:
         assert files[name] == (golden / name).read_bytes(), f"{name} differs from {golden.name}/{name}"
-        assert (name + ".gz" in files) == precompressed(name), "archive documents only have no .gz sibling"
+        assert (name + ".gz" in files) == precompressed(name), "only the archive's files have no .gz sibling"
         if precompressed(name):
             assert gzip.decompress(files[name + ".gz"]) == files[name]
     assert_valid_feeds(settings.output_dir, 3, settings.base_url)

@@ -130,21 +130,24 @@ def test_every_format_is_served_with_its_media_type(daemon: Daemon) -> None:
     assert (status, body) == (304, b"")
 
 
-def test_an_archive_document_is_compressed_on_request(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["2024-05.atom", "2024-05.html", "index.html"])
+def test_the_archives_files_are_compressed_on_request(tmp_path: Path, name: str) -> None:
     import asyncio
 
     from aiohttp.test_utils import make_mocked_request
 
+    from feedsvc.output.publish import precompressed
     from feedsvc.web import FileServer
 
     folder = tmp_path / "archive" / "all"
     folder.mkdir(parents=True)
     document = ("<feed>" + "<entry>正文</entry>" * 500 + "</feed>").encode()
-    (folder / "2024-05.atom").write_bytes(document)
+    (folder / name).write_bytes(document)
+    assert not precompressed(f"archive/all/{name}"), "published without a .gz sibling"
     server = FileServer(tmp_path, 60, lambda: (200, {}))
 
     def get(headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        request = make_mocked_request("GET", "/archive/all/2024-05.atom", headers=headers)
+        request = make_mocked_request("GET", f"/archive/all/{name}", headers=headers)
         response = asyncio.run(server.handle(request))
         return response.status, dict(response.headers), bytes(response.body or b"")  # type: ignore[attr-defined]
 

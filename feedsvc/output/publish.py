@@ -1,5 +1,5 @@
 """Writing the published files: all or nothing, atomic per file, unchanged files left alone, `.gz` siblings (but
-for archive documents, see `precompressed`).
+for the archive, see `precompressed`).
 
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
@@ -50,9 +50,11 @@ def archive_document(name: str) -> bool:
 
 
 def precompressed(name: str) -> bool:
-    """Whether `name` gets a `.gz` sibling. Archive documents do not: they would double the cost of writing them;
-    the servers compress them when asked (feedsvc.web, and nginx's `gzip on` for /archive/)."""
-    return not archive_document(name)
+    """Whether `name` gets a `.gz` sibling: every file but the archive's (`…archive/…`: its documents, which would
+    double the cost of writing them, and its pages, a few hundred more files a cold run writes for people who
+    read one now and then). The servers compress those when asked (feedsvc.web, and nginx's `gzip on` for
+    /archive/)."""
+    return "/archive/" not in f"/{name}"
 
 
 def _with_sibling(name: str) -> list[str]:
@@ -237,6 +239,10 @@ class Staging:
                 self.discard()
                 raise OutputError(f"{self.output_dir}: cannot write the feeds ({exc.strerror or exc}); "
                                   "the previous files are left as they were") from None
+        for _, name in renames:  # a sibling left by a version that precompressed it would be served stale
+            if not precompressed(name):
+                with contextlib.suppress(OSError):
+                    (self.output_dir / f"{name}.gz").unlink()
         for done, (temporary, name) in enumerate(renames):
             try:
                 os.replace(temporary, self.output_dir / name)
