@@ -60,3 +60,27 @@ def test_a_run_pauses_the_collector_and_resumes_it(make_settings, sample_seeds, 
     report = pipeline.regenerate(make_settings(seeds_dir=sample_seeds), NOW)
     assert report.entries and seen == [False]
     assert gc.isenabled()
+
+
+def test_a_render_task_pauses_the_collector_in_its_worker(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedsvc.output import workers
+
+    seen: list[bool] = []
+
+    class Renderer:
+        def with_pages(self, pages: object) -> Renderer:
+            return self
+
+        def render_group(self, group: object, read: object):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            yield "all.atom", b"<feed/>"
+
+    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {})
+    with ThreadPoolExecutor(1) as writers:
+        monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
+        monkeypatch.setattr(workers, "stage_file", lambda folder, name, data: (name, None, None))
+        assert workers._render([], {}) == [("all.atom", None, None)]
+    assert seen == [False], "a group's objects are not walked by collections while it renders"
+    assert gc.isenabled()

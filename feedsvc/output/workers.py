@@ -13,6 +13,7 @@ from pathlib import Path
 
 from feedsvc.cache import Cache
 from feedsvc.errors import Cancelled
+from feedsvc.memory import cycles_collected_after
 from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, stage_file
@@ -57,10 +58,11 @@ def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Stage
     if worker.cache is None:
         worker.cache = Cache.open(worker.job.database)
     cache, job = worker.cache, worker.job
-    pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
-               for name, data in worker.renderer.with_pages(pages).render_group(
-                   group, lambda stories: cache.published_entries(stories, job.fingerprint))]
-    return [future.result() for future in pending]
+    with cycles_collected_after():  # a group's entries, trees and feedgen objects: walked again by every collection
+        pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
+                   for name, data in worker.renderer.with_pages(pages).render_group(
+                       group, lambda stories: cache.published_entries(stories, job.fingerprint))]
+        return [future.result() for future in pending]
 
 
 def render_in_workers(pool: ProcessPoolExecutor, groups: list[list[Planned]], pages: Mapping[str, PeriodPage],
