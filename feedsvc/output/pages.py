@@ -154,11 +154,13 @@ _ROWS = "period rows"
 """The `Memo` key of the period pages' rows."""
 
 
-def _period_row(entry: Entry, languages: Mapping[str, str | None]) -> str:
+def _period_row(entry: Entry, lang_attributes: Mapping[str, str]) -> str:
+    """A story's row (`lang_attributes`: each source's `_lang`, by slug). Its link is canonical
+    (`links.canonical_link`): ASCII, with nothing for `display` to mend, only escaping to do."""
     meta = entry.meta
-    lang = _lang(languages.get(meta.source_slug))
-    return (f'<tr><td class="d">{meta.updated.strftime("%Y-%m-%d %H:%M")}</td>'
-            f'<td{lang}><a href="{_x(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
+    lang = lang_attributes.get(meta.source_slug, "")
+    return (f'<tr><td class="d">{meta.updated:%Y-%m-%d %H:%M}</td>'
+            f'<td{lang}><a href="{escape(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
             f"<td{lang}>{_x(meta.source_name)}</td></tr>")
 
 
@@ -168,7 +170,8 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     """One archive period's stories as a plain list: date, title linking to the original article, source
     (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
     same stories; `languages`: each source's language, by slug)."""
-    row = functools.partial(_period_row, languages=languages or {})
+    row = functools.partial(_period_row, lang_attributes={slug: _lang(language)
+                                                          for slug, language in (languages or {}).items()})
     rows = [made_once(memo, _ROWS, entry, row) for entry in entries]
     newer, older = neighbours
     links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']

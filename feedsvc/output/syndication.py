@@ -62,8 +62,8 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
         return feed
 
 
-_FEEDGEN = "feedgen"
-"""The `Memo` key of feedgen's entries."""
+_FEEDGEN, _FEEDGEN_RSS = "feedgen", "feedgen for RSS"
+"""The `Memo` keys of feedgen's entries, and of those made ready for RSS too (`_with_rss_fields`)."""
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -170,26 +170,36 @@ def _generator(feed: Feed, extension: str, media_type: str) -> FeedGenerator:
 
 
 def _feed_entry(entry: Entry) -> FeedEntry:
-    """feedgen's entry for `entry`, for both formats: the Atom entry's summary and content (HTML); the RSS item's
-    `description` (the summary, or else the article), `content:encoded` and `dc:creator`."""
+    """feedgen's entry for `entry`, with all an Atom entry needs: its summary and content (HTML), which is also the
+    RSS item's `content:encoded` (the rest of the item: `_with_rss_fields`)."""
     meta = entry.meta
     item = FeedEntry()
-    item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     item.id(meta.id)  # and RSS's guid, not a permalink
     item.title(display(meta.title))
     item.link(href=meta.link, rel="alternate", type="text/html")
     item.published(meta.published)
     item.updated(meta.updated)
-    author = display(meta.author or meta.source_name)
-    item.author({"name": author})  # Atom's: RSS's own needs an e-mail address
+    item.author({"name": _author(entry)})  # Atom's: RSS's own needs an e-mail address
     for category in meta.categories:
         item.category(term=display(category))
-    body = entry_html(entry)
-    item.description(entry.summary or body)
     if entry.summary:
         item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
-    item.content(body, type="html")  # after `description`, which sets Atom's content too
-    item.dc.dc_creator(author)
+    item.content(entry_html(entry), type="html")
+    return item
+
+
+def _author(entry: Entry) -> str:
+    return display(entry.meta.author or entry.meta.source_name)
+
+
+def _with_rss_fields(item: FeedEntry, entry: Entry) -> FeedEntry:
+    """feedgen's entry for `entry` (`_feed_entry`) made ready for RSS as well, when RSS is published: the item's
+    `description` (the summary, or else the article) and `dc:creator`. The Atom entry it makes is unchanged."""
+    item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+    body = entry_html(entry)
+    item.description(entry.summary or body)
+    item.content(body, type="html")  # again: `description` sets Atom's content too
+    item.dc.dc_creator(_author(entry))
     return item
 
 
@@ -198,6 +208,8 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
     group's feedgen entry where the other format made that."""
     def serialized(entry: Entry) -> bytes:
         item = made_once(memo, _FEEDGEN, entry, _feed_entry)
+        if rss:
+            item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
         return _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
 
     return made_once(memo, RSS if rss else ATOM, entry, serialized)
