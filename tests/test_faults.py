@@ -296,3 +296,26 @@ def test_a_script_without_a_main_guard_fails_with_a_reason_instead_of_hanging(tm
                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode != 0
     assert 'if __name__ == "__main__":' in done.stderr
+
+
+def test_a_stopped_worker_leaves_at_once_with_its_output_flushed(tmp_path: Path) -> None:
+    # A spawned worker would tear its interpreter down first (`pool._leave`); what it printed must still come out,
+    # and it must leave with status 0, by the end of `close`.
+    script = tmp_path / "pooled.py"
+    script.write_text(
+        "import sys\n"
+        "from feedsvc.pool import WorkerPool\n"
+        "def ready():\n    pass\n"
+        "def task(n):\n    print(f'worker line {n}', end='')\n    sys.stderr.write('worker error line')\n"
+        "    return n\n"
+        "if __name__ == '__main__':\n"
+        "    pool = WorkerPool(1, ready, ())\n"
+        "    assert pool.executor().submit(task, 7).result() == 7\n"
+        "    processes = list(pool.executor()._processes.values())\n"
+        "    pool.close()\n"
+        "    print(' exit codes', [p.exitcode for p in processes])\n", encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True,
+                          cwd=tmp_path, env=env)
+    assert done.stdout == "worker line 7 exit codes [0]\n"
+    assert done.stderr == "worker error line"
