@@ -93,25 +93,31 @@ def test_a_write_the_disk_fails_at_the_sync_leaves_every_previous_file(
     assert not list(tmp_path.rglob(".*.tmp")), "staged files are removed"
 
 
-def test_without_syncfs_each_file_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[str] = []
+@pytest.mark.parametrize(("count", "syncfs", "expected"), [
+    (3, True, "fsync each"), (flush.SYNCFS_FROM, True, "one syncfs"), (flush.SYNCFS_FROM, False, "fsync each")])
+def test_many_files_are_synced_at_once_a_few_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        count: int, syncfs: bool, expected: str) -> None:
+    fsynced: list[int] = []
+    syncfs_calls: list[int] = []
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}") if Path("/proc/self/fd").is_dir() else str(fd))
+        fsynced.append(fd)
         real_fsync(fd)
 
-    monkeypatch.setattr(flush, "_SYNCFS", None)
+    def fake_syncfs(fd: int) -> int:
+        syncfs_calls.append(fd)
+        return 0
+
+    monkeypatch.setattr(flush, "_SYNCFS", fake_syncfs if syncfs else None)
     monkeypatch.setattr(os, "fsync", fsync)
-    files = [tmp_path / "a", tmp_path / "b"]
+    files = [tmp_path / f"f{n}" for n in range(count)]
     for path in files:
         path.write_bytes(b"x")
     disk = DiskSync(tmp_path)
-    disk.sync(files)
+    disk.sync(iter(files))
     disk.close()
-    assert len(synced) == 2
-    if Path("/proc/self/fd").is_dir():
-        assert sorted(synced) == [str(path) for path in files]
+    assert (len(syncfs_calls), len(fsynced)) == ((1, 0) if expected == "one syncfs" else (0, count))
 
 
 @pytest.mark.skipif(flush._SYNCFS is None, reason="syncfs is Linux's")

@@ -6,7 +6,7 @@ development machine 100-150 µs of CPU time a file, whatever its size, with the 
 waiting for one another. So files are written without it (`written`), or, for a file to be dropped from the page
 cache, written out with Linux's `sync_file_range`, which puts its data on the disk without a journal commit
 (`written_out`); and before the renames one `syncfs` makes the whole run durable, data and metadata
-(`DiskSync`). Where there is no `syncfs`, each staged file is fsynced then instead.
+(`DiskSync`). A run with a few files (or where there is no `syncfs`) fsyncs each of them then instead.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def _libc_function(name: str, *argtypes: type) -> Callable[..., int] | None:
 _SYNCFS = _libc_function("syncfs", ctypes.c_int)
 _SYNC_FILE_RANGE = _libc_function("sync_file_range", ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong,
                                   ctypes.c_uint)
+
+
+SYNCFS_FROM = 100
+"""Files a run must make durable from which one `syncfs` does it (a cold run's thousands); fewer (an incremental
+run's dozen) are fsynced one by one."""
 
 
 def _checked(result: int) -> None:
@@ -74,9 +79,12 @@ class DiskSync:
                 self._fd = None
 
     def sync(self, files: Iterable[Path]) -> None:
-        """Make `files` (written since this was made) durable, data and metadata: the whole file system at once
-        (`syncfs`), or else each of them. Raises OSError for a write that did not reach the disk."""
-        if self._fd is not None:
+        """Make `files` (written since this was made) durable, data and metadata: many at once with `syncfs`, a
+        few (or where there is no `syncfs`) each with `fsync`. `syncfs` also waits for whatever else is being
+        written to the file system (new seeds, other programs' files), which a few fsyncs need not. Raises
+        OSError for a write that did not reach the disk."""
+        files = list(files)
+        if self._fd is not None and len(files) >= SYNCFS_FROM:
             _checked(_SYNCFS(self._fd))  # type: ignore[misc]  # set only where there is syncfs
             return
         for path in files:
