@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +177,31 @@ def test_archive_documents_are_dropped_from_the_page_cache_once_written_out(
     assert {n for kind, n in calls if kind == "written out"} == {"2024-05.atom", "2024-05.json"}, \
         "the others go to the disk with the rest of the run"
     assert {name: (tmp_path / name).read_bytes() for name in files} == files
+
+
+def test_a_worker_that_cannot_write_fails_its_task_with_the_reason_and_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedsvc.output import publish as publishing
+    from feedsvc.output import workers
+
+    class Renderer:
+        def with_pages(self, pages: object) -> Renderer:
+            return self
+
+        def render_group(self, group: object, read: object) -> Iterator[tuple[str, bytes]]:
+            yield from [("all.atom", b"<feed/>"), ("sources/dw.atom", b"<dw/>"), ("index.html", b"<page/>")]
+
+    def stage(folder: Path, name: str, data: bytes) -> Any:
+        if name == "sources/dw.atom":
+            raise OSError(28, "No space left on device")
+        return publishing.stage_file(folder, name, data)
+
+    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {})
+    with ThreadPoolExecutor(1) as writers:
+        monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
+        monkeypatch.setattr(workers, "stage_file", stage)
+        with pytest.raises(OutputError, match=r"cannot write the feeds \(No space left on device\)"):
+            workers._render([], {})
+    assert _names(tmp_path) == [], "the files it did write are removed"

@@ -133,6 +133,21 @@ def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
         raise
 
 
+def discard_staged(staged: Iterable[Staged]) -> None:
+    """Remove the temporary files of files staged but not to be published."""
+    for _, *temporaries in staged:
+        for temporary in temporaries:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+
+
+def cannot_write(output_dir: Path, failure: BaseException) -> OutputError:
+    """What a run that could not write its files says (nothing was published)."""
+    reason = failure.strerror if isinstance(failure, OSError) and failure.strerror else failure
+    return OutputError(f"{output_dir}: cannot write the feeds ({reason}); the previous files are left as they were")
+
+
 _IN_FLIGHT = 16
 """Staged writes that may wait for a thread at once."""
 
@@ -190,12 +205,7 @@ class Staging:
     def discard(self) -> None:
         """Drop whatever was staged (nothing published changes)."""
         self._pool.shutdown(wait=True)
-        for future in self._pending:
-            if future.exception() is None:
-                for temporary in future.result()[1:]:
-                    if temporary is not None:
-                        with contextlib.suppress(OSError):
-                            temporary.unlink()
+        discard_staged(future.result() for future in self._pending if future.exception() is None)
         self._pending.clear()
         self._close()
 
@@ -212,9 +222,7 @@ class Staging:
         failed = next((f.exception() for f in self._pending if f.exception() is not None), None)
         if failed is not None:
             self.discard()
-            reason = failed.strerror if isinstance(failed, OSError) and failed.strerror else failed
-            raise OutputError(f"{self.output_dir}: cannot write the feeds ({reason}); "
-                              "the previous files are left as they were")
+            raise cannot_write(self.output_dir, failed)
         if self.dry_run:
             return PublishResult((), (), ())
         try:
@@ -237,8 +245,7 @@ class Staging:
                 self._disk.sync(temporary for temporary, _ in renames)
             except OSError as exc:
                 self.discard()
-                raise OutputError(f"{self.output_dir}: cannot write the feeds ({exc.strerror or exc}); "
-                                  "the previous files are left as they were") from None
+                raise cannot_write(self.output_dir, exc) from None
         for _, name in renames:  # a sibling left by a version that precompressed it would be served stale
             if not precompressed(name):
                 with contextlib.suppress(OSError):

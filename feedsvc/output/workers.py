@@ -16,7 +16,7 @@ from feedsvc.errors import Cancelled
 from feedsvc.memory import cycles_collected_after
 from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
-from feedsvc.output.publish import Staged, Staging, stage_file
+from feedsvc.output.publish import Staged, Staging, cannot_write, discard_staged, stage_file
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,17 @@ def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Stage
         pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
                    for name, data in worker.renderer.with_pages(pages).render_group(
                        group, lambda stories: cache.published_entries(stories, job.fingerprint))]
-        return [future.result() for future in pending]
+        staged: list[Staged] = []
+        failed: OSError | None = None
+        for future in pending:
+            try:
+                staged.append(future.result())
+            except OSError as exc:  # a full disk: the run fails with the reason, leaving no temporary file
+                failed = failed or exc
+        if failed is not None:
+            discard_staged(staged)
+            raise cannot_write(job.output_dir, failed)
+        return staged
 
 
 def render_in_workers(pool: ProcessPoolExecutor, groups: list[list[Planned]], pages: Mapping[str, PeriodPage],
