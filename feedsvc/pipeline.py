@@ -34,7 +34,7 @@ from feedsvc.memory import cycles_collected_after, keep_freed_memory
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
-from feedsvc.output.publish import Staging, precompressed
+from feedsvc.output.publish import Staging, with_sibling
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, init_render, render_in_workers
 from feedsvc.parse import PARSER_VERSION, ParseContext
@@ -283,11 +283,8 @@ def _all_exist(output_dir: Path, outputs: tuple[str, ...]) -> bool:
     listed once (a `stat` and a `Path` per file were an eighth of a warm run at 100,000 seeds)."""
     by_folder: dict[str, list[str]] = {}
     for path in outputs:
-        folder, _, name = path.rpartition("/")
-        names = by_folder.setdefault(folder, [])
-        names.append(name)
-        if precompressed(path):
-            names.append(name + ".gz")
+        folder, _, _ = path.rpartition("/")
+        by_folder.setdefault(folder, []).extend(file.rpartition("/")[2] for file in with_sibling(path))
     for folder, names in by_folder.items():
         try:
             with os.scandir(output_dir / folder) as entries:
@@ -335,8 +332,7 @@ def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, 
 
 
 def _published(output_dir: Path, path: str) -> bool:
-    target = output_dir / path
-    return target.is_file() and (not precompressed(path) or target.with_name(target.name + ".gz").is_file())
+    return all((output_dir / file).is_file() for file in with_sibling(path))
 
 
 def _problem_order(problem: SeedProblem) -> tuple[str, str]:

@@ -57,7 +57,8 @@ def precompressed(name: str) -> bool:
     return "/archive/" not in f"/{name}"
 
 
-def _with_sibling(name: str) -> list[str]:
+def with_sibling(name: str) -> list[str]:
+    """The files a published `name` is: itself, and its `.gz` sibling if it has one."""
     return [name, name + ".gz"] if precompressed(name) else [name]
 
 
@@ -200,7 +201,7 @@ class Staging:
         """Files known to be current: left as they are, with their siblings."""
         for name in names:
             self.names.append(name)
-            self._unchanged += _with_sibling(name)
+            self._unchanged += with_sibling(name)
 
     def discard(self) -> None:
         """Drop whatever was staged (nothing published changes)."""
@@ -234,7 +235,7 @@ class Staging:
         renames: list[tuple[Path, str]] = []
         for name, plain, packed in (f.result() for f in self._pending):
             if plain is None:
-                self._unchanged += _with_sibling(name)
+                self._unchanged += with_sibling(name)
                 continue
             renames.append((plain, name))
             if packed is not None:
@@ -270,7 +271,7 @@ class Staging:
         for name in sorted(set(previous) - current):
             if not name.startswith(tuple(f"{folder}/" for folder in prune)):
                 continue
-            for path in (name, *(_with_sibling(name)[1:])):
+            for path in (name, *(with_sibling(name)[1:])):
                 with contextlib.suppress(OSError):
                     (self.output_dir / path).unlink()
                     removed.append(path)
