@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -75,15 +76,15 @@ def sample_seeds(tmp_path: Path) -> Path:
 
 
 def failing_writes(monkeypatch: pytest.MonkeyPatch, failing: int) -> None:
-    """The `failing`th temporary file written fails as a full disk does."""
+    """The `failing`th temporary file written fails as a full disk does (files are written by several threads:
+    each takes its number before anything lets another run)."""
     real = tempfile.NamedTemporaryFile
-    calls = 0
+    numbers = itertools.count(1)
 
     def temporary(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
+        number = next(numbers)
         handle = real(*args, **kwargs)
-        if calls == failing:
+        if number == failing:
             def full(data: bytes) -> int:
                 raise OSError(28, "No space left on device")
             setattr(handle, "write", full)  # noqa: B010 - a method of this one handle
