@@ -304,16 +304,17 @@ class Cache:
     def published_entries(self, stories: Iterable[Story], fingerprint: str,
                           paths: Mapping[str, Sequence[str]] | None = None) -> dict[Story, Entry]:
         """The published form of each of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
-        provenance) and the newest version's cleaned content. A few queries for all of them, not two per story."""
+        provenance) and the newest version's cleaned content, as the UTF-8 bytes stored (the renderers of Atom and
+        RSS write them as they are). A few queries for all of them, not two per story."""
         stories = list(dict.fromkeys(stories))
         wanted = {(version.digest, version.n) for story in stories for version in (story.newest, story.oldest)}
         digests = sorted({digest for digest, _ in wanted})
-        rows: dict[tuple[str, int], tuple[str, str, str]] = {}
+        rows: dict[tuple[str, int], tuple[str, bytes, str]] = {}
         for start in range(0, len(digests), READ_BATCH):
             chunk = digests[start:start + READ_BATCH]
             for digest, n, meta, content, summary in self._db.execute(
-                    f"SELECT digest, n, meta, content, summary FROM entries WHERE fingerprint=? AND digest IN "
-                    f"({','.join('?' * len(chunk))})", (fingerprint, *chunk)):
+                    f"SELECT digest, n, meta, CAST(content AS BLOB), summary FROM entries "
+                    f"WHERE fingerprint=? AND digest IN ({','.join('?' * len(chunk))})", (fingerprint, *chunk)):
                 if (digest, n) in wanted:
                     rows[(digest, n)] = (meta, content, summary)
         metas: dict[tuple[str, int], EntryMeta] = {}

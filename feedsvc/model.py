@@ -135,12 +135,26 @@ class Entry:
     """A published entry: canonical metadata, safe HTML and a plain-text summary."""
 
     meta: EntryMeta
-    content: str
+    article: str | bytes
+    """The cleaned article HTML: text, or its UTF-8 bytes as the cache holds them (renderers that write UTF-8
+    take them as they are; `content` decodes them for those that need text)."""
     summary: str
     digest: str
     """Content hash of the seed version this entry was built from (tie-breaker between versions)."""
     removed: tuple[Removal, ...] = ()
     """What the source's rules removed from the article (kind `rule <key> <pattern>`): `feedsvc rules test`."""
+
+    @property
+    def content(self) -> str:
+        """The cleaned article HTML."""
+        article = self.article
+        return article if isinstance(article, str) else article.decode("utf-8")
+
+    @property
+    def content_utf8(self) -> bytes:
+        """The cleaned article HTML, UTF-8 encoded."""
+        article = self.article
+        return article if isinstance(article, bytes) else article.encode("utf-8")
 
     def __hash__(self) -> int:
         # The seed version's digest: entries are keys of the renderers' memos, and hashing every field of the

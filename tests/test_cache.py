@@ -74,7 +74,7 @@ def test_published_entries_are_read_in_batches_and_merged_as_story_by_story() ->
     entries: each entry is what reading its story alone gives, provenance completed from `paths`."""
     count = READ_BATCH + 20
     late = replace(_entry(0), meta=replace(_entry(0).meta, updated=datetime(2024, 2, 1, tzinfo=UTC), title="late"),
-                   content="<p>late</p>", digest="late")
+                   article="<p>late</p>", digest="late")
     pair = (_entry(count), replace(_entry(count + 1), digest=f"d{count}"))
     with Cache.open(IN_MEMORY) as cache:
         cache.store([(f"d{n}", None, (_entry(n),)) for n in range(count)], "f")

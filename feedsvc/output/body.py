@@ -15,9 +15,14 @@ from feedsvc.text import display
 def entry_html(entry: Entry) -> str:
     """The entry's cleaned HTML (the cleaner made it `text.readable` already), or a short stand-in when cleaning
     left nothing."""
-    if entry.content:
+    if entry.article:
         return entry.content
     if entry.summary:
         return f"<p>{escape(entry.summary, quote=False)}</p>"
     title = escape(display(entry.meta.title), quote=False)
     return f'<p><a href="{escape(entry.meta.link)}" rel="noopener noreferrer">{title}</a></p>'
+
+
+def entry_html_utf8(entry: Entry) -> bytes:
+    """`entry_html`, UTF-8 encoded: the article as the cache holds it, not decoded and encoded again."""
+    return entry.content_utf8 if entry.article else entry_html(entry).encode("utf-8")

@@ -3,7 +3,9 @@
 A story lies in two documents (its source's feed and the unified feed), in the same period: documents rendered
 together share a `Memo`, so each entry is built once (one feedgen entry serves Atom and RSS) and serialized once
 per format, and its bytes are put into every document that holds it (in the unified feed with its `<source>`):
-the same bytes as serializing each document whole. feedgen lays out each document around a placeholder entry.
+the same bytes as serializing each document whole. feedgen lays out each document around a placeholder entry,
+and each entry around a stand-in for its body, which is then written from the body's UTF-8 bytes, escaped once for
+every element and format that holds it.
 
 A feed's `<updated>` (RSS `lastBuildDate`) is its newest entry's; the same feed always renders to the same bytes.
 Archive documents carry RFC 5005's `fh:archive` and `current`/`prev-archive`/`next-archive` links; every
@@ -25,7 +27,7 @@ from lxml import etree
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
-from feedsvc.output.body import entry_html
+from feedsvc.output.body import entry_html_utf8
 from feedsvc.output.memo import Memo, made_once
 from feedsvc.output.plan import feed_id
 from feedsvc.text import display
@@ -62,8 +64,9 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
         return feed
 
 
-_FEEDGEN, _FEEDGEN_RSS = "feedgen", "feedgen for RSS"
-"""The `Memo` keys of feedgen's entries, and of those made ready for RSS too (`_with_rss_fields`)."""
+_FEEDGEN, _FEEDGEN_RSS, _ESCAPED = "feedgen", "feedgen for RSS", "escaped body"
+"""The `Memo` keys of feedgen's entries, of those made ready for RSS too (`_with_rss_fields`), and of the
+entries' bodies escaped (`_escaped_body`)."""
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -169,9 +172,35 @@ def _generator(feed: Feed, extension: str, media_type: str) -> FeedGenerator:
     return generator
 
 
+_BODY = "body"
+"""The text feedgen is given for an entry's body: its elements are serialized holding it, and it is replaced by
+the body itself, escaped (`_with_body`)."""
+_ATOM_BODY = b'<content type="html">body</content>'
+_RSS_BODY = b"<content:encoded>body</content:encoded>"
+_RSS_DESCRIBED_BY_BODY = b"<description>body</description>"
+"""An element's bytes around `_BODY`: found once each in a serialized entry, since text and attribute values never
+hold a raw `<`."""
+
+
+def _escaped_body(entry: Entry) -> bytes:
+    """`entry`'s body escaped as lxml escapes an element's text (`&`, `<`, `>`, carriage returns), from its UTF-8
+    bytes: setting the text of an lxml element encodes it (and checks it: the cleaner's `text.readable` made every
+    character one that XML allows), which costs more than the whole serialization of its entry's other fields."""
+    body = entry_html_utf8(entry)
+    return body.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(b"\r", b"&#13;")
+
+
+def _with_body(data: bytes, element: bytes, body: bytes) -> bytes:
+    """`data` with the `_BODY` of `element` (its bytes around `_BODY`) replaced by `body`."""
+    before, found, after = data.partition(element)
+    assert found, element
+    start = element.index(_BODY.encode())
+    return b"".join((before, element[:start], body, element[start + len(_BODY):], after))
+
+
 def _feed_entry(entry: Entry) -> FeedEntry:
-    """feedgen's entry for `entry`, with all an Atom entry needs: its summary and content (HTML), which is also the
-    RSS item's `content:encoded` (the rest of the item: `_with_rss_fields`)."""
+    """feedgen's entry for `entry`, with all an Atom entry needs: its summary and content (HTML, `_BODY` standing
+    for it), which is also the RSS item's `content:encoded` (the rest of the item: `_with_rss_fields`)."""
     meta = entry.meta
     item = FeedEntry()
     item.id(meta.id)  # and RSS's guid, not a permalink
@@ -184,7 +213,7 @@ def _feed_entry(entry: Entry) -> FeedEntry:
         item.category(term=display(category))
     if entry.summary:
         item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
-    item.content(entry_html(entry), type="html")
+    item.content(_BODY, type="html")
     return item
 
 
@@ -196,9 +225,8 @@ def _with_rss_fields(item: FeedEntry, entry: Entry) -> FeedEntry:
     """feedgen's entry for `entry` (`_feed_entry`) made ready for RSS as well, when RSS is published: the item's
     `description` (the summary, or else the article) and `dc:creator`. The Atom entry it makes is unchanged."""
     item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
-    body = entry_html(entry)
-    item.description(entry.summary or body)
-    item.content(body, type="html")  # again: `description` sets Atom's content too
+    item.description(entry.summary or _BODY)
+    item.content(_BODY, type="html")  # again: `description` sets Atom's content too
     item.dc.dc_creator(_author(entry))
     return item
 
@@ -208,9 +236,12 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
     group's feedgen entry where the other format made that."""
     def serialized(entry: Entry) -> bytes:
         item = made_once(memo, _FEEDGEN, entry, _feed_entry)
-        if rss:
-            item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
-        return _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
+        body = made_once(memo, _ESCAPED, entry, _escaped_body)
+        if not rss:
+            return _with_body(_serialized(item.atom_entry(), rss), _ATOM_BODY, body)
+        item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
+        data = _with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body)
+        return data if entry.summary else _with_body(data, _RSS_DESCRIBED_BY_BODY, body)
 
     return made_once(memo, RSS if rss else ATOM, entry, serialized)
 
