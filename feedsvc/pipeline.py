@@ -34,7 +34,7 @@ from feedsvc.memory import cycles_collected_after, keep_freed_memory
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
-from feedsvc.output.publish import Staging, with_sibling
+from feedsvc.output.publish import Listing, Staging
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, init_render, render_in_workers
 from feedsvc.parse import PARSER_VERSION, ParseContext
@@ -227,7 +227,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
 
     try:
         rendered = render_site(staging.add, settings, plans, renderer, state.feed_digests,
-                               lambda path: _published(settings.output_dir, path),
+                               Listing(settings.output_dir).holds,
                                lambda stories: cache.published_entries(stories, prints, paths), prints,
                                None if options.dry_run or _workers(settings) < 2 else parallel,
                                {} if options.rehash else remembered)
@@ -279,20 +279,9 @@ def _refuse_shrinking(settings: Settings, found: ScanResult, state: RunState, fo
 
 
 def _all_exist(output_dir: Path, outputs: tuple[str, ...]) -> bool:
-    """Whether every file of `outputs` is still published, with its `.gz` sibling where it has one: each folder is
-    listed once (a `stat` and a `Path` per file were an eighth of a warm run at 100,000 seeds)."""
-    by_folder: dict[str, list[str]] = {}
-    for path in outputs:
-        folder, _, _ = path.rpartition("/")
-        by_folder.setdefault(folder, []).extend(file.rpartition("/")[2] for file in with_sibling(path))
-    for folder, names in by_folder.items():
-        try:
-            with os.scandir(output_dir / folder) as entries:
-                if not {entry.name for entry in entries if entry.is_file()}.issuperset(names):
-                    return False
-        except OSError:
-            return False
-    return bool(outputs)
+    """Whether every file of `outputs` is still published, with its `.gz` sibling where it has one."""
+    listing = Listing(output_dir)
+    return bool(outputs) and all(listing.holds(path) for path in outputs)
 
 
 def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, prints: str, seeds: Triage,
@@ -329,10 +318,6 @@ def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, 
             cache.store(pending, prints)
     if options.cancel is not None and options.cancel.is_set():
         raise Cancelled("regeneration cancelled")
-
-
-def _published(output_dir: Path, path: str) -> bool:
-    return all((output_dir / file).is_file() for file in with_sibling(path))
 
 
 def _problem_order(problem: SeedProblem) -> tuple[str, str]:

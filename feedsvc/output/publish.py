@@ -62,6 +62,28 @@ def with_sibling(name: str) -> list[str]:
     return [name, name + ".gz"] if precompressed(name) else [name]
 
 
+class Listing:
+    """Which files the output directory publishes, each folder listed once, when first asked (a `stat` and a `Path`
+    per file cost twenty times the listing of its folder: 11,000 files at 100,000 seeds)."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self._folders: dict[str, set[str]] = {}
+
+    def holds(self, name: str) -> bool:
+        """Whether `name` is published, with its `.gz` sibling where it has one."""
+        folder, _, _ = name.rpartition("/")
+        files = self._folders.get(folder)
+        if files is None:
+            try:
+                with os.scandir(self.output_dir / folder) as entries:
+                    files = {entry.name for entry in entries if entry.is_file()}
+            except OSError:  # not there, or not a folder: it holds nothing
+                files = set()
+            self._folders[folder] = files
+        return all(file.rpartition("/")[2] in files for file in with_sibling(name))
+
+
 def _done(staged: Staged) -> Future[Staged]:
     future: Future[Staged] = Future()
     future.set_result(staged)
