@@ -302,10 +302,12 @@ class Cache:
 
     @_guarded
     def published_entries(self, stories: Iterable[Story], fingerprint: str,
-                          paths: Mapping[str, Sequence[str]] | None = None) -> dict[Story, Entry]:
+                          paths: Mapping[str, Sequence[str]] | None = None, *, text: bool = False,
+                          ) -> dict[Story, Entry]:
         """The published form of each of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
-        provenance) and the newest version's cleaned content, as the UTF-8 bytes stored (the renderers of Atom and
-        RSS write them as they are). A few queries for all of them, not two per story."""
+        provenance) and the newest version's cleaned content: as the UTF-8 bytes stored (the renderers of Atom and
+        RSS write them as they are), or with `text`, decoded (for renderers that convert every article to other
+        scripts: each would decode it again). A few queries for all of them, not two per story."""
         stories = list(dict.fromkeys(stories))
         wanted = {(version.digest, version.n) for story in stories for version in (story.newest, story.oldest)}
         digests = sorted({digest for digest, _ in wanted})
@@ -331,7 +333,7 @@ class Cache:
         for story in stories:
             meta = story_meta(story, meta_of, paths or {})  # KeyError if the newest version is not cached
             _, content, summary = rows[(story.newest.digest, story.newest.n)]
-            entries[story] = Entry(meta, content, summary, story.newest.digest)
+            entries[story] = Entry(meta, content.decode("utf-8") if text else content, summary, story.newest.digest)
         return entries
 
     @_guarded

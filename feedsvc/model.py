@@ -6,7 +6,6 @@ No dict crosses a module boundary; everything here is immutable and hashable.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -145,9 +144,9 @@ class Entry:
     removed: tuple[Removal, ...] = ()
     """What the source's rules removed from the article (kind `rule <key> <pattern>`): `feedsvc rules test`."""
 
-    @functools.cached_property
+    @property
     def content(self) -> str:
-        """The cleaned article HTML (decoded once: JSON Feed and each Chinese variant ask for it)."""
+        """The cleaned article HTML."""
         article = self.article
         return article if isinstance(article, str) else article.decode("utf-8")
 

@@ -228,7 +228,8 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
     try:
         rendered = render_site(staging.add, settings, plans, renderer, state.feed_digests,
                                Listing(settings.output_dir).holds,
-                               lambda stories: cache.published_entries(stories, prints, paths), prints,
+                               lambda stories: cache.published_entries(stories, prints, paths,
+                                                                       text=bool(settings.chinese_variants)), prints,
                                None if options.dry_run or _workers(settings) < 2 else parallel,
                                {} if options.rehash else remembered)
     except BaseException:

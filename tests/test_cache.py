@@ -92,6 +92,8 @@ def test_published_entries_are_read_in_batches_and_merged_as_story_by_story() ->
             assert entries[story] == alone
         merged = next(e for e in entries.values() if e.meta.id == "urn:0")
         assert (merged.meta.title, merged.content, merged.digest) == ("late", "<p>late</p>", "late")
+        assert merged.article == b"<p>late</p>"  # as stored, for Atom and RSS; as text when asked
+        assert cache.published_entries([stories[0]], "f", paths, text=True)[stories[0]].article == "<p>late</p>"
         assert merged.meta.published == WHEN and merged.meta.provenance.seeds == ("first.md", "later.md")
         assert {e.meta.id for e in entries.values()} >= {f"urn:{count}", f"urn:{count + 1}"}
         missing = stories[1]._replace(newest=stories[1].newest._replace(digest="gone"))

@@ -4,8 +4,8 @@ A story lies in two documents (its source's feed and the unified feed), in the s
 together share a `Memo`, so each entry is built once (one feedgen entry serves Atom and RSS) and serialized once
 per format, and its bytes are put into every document that holds it (in the unified feed with its `<source>`):
 the same bytes as serializing each document whole. feedgen lays out each document around a placeholder entry,
-and each entry around a stand-in for its body, which is then written from the body's UTF-8 bytes, escaped once for
-every element and format that holds it.
+and each entry around a stand-in for its body, which is then written from the body's UTF-8 bytes, escaped (once
+per format).
 
 A feed's `<updated>` (RSS `lastBuildDate`) is its newest entry's; the same feed always renders to the same bytes.
 Archive documents carry RFC 5005's `fh:archive` and `current`/`prev-archive`/`next-archive` links; every
@@ -64,9 +64,8 @@ class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hint
         return feed
 
 
-_FEEDGEN, _FEEDGEN_RSS, _ESCAPED = "feedgen", "feedgen for RSS", "escaped body"
-"""The `Memo` keys of feedgen's entries, of those made ready for RSS too (`_with_rss_fields`), and of the
-entries' bodies escaped (`_escaped_body`)."""
+_FEEDGEN, _FEEDGEN_RSS = "feedgen", "feedgen for RSS"
+"""The `Memo` keys of feedgen's entries, and of those made ready for RSS too (`_with_rss_fields`)."""
 Source = tuple[str, str, str, datetime]
 """What an entry of the unified feed says of its source feed: id, title, self link, updated."""
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -236,7 +235,7 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
     group's feedgen entry where the other format made that."""
     def serialized(entry: Entry) -> bytes:
         item = made_once(memo, _FEEDGEN, entry, _feed_entry)
-        body = made_once(memo, _ESCAPED, entry, _escaped_body)
+        body = _escaped_body(entry)
         if not rss:
             return _with_body(_serialized(item.atom_entry(), rss), _ATOM_BODY, body)
         item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))

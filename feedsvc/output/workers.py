@@ -61,7 +61,8 @@ def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Stage
     with cycles_collected_after():  # a group's entries, trees and feedgen objects: walked again by every collection
         pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
                    for name, data in worker.renderer.with_pages(pages).render_group(
-                       group, lambda stories: cache.published_entries(stories, job.fingerprint))]
+                       group, lambda stories: cache.published_entries(stories, job.fingerprint,
+                                                                      text=bool(job.variants)))]
         staged: list[Staged] = []
         failed: OSError | None = None
         for future in pending:
