@@ -69,7 +69,8 @@ class SeedEvents:
         self.timer = timer
         self.changed = threading.Event()
         self._lock = threading.Lock()
-        self._prefix = os.path.join(str(seeds_dir), "")
+        self._prefixes: tuple[str, ...] = (os.path.join(str(seeds_dir), ""),)
+        """What the paths of events start with: the seeds directory as given, and its real path (`start`)."""
         self._paths: set[str] = set()
         self._writing: dict[str, float] = {}
         """Files written and not closed yet -> when they were last written."""
@@ -85,7 +86,11 @@ class SeedEvents:
             observer: BaseObserver = Observer(generate_full_events=True)  # type: ignore[call-arg]
         except TypeError:
             observer = Observer()
-        observer.schedule(_Handler(self.note), str(self.seeds_dir), recursive=True)
+        # The real directory is watched: watchdog does not follow a symbolic link it is asked to watch (it watches
+        # the link itself, which sees nothing), and an operator's seeds directory is often one
+        real = os.path.realpath(self.seeds_dir)
+        self._prefixes = tuple(dict.fromkeys(os.path.join(path, "") for path in (real, str(self.seeds_dir))))
+        observer.schedule(_Handler(self.note), real, recursive=True)
         observer.start()
         self._observer, self._root = observer, _identity(self.seeds_dir)
         for name in ("watchdog.observers.inotify", "watchdog.observers.inotify_buffer"):
@@ -95,7 +100,10 @@ class SeedEvents:
 
     def _relative(self, path: bytes | str) -> str | None:
         text = os.fsdecode(path)
-        return text[len(self._prefix):].replace(os.sep, "/") if text.startswith(self._prefix) else None
+        for prefix in self._prefixes:
+            if text.startswith(prefix):
+                return text[len(prefix):].replace(os.sep, "/")
+        return None
 
     def note(self, event: FileSystemEvent) -> None:
         """Take in one event (watchdog's thread)."""

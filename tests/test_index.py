@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -316,3 +317,23 @@ def test_a_daemon_that_starts_with_nothing_to_do_loads_the_index_at_once(setting
     write_seed(settings.seeds_dir, 950, START + timedelta(days=98))
     again = regenerate(settings, NOW, RunOptions(found=tree.refresh(["0950.txt"]), memory=memory))
     assert again.new == 1 and again.entries == 121
+
+
+def test_events_of_a_seeds_directory_given_through_a_symbolic_link(tmp_path: Path) -> None:
+    from feedsvc.watch import SeedEvents
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "seeds").symlink_to(tmp_path / "real")  # inotify names the events below the real directory
+    events = SeedEvents(tmp_path / "seeds")
+    events.start()
+    try:
+        (tmp_path / "staged.txt").write_text("seed", encoding="utf-8")
+        os.rename(tmp_path / "staged.txt", tmp_path / "seeds" / "new.txt")
+        seen: set[str] = set()
+        deadline = time.monotonic() + 10
+        while "new.txt" not in seen and time.monotonic() < deadline:
+            if events.wait(0.1):
+                seen |= events.take() or set()
+        assert seen == {"new.txt"}
+    finally:
+        events.stop()
