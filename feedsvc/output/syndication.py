@@ -174,11 +174,11 @@ def _generator(feed: Feed, extension: str, media_type: str) -> FeedGenerator:
 _BODY = "body"
 """The text feedgen is given for an entry's body: its elements are serialized holding it, and it is replaced by
 the body itself, escaped (`_with_body`)."""
-_ATOM_BODY = b'<content type="html">body</content>'
-_RSS_BODY = b"<content:encoded>body</content:encoded>"
-_RSS_DESCRIBED_BY_BODY = b"<description>body</description>"
-"""An element's bytes around `_BODY`: found once each in a serialized entry, since text and attribute values never
-hold a raw `<`."""
+_ATOM_BODY = (b'<content type="html">', b"</content>")
+_RSS_BODY = (b"<content:encoded>", b"</content:encoded>")
+_RSS_DESCRIBED_BY_BODY = (b"<description>", b"</description>")
+"""The tags around `_BODY` of each element that holds the body: found once each in a serialized entry, since
+text and attribute values never hold a raw `<`."""
 
 
 def _escaped_body(entry: Entry) -> bytes:
@@ -189,12 +189,12 @@ def _escaped_body(entry: Entry) -> bytes:
     return body.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(b"\r", b"&#13;")
 
 
-def _with_body(data: bytes, element: bytes, body: bytes) -> bytes:
-    """`data` with the `_BODY` of `element` (its bytes around `_BODY`) replaced by `body`."""
-    before, found, after = data.partition(element)
-    assert found, element
-    start = element.index(_BODY.encode())
-    return b"".join((before, element[:start], body, element[start + len(_BODY):], after))
+def _with_body(data: bytes, element: tuple[bytes, bytes], body: bytes) -> bytes:
+    """`data` with the `_BODY` that `element` (its tags) holds replaced by `body`."""
+    start, end = element
+    before, found, after = data.partition(start + _BODY.encode() + end)
+    assert found, start
+    return b"".join((before, start, body, end, after))
 
 
 def _feed_entry(entry: Entry) -> FeedEntry:
