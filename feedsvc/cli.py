@@ -125,14 +125,14 @@ def _run(settings: Settings, *, dry_run: bool, force: bool, as_json: bool, quiet
 def _notify_hubs(settings: Settings, report: Report) -> None:
     """Tell the WebSub hubs which feeds changed: one attempt each (the next run tries again); a hub that fails
     is logged and never changes the exit status."""
-    from feedsvc.websub import changed_topics, notify
+    from feedsvc.serve.websub import changed_topics, notify
 
     for topic in changed_topics(settings, report):
         for hub in settings.websub_hubs:
             try:
                 notify(hub, topic)
             except (OSError, ValueError) as exc:
-                logging.getLogger("feedsvc.websub").warning("WebSub: %s did not take %s (%s)", hub, topic, exc)
+                logging.getLogger("feedsvc.serve.websub").warning("WebSub: %s did not take %s (%s)", hub, topic, exc)
 
 
 @main.command()
@@ -178,7 +178,7 @@ def serve(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | N
 
     SIGTERM or SIGINT stops it (exit status 0); SIGHUP reloads the configuration.
     """
-    from feedsvc.daemon import run_daemon
+    from feedsvc.serve.daemon import run_daemon
 
     configure_logging(verbose, quiet)
     flags = {"seeds_dir": seeds_dir, "output_dir": output_dir, "state_dir": state_dir, "base_url": base_url,

@@ -22,29 +22,29 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from feedsvc import __version__
-from feedsvc.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.clean import CLEANER_VERSION
-from feedsvc.dates import DatePolicy
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
-from feedsvc.filters import Dropped, Judge, Judged, judge
-from feedsvc.group import Story, Version, story_meta
-from feedsvc.index import UNIFIED, Index, Memory
-from feedsvc.lock import exclusive
-from feedsvc.memory import cycles_collected_after, keep_freed_memory
+from feedsvc.ingest.dates import DatePolicy
+from feedsvc.ingest.parse import PARSER_VERSION, ParseContext
+from feedsvc.ingest.pool import Processor, WorkerPool
+from feedsvc.ingest.scan import ScanResult, scan
+from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
+from feedsvc.ingest.work import Job, init_worker
 from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Listing, Staging
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, init_render, render_in_workers
-from feedsvc.parse import PARSER_VERSION, ParseContext
-from feedsvc.pool import Processor, WorkerPool
 from feedsvc.report import Report, SourceStatus
-from feedsvc.scan import ScanResult, scan
 from feedsvc.settings import Settings, cleaning_values, output_values
-from feedsvc.sources import SourceCatalog
-from feedsvc.triage import CHANGED, NEW, Triage, triage
-from feedsvc.work import Job, init_worker
+from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
+from feedsvc.state.index import UNIFIED, Index, Memory
+from feedsvc.stories.filters import Dropped, Judge, Judged, judge
+from feedsvc.stories.group import Story, Version, story_meta
+from feedsvc.stories.sources import SourceCatalog
+from feedsvc.system.lock import exclusive
+from feedsvc.system.memory import cycles_collected_after, keep_freed_memory
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from feedsvc.filters import Dropped
+from feedsvc.ingest.scan import display_path
 from feedsvc.model import SeedProblem
-from feedsvc.scan import display_path
+from feedsvc.stories.filters import Dropped
 
 
 @dataclass(frozen=True)

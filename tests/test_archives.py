@@ -127,8 +127,8 @@ def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Se
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
+    import feedsvc.ingest.pool
     import feedsvc.output.workers
-    import feedsvc.pool
 
     regenerate(archive_settings, datetime(2024, 6, 1, tzinfo=UTC))
     pools: list[int] = []
@@ -138,7 +138,7 @@ def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Se
             pools.append(workers)
             super().__init__(workers, **options)
 
-    for module in (feedsvc.pool, feedsvc.output.workers):  # wherever a pool could be started
+    for module in (feedsvc.ingest.pool, feedsvc.output.workers):  # wherever a pool could be started
         monkeypatch.setattr(module, "ProcessPoolExecutor", Counted, raising=False)
     parallel = replace(archive_settings, workers=2, output_dir=tmp_path / "public-2", state_dir=tmp_path / "var-2")
     report = regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.cache import IN_MEMORY, READ_BATCH, Cache, KnownSeed, RunState
 from feedsvc.errors import CacheError
-from feedsvc.group import Version, merge_group
 from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
+from feedsvc.state.cache import IN_MEMORY, READ_BATCH, Cache, KnownSeed, RunState
+from feedsvc.stories.group import Version, merge_group
 
 WHEN = datetime(2024, 1, 1, 8, tzinfo=UTC)
 

@@ -142,7 +142,7 @@ def _squash(text: str) -> Counter[str]:
 
 
 def _corpus_cleaned(base_settings: Settings) -> list[tuple[Path, str, object]]:
-    from feedsvc.parse import parse_seed
+    from feedsvc.ingest.parse import parse_seed
 
     job = make_job(base_settings, NOW)
     results: list[tuple[Path, str, object]] = []

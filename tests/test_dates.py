@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date, scrape_time
+from feedsvc.ingest.dates import (
+    DateCandidate,
+    DatePolicy,
+    choose_date,
+    from_epoch_ms,
+    has_zone,
+    parse_date,
+    scrape_time,
+)
 from feedsvc.links import url_date
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -13,8 +13,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feedsvc.daemon import Watcher
-from feedsvc.scan import ScanResult, scan
+from feedsvc.ingest.scan import ScanResult, scan
+from feedsvc.serve.daemon import Watcher
 from feedsvc.settings import Settings
 from tests.conftest import NOW, ROOT, SAMPLES
 
@@ -89,10 +89,10 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
         make_settings, monkeypatch, change: str) -> None:
     """Seeds are hashed, then read again where they are cleaned; one that changed in between keeps its
     published version for this run and is picked up by the next."""
-    import feedsvc.work
+    import feedsvc.ingest.work
     from feedsvc.errors import SeedReadError
+    from feedsvc.ingest.scan import CHANGED_WHILE_READ, read_seed
     from feedsvc.pipeline import regenerate
-    from feedsvc.scan import CHANGED_WHILE_READ, read_seed
 
     settings: Settings = make_settings()
     for sample in SAMPLES.iterdir():
@@ -110,13 +110,13 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
             raise SeedReadError(CHANGED_WHILE_READ, transient=True)
         return real_read(seeds_dir, seed_file, limit).replace("更正".encode(), "订正".encode())
 
-    monkeypatch.setattr(feedsvc.work, "read_seed", changing)
+    monkeypatch.setattr(feedsvc.ingest.work, "read_seed", changing)
     report = regenerate(settings, NOW)
     assert report.deferred == (seed.name,)
     assert [p.reason for p in report.skipped if p.path == seed.name] == [CHANGED_WHILE_READ]
     titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
     assert len(titles) == 3 and not any(t.startswith("更正：") for t in titles), titles
-    monkeypatch.setattr(feedsvc.work, "read_seed", real_read)
+    monkeypatch.setattr(feedsvc.ingest.work, "read_seed", real_read)
     report = regenerate(settings, NOW)
     assert report.deferred == () and report.changed == 1
     titles = [e.title for e in feedparser.parse((settings.output_dir / "all.atom").read_bytes()).entries]
@@ -126,10 +126,10 @@ def test_a_seed_changed_between_hashing_and_cleaning_is_read_again(  # type: ign
 def test_a_first_run_reads_each_seed_once_where_it_is_cleaned(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """With nothing cached no digest can spare work, so triage reads no seed and each is read (and hashed) once,
     where it is cleaned; once outcomes are cached, a new seed is hashed first (it may be a copy of a cached one)."""
-    import feedsvc.triage
-    import feedsvc.work
+    import feedsvc.ingest.triage
+    import feedsvc.ingest.work
+    from feedsvc.ingest.scan import read_seed
     from feedsvc.pipeline import regenerate
-    from feedsvc.scan import read_seed
 
     reads: dict[str, list[str]] = {"triage": [], "work": []}
 
@@ -139,8 +139,8 @@ def test_a_first_run_reads_each_seed_once_where_it_is_cleaned(make_settings, mon
             return read_seed(seeds_dir, seed_file, limit)
         return read
 
-    monkeypatch.setattr(feedsvc.triage, "read_seed", counting("triage"))
-    monkeypatch.setattr(feedsvc.work, "read_seed", counting("work"))
+    monkeypatch.setattr(feedsvc.ingest.triage, "read_seed", counting("triage"))
+    monkeypatch.setattr(feedsvc.ingest.work, "read_seed", counting("work"))
     settings: Settings = make_settings()
     for sample in SAMPLES.iterdir():
         shutil.copy(sample, settings.seeds_dir / sample.name)
@@ -239,7 +239,7 @@ def test_polls_between_full_scans_see_new_seeds_by_directory_mtime(make_settings
 def test_polls_skipped_during_a_long_regeneration_are_not_logged(make_settings, caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
 
-    from feedsvc.daemon import _scheduler
+    from feedsvc.serve.daemon import _scheduler
 
     _scheduler(Watcher(make_settings()))  # installs the filter
     log = logging.getLogger("apscheduler.scheduler")
@@ -304,7 +304,7 @@ def test_a_stopped_worker_leaves_at_once_with_its_output_flushed(tmp_path: Path)
     script = tmp_path / "pooled.py"
     script.write_text(
         "import sys\n"
-        "from feedsvc.pool import WorkerPool\n"
+        "from feedsvc.ingest.pool import WorkerPool\n"
         "def ready():\n    pass\n"
         "def task(n):\n    print(f'worker line {n}', end='')\n    sys.stderr.write('worker error line')\n"
         "    return n\n"

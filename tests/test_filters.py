@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from feedsvc.cli import main
-from feedsvc.filters import NO_INCLUDE, Judge
 from feedsvc.model import EntryMeta, Provenance, StoryFilter
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import Settings, load_settings
+from feedsvc.stories.filters import NO_INCLUDE, Judge
 from tests.conftest import NOW, ROOT
 
 WHEN = datetime(2024, 1, 1, tzinfo=UTC)
@@ -83,12 +83,12 @@ def test_filtered_stories_leave_the_feeds_and_are_counted(filtered_settings: Set
 def test_changing_a_filter_re_renders_but_never_re_cleans(filtered_settings: Settings,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     regenerate(filtered_settings, NOW)
-    import feedsvc.work
+    import feedsvc.ingest.work
 
     def no_cleaning(*args: object) -> None:
         raise AssertionError("a filter change must not clean any seed again")
 
-    monkeypatch.setattr(feedsvc.work, "process", no_cleaning)
+    monkeypatch.setattr(feedsvc.ingest.work, "process", no_cleaning)
     loosened = replace(filtered_settings, filters=filtered_settings.filters[:1])
     report = regenerate(loosened, NOW)
     assert report.new == report.changed == 0 and len(report.filtered) == 1

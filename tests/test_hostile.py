@@ -117,7 +117,7 @@ def test_unreadable_file_as_any_user(make_settings, monkeypatch: pytest.MonkeyPa
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("feedsvc.scan.os.open", refuse)
+    monkeypatch.setattr("feedsvc.ingest.scan.os.open", refuse)
     report = regenerate(settings, NOW)
     assert {p.path: p.reason for p in report.skipped} == {"locked.md": "cannot be read: Permission denied"}
     assert report.entries == 1

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsvc.cache import Cache
-from feedsvc.group import Story, Version, newest
-from feedsvc.index import UNIFIED, Index, Memory
+from feedsvc.ingest.scan import ScanResult, SeedTree, scan
 from feedsvc.output.archive import _names, paginate
 from feedsvc.pipeline import RunOptions, fingerprint, regenerate
-from feedsvc.scan import ScanResult, SeedTree, scan
 from feedsvc.settings import Settings
+from feedsvc.state.cache import Cache
+from feedsvc.state.index import UNIFIED, Index, Memory
+from feedsvc.stories.group import Story, Version, newest
 from tests.test_archives import START, write_seed
 from tests.test_regenerate import published
 
@@ -138,13 +138,13 @@ def test_an_index_kept_in_memory_equals_one_loaded_and_publishes_the_same(settin
 
 
 def test_a_run_reads_only_the_seeds_events_name(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    import feedsvc.triage
+    import feedsvc.ingest.triage
 
     memory = Memory()
     tree = SeedTree(settings.seeds_dir)
     regenerate(settings, NOW, RunOptions(found=tree.full, memory=memory))
+    from feedsvc.ingest.scan import read_seed
     from feedsvc.model import SeedFile
-    from feedsvc.scan import read_seed
 
     read: list[str] = []
 
@@ -152,7 +152,7 @@ def test_a_run_reads_only_the_seeds_events_name(settings: Settings, monkeypatch:
         read.append(seed.path)
         return read_seed(seeds_dir, seed, limit)
 
-    monkeypatch.setattr(feedsvc.triage, "read_seed", counted)
+    monkeypatch.setattr(feedsvc.ingest.triage, "read_seed", counted)
     write_seed(settings.seeds_dir, 700, START + timedelta(days=90))
     report = regenerate(settings, NOW, RunOptions(found=tree.refresh(["0700.txt"]), memory=memory))
     assert read == ["0700.txt"] and report.new == 1 and report.unchanged == 120
@@ -265,7 +265,7 @@ def test_index_orders_every_feed_newest_first(settings: Settings) -> None:
 def test_events_settle_when_files_are_closed_or_renamed_into_place(tmp_path: Path) -> None:
     from watchdog.events import FileClosedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
-    from feedsvc.watch import QUIET_SECONDS, SeedEvents
+    from feedsvc.serve.watch import QUIET_SECONDS, SeedEvents
 
     clock = [100.0]
     events = SeedEvents(tmp_path, timer=lambda: clock[0])
@@ -293,7 +293,7 @@ def test_events_settle_when_files_are_closed_or_renamed_into_place(tmp_path: Pat
 def test_an_overflow_asks_for_a_full_scan(tmp_path: Path) -> None:
     import logging
 
-    from feedsvc.watch import SeedEvents
+    from feedsvc.serve.watch import SeedEvents
 
     events = SeedEvents(tmp_path)
     events.start()
@@ -320,7 +320,7 @@ def test_a_daemon_that_starts_with_nothing_to_do_loads_the_index_at_once(setting
 
 
 def test_events_of_a_seeds_directory_given_through_a_symbolic_link(tmp_path: Path) -> None:
-    from feedsvc.watch import SeedEvents
+    from feedsvc.serve.watch import SeedEvents
 
     (tmp_path / "real").mkdir()
     (tmp_path / "seeds").symlink_to(tmp_path / "real")  # inotify names the events below the real directory

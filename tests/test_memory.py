@@ -1,4 +1,4 @@
-"""Worker processes keep the memory they free; a run collects reference cycles after it (`feedsvc.memory`)."""
+"""Worker processes keep the memory they free; a run collects reference cycles after it (`feedsvc.system.memory`)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ import sys
 
 import pytest
 
-from feedsvc.memory import cycles_collected_after
+from feedsvc.system.memory import cycles_collected_after
 from tests.conftest import NOW
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's: elsewhere nothing is changed")
 def test_glibc_takes_the_settings() -> None:
     # in a process of its own: the test process's allocator is left as it was
-    code = "from feedsvc.memory import keep_freed_memory; print(keep_freed_memory())"
+    code = "from feedsvc.system.memory import keep_freed_memory; print(keep_freed_memory())"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "True"
 
 
 def test_other_platforms_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    from feedsvc.memory import keep_freed_memory
+    from feedsvc.system.memory import keep_freed_memory
 
     monkeypatch.setattr(sys, "platform", "darwin")
     assert keep_freed_memory() is False
@@ -48,7 +48,7 @@ def test_a_collector_paused_before_stays_paused() -> None:
 
 def test_a_run_pauses_the_collector_and_resumes_it(make_settings, sample_seeds, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from feedsvc import pipeline
-    from feedsvc.triage import triage as real
+    from feedsvc.ingest.triage import triage as real
 
     seen: list[bool] = []
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.dates import from_epoch_ms, parse_date
+from feedsvc.ingest.dates import from_epoch_ms, parse_date
+from feedsvc.ingest.parse import ParseContext, parse_seed, split_link_line
 from feedsvc.model import ParseResult
-from feedsvc.parse import ParseContext, parse_seed, split_link_line
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
 from tests.conftest import NOW, SAMPLES, corpus_files, needs_corpus

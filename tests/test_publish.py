@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from feedsvc.errors import OutputError
-from feedsvc.output import flush
-from feedsvc.output.flush import DiskSync
 from feedsvc.output.publish import Listing, gzipped, publish
+from feedsvc.system import flush
+from feedsvc.system.flush import DiskSync
 from tests.conftest import failing_writes
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import feedsvc.readahead
-from feedsvc.readahead import advise, read_ahead
+import feedsvc.system.readahead
+from feedsvc.system.readahead import advise, read_ahead
 from tests.conftest import NOW
 
 WAIT = 10.0
@@ -99,13 +99,13 @@ def test_advise_asks_for_regular_files_only_and_never_raises(tmp_path: Path) -> 
 
 def _count_advised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     advised: list[str] = []
-    real = feedsvc.readahead.advise
+    real = feedsvc.system.readahead.advise
 
     def recording(path: Path) -> bool:
         advised.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(feedsvc.readahead, "advise", recording)
+    monkeypatch.setattr(feedsvc.system.readahead, "advise", recording)
     return advised
 
 

@@ -18,10 +18,10 @@ import lxml.etree
 import pytest
 
 from feedsvc.errors import OutputError, SeedsUnavailableError
-from feedsvc.output.flush import DiskSync
 from feedsvc.output.publish import precompressed
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
+from feedsvc.system.flush import DiskSync
 from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, failing_writes, needs_corpus
 from tests.feedcheck import JING, assert_valid, chain, entry_ids
 
@@ -131,7 +131,7 @@ def test_second_run_writes_nothing_and_parses_nothing(make_settings, sample_seed
     def refuse(*_: object) -> None:
         raise AssertionError("a seed was parsed again")
 
-    monkeypatch.setattr("feedsvc.work.parse_seed", refuse)
+    monkeypatch.setattr("feedsvc.ingest.work.parse_seed", refuse)
     report = regenerate(settings, NOW)
     assert (report.new, report.changed, report.unchanged, report.feeds_written) == (0, 0, 3, 0)
     os.utime(sample_seeds / "000_5e86a5536f436506.txt")  # touched, same bytes: hashed, not parsed

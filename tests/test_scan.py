@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from feedsvc.scan import scan, seed_mark
+from feedsvc.ingest.scan import scan, seed_mark
 
 NAMES = {  # file name -> None (a seed) or the reason it is passed over
     "story.md": None,

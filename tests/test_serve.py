@@ -137,7 +137,7 @@ def test_the_archives_files_are_compressed_on_request(tmp_path: Path, name: str)
     from aiohttp.test_utils import make_mocked_request
 
     from feedsvc.output.publish import precompressed
-    from feedsvc.web import FileServer
+    from feedsvc.serve.web import FileServer
 
     folder = tmp_path / "archive" / "all"
     folder.mkdir(parents=True)
@@ -160,7 +160,7 @@ def test_the_archives_files_are_compressed_on_request(tmp_path: Path, name: str)
 
 
 def test_closed_archive_periods_are_immutable(tmp_path: Path) -> None:
-    from feedsvc.web import IMMUTABLE, FileServer
+    from feedsvc.serve.web import IMMUTABLE, FileServer
 
     server = FileServer(tmp_path, 60, lambda: (200, {}))
     folder = tmp_path / "zh-hant" / "archive" / "sources" / "dw"
@@ -306,7 +306,7 @@ def test_a_burst_of_seeds_gives_one_or_two_regenerations(tmp_path: Path) -> None
 def test_a_queue_overflow_counts_as_a_change(tmp_path: Path) -> None:
     import logging
 
-    from feedsvc.watch import SeedEvents
+    from feedsvc.serve.watch import SeedEvents
 
     events = SeedEvents(tmp_path)
     events.start()
@@ -404,8 +404,8 @@ def test_slow_clients_do_not_block_others(daemon: Daemon) -> None:
 
 
 def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Path) -> None:
-    from feedsvc.daemon import _files, _quiet_for
-    from feedsvc.scan import scan
+    from feedsvc.ingest.scan import scan
+    from feedsvc.serve.daemon import _files, _quiet_for
 
     seeds = tmp_path / "seeds"
     (seeds / "sub").mkdir(parents=True)

@@ -83,9 +83,9 @@ def test_missing_explicit_config_is_an_error(tmp_path: Path) -> None:
 
 @needs_corpus
 def test_every_corpus_source_has_a_table_entry() -> None:
+    from feedsvc.ingest.parse import split_link_line
     from feedsvc.links import canonical_link
-    from feedsvc.parse import split_link_line
-    from feedsvc.sources import SourceCatalog
+    from feedsvc.stories.sources import SourceCatalog
 
     catalog = SourceCatalog(load_settings(SHIPPED, environ={}).sources)
     unknown = set()
@@ -116,8 +116,8 @@ def test_every_setting_declares_what_it_affects() -> None:
 def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
+    from feedsvc.ingest.scan import ScanResult
     from feedsvc.pipeline import fingerprint, signature
-    from feedsvc.scan import ScanResult
 
     settings: Settings = make_settings()
     prints, files = fingerprint(settings), ScanResult({}, ())

@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from feedsvc.daemon import Watcher
-from feedsvc.scan import scan
+from feedsvc.ingest.scan import scan
+from feedsvc.serve.daemon import Watcher
+from feedsvc.serve.websub import Publisher
 from feedsvc.settings import Settings
-from feedsvc.websub import Publisher
 from tests.conftest import NOW, SAMPLES
 
 

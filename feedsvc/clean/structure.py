@@ -10,7 +10,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
 from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
-from feedsvc.dates import parse_date
+from feedsvc.ingest.dates import parse_date
 from feedsvc.model import CleanRules
 
 # Removed with their content: their text is code, styling or form furniture, never article text.

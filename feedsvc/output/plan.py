@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from feedsvc import __version__
-from feedsvc.group import Story, newest
 from feedsvc.model import Feed
 from feedsvc.output.archive import Period, moment, paginate
 from feedsvc.settings import Settings
-from feedsvc.sources import SourceCatalog
+from feedsvc.stories.group import Story, newest
+from feedsvc.stories.sources import SourceCatalog
 
 _FEED_NAMESPACE = uuid.UUID("6f1c2b7e-59a4-5d0e-9a57-4a0b8f3c2d10")
 ARCHIVE_DIR = "archive"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
-from feedsvc.output.flush import DiskSync, written_out
+from feedsvc.system.flush import DiskSync, written_out
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def archive_document(name: str) -> bool:
 def precompressed(name: str) -> bool:
     """Whether `name` gets a `.gz` sibling: every file but the archive's (`…archive/…`: its documents, which would
     double the cost of writing them, and its pages, a few hundred more files a cold run writes for people who
-    read one now and then). The servers compress those when asked (feedsvc.web, and nginx's `gzip on` for
+    read one now and then). The servers compress those when asked (feedsvc.serve.web, and nginx's `gzip on` for
     /archive/)."""
     return "/archive/" not in f"/{name}"
 
@@ -238,7 +238,7 @@ class Staging:
 
     def commit(self, prune: tuple[str, ...] = (), previous: Iterable[str] | None = None) -> PublishResult:
         """Rename every staged file into place, plain files before their siblings (a sibling older than its plain
-        file is never served as its compressed form, see feedsvc.web). `prune` lists folders (relative) whose
+        file is never served as its compressed form, see feedsvc.serve.web). `prune` lists folders (relative) whose
         files, at any depth, that were not added or kept are removed, with the folders left empty; when the files
         the previous run published are known (`previous`), only those that are gone are looked at."""
         self._pool.shutdown(wait=True)

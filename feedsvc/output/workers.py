@@ -11,12 +11,12 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedsvc.cache import Cache
 from feedsvc.errors import Cancelled
-from feedsvc.memory import cycles_collected_after
 from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, cannot_write, discard_staged, stage_file
+from feedsvc.state.cache import Cache
+from feedsvc.system.memory import cycles_collected_after
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from feedsvc.cache import IN_MEMORY, REMOVAL_SAMPLE, Cache
 from feedsvc.clean import Block, blocks, classed, visible_text_of
 from feedsvc.errors import SeedReadError
+from feedsvc.ingest.parse import parse_seed
+from feedsvc.ingest.scan import read_seed, scan
+from feedsvc.ingest.work import process
 from feedsvc.links import link_key
 from feedsvc.model import CleanRules, Source
-from feedsvc.parse import parse_seed
 from feedsvc.pipeline import fingerprint, make_job
 from feedsvc.rules.audit import Removals, RuleReport, audit
 from feedsvc.rules.suggest import Suggestion, suggest
-from feedsvc.scan import read_seed, scan
 from feedsvc.settings import Settings
-from feedsvc.work import process
+from feedsvc.state.cache import IN_MEMORY, REMOVAL_SAMPLE, Cache
 
 RULE_KEYS = ("drop_selectors", "drop_xpaths", "drop_paragraphs", "strip_text")
 

@@ -15,14 +15,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedsvc.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date
-from feedsvc.decode import decode, looks_binary
 from feedsvc.errors import FeedFileError
-from feedsvc.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
-from feedsvc.frontmatter import FrontMatter, split_front_matter
+from feedsvc.ingest.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date
+from feedsvc.ingest.decode import decode, looks_binary
+from feedsvc.ingest.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
+from feedsvc.ingest.frontmatter import FrontMatter, split_front_matter
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source
-from feedsvc.sources import SourceCatalog, names_source
+from feedsvc.stories.sources import SourceCatalog, names_source
 from feedsvc.text import collapse_space, readable
 
 PARSER_VERSION = "2"

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from feedsvc.errors import Cancelled
+from feedsvc.ingest.work import Job, Outcome, process_file, process_in_worker
 from feedsvc.model import SeedFile
-from feedsvc.readahead import read_ahead
-from feedsvc.work import Job, Outcome, process_file, process_in_worker
+from feedsvc.system.readahead import read_ahead
 
 PARALLEL_THRESHOLD = 48
 """Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from feedsvc.clean import RULE_KIND, clean
 from feedsvc.errors import SeedReadError
+from feedsvc.ingest.parse import ParseContext, parse_seed
+from feedsvc.ingest.scan import CHANGED_WHILE_READ, read_seed
+from feedsvc.ingest.triage import check_complete
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
-from feedsvc.parse import ParseContext, parse_seed
-from feedsvc.scan import CHANGED_WHILE_READ, read_seed
-from feedsvc.triage import check_complete
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import NamedTuple, ParamSpec, TypeVar
 
 from feedsvc.errors import CacheError
-from feedsvc.filters import Dropped
-from feedsvc.group import Story, Version, story_meta
 from feedsvc.model import Entry, EntryMeta, Provenance, Removal, SeedFile, SeedProblem
 from feedsvc.report import SourceStatus
+from feedsvc.stories.filters import Dropped
+from feedsvc.stories.group import Story, Version, story_meta
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = "5"

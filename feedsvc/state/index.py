@@ -14,9 +14,9 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from feedsvc.cache import Cache, KnownSeed
-from feedsvc.group import Story, Version, grouped, merge_group, newest, order_key
-from feedsvc.triage import Triage
+from feedsvc.ingest.triage import Triage
+from feedsvc.state.cache import Cache, KnownSeed
+from feedsvc.stories.group import Story, Version, grouped, merge_group, newest, order_key
 
 UNIFIED = ""
 """The key of the list of every story in `Index.ordered`; the others are source slugs."""

@@ -1,7 +1,7 @@
 """`feedsvc serve`: watch the seeds, regenerate when they change, serve the feeds. Only this module imports
 APScheduler.
 
-With filesystem events (`watch`, `feedsvc.watch`), the poll job waits for events and regenerates as soon as what
+With filesystem events (`watch`, `feedsvc.serve.watch`), the poll job waits for events and regenerates as soon as what
 they name has settled, looking only at those paths (`scan.SeedTree`) and keeping the story index in memory from
 one run to the next (`index.Memory`): a new seed costs what it changes, not what is archived. Without events it
 polls as follows.
@@ -34,17 +34,17 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
-from feedsvc.index import Memory
-from feedsvc.metrics import CONTENT_TYPE, Metrics
+from feedsvc.ingest.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
-from feedsvc.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
+from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
+from feedsvc.serve.watch import SeedEvents, start_events
+from feedsvc.serve.web import FileServer, HttpService
+from feedsvc.serve.websub import Publisher, changed_topics
 from feedsvc.settings import Settings
-from feedsvc.watch import SeedEvents, start_events
-from feedsvc.web import FileServer, HttpService
-from feedsvc.websub import Publisher, changed_topics
+from feedsvc.state.index import Memory
 
-log = logging.getLogger("feedsvc.daemon")
+log = logging.getLogger("feedsvc.serve.daemon")
 MAX_SETTLE_WAIT = 30.0
 """A directory that never goes quiet is regenerated anyway after this many seconds."""
 SCAN_SHARE = 0.1

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.cache import KnownSeed
 from feedsvc.errors import SeedReadError
+from feedsvc.ingest.scan import ScanResult, read_seed
 from feedsvc.model import SeedFile, SeedProblem
-from feedsvc.readahead import read_ahead
-from feedsvc.scan import ScanResult, read_seed
+from feedsvc.state.cache import KnownSeed
+from feedsvc.system.readahead import read_ahead
 
 INCOMPLETE_GRACE_SECONDS = 30.0
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from feedsvc.group import Story
 from feedsvc.model import EntryMeta, StoryFilter
+from feedsvc.stories.group import Story
 
 NO_INCLUDE = "no include rule matched"
 _TAG = re.compile(r"<[^>]*>")
