@@ -7,7 +7,10 @@ No dict crosses a module boundary; everything here is immutable and hashable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from feedsvc.links import link_key
 
 
 @dataclass(frozen=True)
@@ -232,3 +235,72 @@ class ParseResult:
     problem: str | None = None
     notes: tuple[str, ...] = ()
     """Things worth saying in verbose output (encoding fallbacks, title fallbacks)."""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def instant(moment: datetime) -> int:
+    """Microseconds since the epoch: exact, so ordering by it is ordering by the datetime."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+class Version(NamedTuple):
+    """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it
+    (`key` is the scheme-less canonical link, `links.link_key`: versions with the same key are one story).
+    A named tuple: a run builds one per cached entry, so it must be cheap to make."""
+
+    digest: str
+    n: int
+    key: str
+    id: str
+    source_slug: str
+    updated: int
+    published: int
+
+    @classmethod
+    def of(cls, meta: EntryMeta, digest: str, n: int) -> Version:
+        return cls(digest, n, link_key(meta.link), meta.id, meta.source_slug, instant(meta.updated),
+                   instant(meta.published))
+
+
+class Story(NamedTuple):
+    """All versions of one story: the newest gives content and fields, the oldest its `published` date."""
+
+    newest: Version
+    oldest: Version
+    digests: tuple[str, ...]
+
+    @property
+    def source_slug(self) -> str:
+        return self.newest.source_slug
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A story a filter left out: of which feed (`all` or a source slug), by which rule."""
+
+    feed: str
+    rule: str
+    story_id: str
+    title: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    slug: str
+    name: str
+    entries: int
+    newest: datetime | None
+
+
+class KnownSeed(NamedTuple):
+    """A seed as the last run saw it: the size and mtime that tell a change, and the digest of its content."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+    def matches(self, seed: SeedFile) -> bool:
+        return (self.size, self.mtime_ns) == (seed.size, seed.mtime_ns)

@@ -30,18 +30,18 @@ from feedsvc.ingest.pool import Processor, WorkerPool
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
 from feedsvc.ingest.work import Job, init_worker
-from feedsvc.model import Entry, EntryMeta, Feed, SeedFile, SeedProblem
+from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
 from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Listing, Staging
 from feedsvc.output.site import period_pages, render_site
 from feedsvc.output.workers import RenderJob, init_render, render_in_workers
-from feedsvc.report import Report, SourceStatus
+from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.state.index import UNIFIED, Index, Memory
-from feedsvc.stories.filters import Dropped, Judge, Judged, judge
-from feedsvc.stories.group import Story, Version, story_meta
+from feedsvc.stories.filters import Judge, Judged, judge
+from feedsvc.stories.group import story_meta
 from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
 from feedsvc.ingest.scan import display_path
-from feedsvc.model import SeedProblem
-from feedsvc.stories.filters import Dropped
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    slug: str
-    name: str
-    entries: int
-    newest: datetime | None
+from feedsvc.model import Dropped, SeedProblem, SourceStatus
 
 
 @dataclass(frozen=True)

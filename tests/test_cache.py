@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import CacheError
-from feedsvc.model import Entry, EntryMeta, Provenance, SeedFile, SeedProblem
-from feedsvc.report import SourceStatus
-from feedsvc.state.cache import IN_MEMORY, READ_BATCH, Cache, KnownSeed, RunState
-from feedsvc.stories.group import Version, merge_group
+from feedsvc.model import Entry, EntryMeta, KnownSeed, Provenance, SeedFile, SeedProblem, SourceStatus, Version
+from feedsvc.state.cache import IN_MEMORY, READ_BATCH, Cache, RunState
+from feedsvc.stories.group import merge_group
 
 WHEN = datetime(2024, 1, 1, 8, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from feedsvc.model import EntryMeta, Provenance
-from feedsvc.stories.group import Version, instant, merge, newest, story_meta
+from feedsvc.model import EntryMeta, Provenance, Version, instant
+from feedsvc.stories.group import merge, newest, story_meta
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -16,12 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsvc.ingest.scan import ScanResult, SeedTree, scan
+from feedsvc.model import Story, Version
 from feedsvc.output.archive import _names, paginate
 from feedsvc.pipeline import RunOptions, fingerprint, regenerate
 from feedsvc.settings import Settings
 from feedsvc.state.cache import Cache
 from feedsvc.state.index import UNIFIED, Index, Memory
-from feedsvc.stories.group import Story, Version, newest
+from feedsvc.stories.group import newest
 from tests.test_archives import START, write_seed
 from tests.test_regenerate import published
 

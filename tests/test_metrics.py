@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from feedsvc.model import SeedProblem
-from feedsvc.report import Report, SourceStatus
+from feedsvc.model import Dropped, SeedProblem, SourceStatus
+from feedsvc.report import Report
 from feedsvc.serve.metrics import Metrics
 from feedsvc.serve.web import path_class
-from feedsvc.stories.filters import Dropped
 
 WHEN = datetime(2024, 6, 1, 12, tzinfo=UTC)
 

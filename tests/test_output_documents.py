@@ -10,14 +10,13 @@ from datetime import UTC, datetime, timedelta
 import lxml.etree
 import pytest
 
-from feedsvc.model import Entry, EntryMeta, Provenance
+from feedsvc.model import Entry, EntryMeta, Provenance, Story, Version, instant
 from feedsvc.output.documents import DocumentRenderer, in_groups, in_rendering_order
 from feedsvc.output.memo import Memo
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds
 from feedsvc.output.site import period_pages
 from feedsvc.output.syndication import render_atom, render_rss
 from feedsvc.settings import Settings
-from feedsvc.stories.group import Story, Version, instant
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 SOURCES = (("dw", "www.dw.com", "德国之声"), ("voa", "www.voachinese.com", "美国之音"))

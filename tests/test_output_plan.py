@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from feedsvc.model import EntryMeta, Provenance
+from feedsvc.model import EntryMeta, Provenance, Story, Version
 from feedsvc.output.archive import paginate
 from feedsvc.output.plan import document_digest, plan_feeds
 from feedsvc.settings import Settings
-from feedsvc.stories.group import Story, Version, merge, newest
+from feedsvc.stories.group import merge, newest
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

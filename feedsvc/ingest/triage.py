@@ -20,8 +20,7 @@ from pathlib import Path
 
 from feedsvc.errors import SeedReadError
 from feedsvc.ingest.scan import ScanResult, read_seed
-from feedsvc.model import SeedFile, SeedProblem
-from feedsvc.state.cache import KnownSeed
+from feedsvc.model import KnownSeed, SeedFile, SeedProblem
 from feedsvc.system.readahead import read_ahead
 
 INCOMPLETE_GRACE_SECONDS = 30.0

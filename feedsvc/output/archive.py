@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from feedsvc.stories.group import Story
+from feedsvc.model import Story
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -14,14 +14,13 @@ import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from feedsvc.model import Entry, Feed
+from feedsvc.model import Entry, Feed, Story
 from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.memo import Memo
 from feedsvc.output.pages import render_period
 from feedsvc.output.plan import FeedPlan, Planned, document_digest
 from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
 from feedsvc.output.variants import transforms
-from feedsvc.stories.group import Story
 
 FORMATS: dict[str, tuple[str, Callable[[Feed, Memo | None], bytes]]] = {
     "atom": (ATOM, render_atom),

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from feedsvc import __version__
-from feedsvc.model import Feed
+from feedsvc.model import Feed, Story
 from feedsvc.output.archive import Period, moment, paginate
 from feedsvc.settings import Settings
-from feedsvc.stories.group import Story, newest
+from feedsvc.stories.group import newest
 from feedsvc.stories.sources import SourceCatalog
 
 _FEED_NAMESPACE = uuid.UUID("6f1c2b7e-59a4-5d0e-9a57-4a0b8f3c2d10")

@@ -18,13 +18,22 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from feedsvc.errors import CacheError
-from feedsvc.model import Entry, EntryMeta, Provenance, Removal, SeedFile, SeedProblem
-from feedsvc.report import SourceStatus
-from feedsvc.stories.filters import Dropped
-from feedsvc.stories.group import Story, Version, story_meta
+from feedsvc.model import (
+    Dropped,
+    Entry,
+    EntryMeta,
+    KnownSeed,
+    Provenance,
+    Removal,
+    SeedProblem,
+    SourceStatus,
+    Story,
+    Version,
+)
+from feedsvc.stories.group import story_meta
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = "5"
@@ -51,17 +60,6 @@ IN_MEMORY = Path(":memory:")
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class KnownSeed(NamedTuple):
-    """A seed as the last run saw it: the size and mtime that tell a change, and the digest of its content."""
-
-    size: int
-    mtime_ns: int
-    digest: str
-
-    def matches(self, seed: SeedFile) -> bool:
-        return (self.size, self.mtime_ns) == (seed.size, seed.mtime_ns)
 
 
 @dataclass(frozen=True)

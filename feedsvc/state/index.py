@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from feedsvc.ingest.triage import Triage
-from feedsvc.state.cache import Cache, KnownSeed
-from feedsvc.stories.group import Story, Version, grouped, merge_group, newest, order_key
+from feedsvc.model import KnownSeed, Story, Version
+from feedsvc.state.cache import Cache
+from feedsvc.stories.group import grouped, merge_group, newest, order_key
 
 UNIFIED = ""
 """The key of the list of every story in `Index.ordered`; the others are source slugs."""

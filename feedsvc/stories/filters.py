@@ -13,22 +13,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from feedsvc.model import EntryMeta, StoryFilter
-from feedsvc.stories.group import Story
+from feedsvc.model import Dropped, EntryMeta, Story, StoryFilter
 
 NO_INCLUDE = "no include rule matched"
 _TAG = re.compile(r"<[^>]*>")
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """A story a filter left out: of which feed (`all` or a source slug), by which rule."""
-
-    feed: str
-    rule: str
-    story_id: str
-    title: str = ""
-    link: str = ""
 
 
 def plain_text(markup: str) -> str:

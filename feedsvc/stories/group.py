@@ -8,49 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
-from feedsvc.links import link_key
-from feedsvc.model import EntryMeta
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def instant(moment: datetime) -> int:
-    """Microseconds since the epoch: exact, so ordering by it is ordering by the datetime."""
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-class Version(NamedTuple):
-    """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it
-    (`key` is the scheme-less canonical link, `links.link_key`: versions with the same key are one story).
-    A named tuple: a run builds one per cached entry, so it must be cheap to make."""
-
-    digest: str
-    n: int
-    key: str
-    id: str
-    source_slug: str
-    updated: int
-    published: int
-
-    @classmethod
-    def of(cls, meta: EntryMeta, digest: str, n: int) -> Version:
-        return cls(digest, n, link_key(meta.link), meta.id, meta.source_slug, instant(meta.updated),
-                   instant(meta.published))
-
-
-class Story(NamedTuple):
-    """All versions of one story: the newest gives content and fields, the oldest its `published` date."""
-
-    newest: Version
-    oldest: Version
-    digests: tuple[str, ...]
-
-    @property
-    def source_slug(self) -> str:
-        return self.newest.source_slug
+from feedsvc.model import EntryMeta, Story, Version
 
 
 def _newest_first(version: Version) -> tuple[int, str, int]:
