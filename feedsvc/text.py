@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import re
 
 # XML 1.0 allows tab, LF, CR and U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF. Everything else (C0 controls,
@@ -59,3 +60,18 @@ def display(text: str) -> str:
     """A title, name or category as the renderers show it: `readable`, whitespace collapsed. Remembered: each is
     shown in every format, and a source's name in every entry of the unified feed."""
     return collapse_space(readable(text))
+
+
+_TAG_LIKE = re.compile(r"<[A-Za-z/!?]")
+
+
+def html_text(text: str) -> str:
+    """Plain `text` as HTML that shows it: for a field that readers read as HTML (RSS's `description`)."""
+    return html.escape(text, quote=False)
+
+
+def markup_safe(text: str) -> str:
+    """Plain `text` for a field that some readers show as text and others as HTML (an RSS title, `dc:creator`):
+    as it is, unless it holds what an HTML parser would take for a tag, comment or declaration; then escaped as
+    HTML, so that no reader makes an element of it."""
+    return html_text(text) if _TAG_LIKE.search(text) else text

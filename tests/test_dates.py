@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedsvc.ingest.dates import (
     DateCandidate,
@@ -57,6 +59,9 @@ def test_a_candidate_contradicting_the_url_day_loses_to_the_url() -> None:
     in_url = url_date("https://x.example/2020/07/01/story")
     wrong = DateCandidate("header", datetime(2001, 7, 31, tzinfo=UTC))
     assert choose_date([wrong], in_url, POLICY, None) == DateCandidate("url", datetime(2020, 7, 1, tzinfo=UTC))
+    scraped = DateCandidate("front-matter", datetime(2023, 5, 2, tzinfo=UTC))
+    assert choose_date([DateCandidate("header", scraped.value), scraped], in_url, POLICY, None) == DateCandidate(
+        "url", datetime(2020, 7, 1, tzinfo=UTC)), "an old story scraped later: the URL's day, before the scrape"
 
 
 def test_the_file_time_is_the_last_resort_and_none_when_nothing_is_plausible() -> None:
@@ -66,13 +71,22 @@ def test_the_file_time_is_the_last_resort_and_none_when_nothing_is_plausible() -
 
 
 def test_an_independent_witness_protects_a_date_from_the_url_veto() -> None:
+    in_url = url_date("https://x.example/a/story-20201214/1.html")
+    header = DateCandidate("header", datetime(2020, 12, 20, 18, 41, tzinfo=UTC))
+    lead = DateCandidate("byline", datetime(2020, 12, 20, 17, 51, tzinfo=UTC))
+    assert choose_date([header], in_url, DatePolicy(NOW), None) == DateCandidate(
+        "url", datetime(2020, 12, 14, tzinfo=UTC)), "the header alone: the URL may veto it"
+    assert choose_date([lead, header], in_url, DatePolicy(NOW), None) == lead
+
+
+def test_a_url_dated_after_the_scrape_is_never_taken() -> None:
+    """A blog that puts a coming event's day in its post URL: the header and front matter agree, and stand."""
     in_url = url_date("https://x.example/a/story-20221216/1.html")
     header = DateCandidate("header", datetime(2020, 12, 16, 18, 41, tzinfo=UTC))
     front = DateCandidate("front-matter", datetime(2020, 12, 16, 18, 41, tzinfo=UTC))
-    lead = DateCandidate("byline", datetime(2020, 12, 16, 17, 51, tzinfo=UTC))
-    assert choose_date([header, front], in_url, DatePolicy(NOW), None) == DateCandidate(
-        "url", datetime(2022, 12, 16, tzinfo=UTC)), "header and front matter are one witness: the URL may veto it"
-    assert choose_date([lead, header, front], in_url, DatePolicy(NOW), None) == lead
+    assert choose_date([header, front], in_url, DatePolicy(NOW), None) == header
+    late_byline = DateCandidate("byline", datetime(2022, 12, 16, tzinfo=UTC))
+    assert choose_date([late_byline, header, front], in_url, DatePolicy(NOW), None) == header
 
 
 def test_the_scrape_time_is_a_ceiling() -> None:
@@ -91,3 +105,26 @@ def test_the_scrape_time_is_a_ceiling() -> None:
 ])
 def test_has_zone(text: str, zoned: bool) -> None:
     assert has_zone(text) is zoned
+
+
+_MOMENTS = st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
+_ORIGINS = st.sampled_from(["byline", "header", "front-matter", "dateline", "local-byline", "feed"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(candidates=st.lists(st.builds(DateCandidate, _ORIGINS, _MOMENTS), max_size=5),
+       url_day=st.none() | st.dates(min_value=date(1990, 1, 1), max_value=date(2029, 12, 31)),
+       mtime=st.none() | _MOMENTS)
+def test_no_choice_is_ever_after_the_scrape(candidates: list[DateCandidate], url_day: date | None,
+                                           mtime: datetime | None) -> None:
+    """The invariant, whatever the candidates: the chosen date is plausible and never after the scrape time."""
+    in_url = url_date(f"https://x.example/{url_day:%Y/%m/%d}/story") if url_day else None
+    fallback = DateCandidate("mtime", mtime) if mtime else None
+    chosen = choose_date(candidates, in_url, POLICY, fallback)
+    scraped = scrape_time(candidates, in_url, POLICY)
+    if chosen is not None:
+        assert datetime(1995, 1, 1, tzinfo=UTC) <= chosen.value <= NOW + POLICY.future_tolerance
+        if scraped is not None:
+            assert chosen.value <= scraped
+    else:
+        assert scraped is None, "a seed with a plausible stamp always gets a date"

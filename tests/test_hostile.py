@@ -3,6 +3,7 @@ and the published feeds stay well-formed and safe whatever the seeds hold."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -213,3 +214,50 @@ def test_every_xss_vector_in_bodies_and_titles(make_settings) -> None:  # type: 
     index = (settings.output_dir / "index.html").read_text(encoding="utf-8")
     assert _hostile_findings(html5lib.serialize(html5lib.parse(index).find(
         "{http://www.w3.org/1999/xhtml}body"))) == []
+
+
+def _elements_in(text: str) -> list[str]:
+    """The elements an HTML parser makes of `text` (none, for a field that holds plain text safely)."""
+    fragment = html5lib.parseFragment(text, treebuilder="etree", namespaceHTMLElements=False)
+    return [str(element.tag) for element in fragment.iter() if isinstance(element.tag, str)][1:]
+
+
+@needs_xss
+def test_every_format_is_safe_read_as_its_readers_read_it(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Each vector as a title, as article markup, and as article text (so that the summary quotes it), and each
+    field of each format read the way readers of that format read it: RSS readers read `description` as HTML and
+    many read `title` and `dc:creator` as HTML; Atom's text constructs and JSON Feed's `title` and `summary` are
+    plain text by their specifications, and must be the story's text exactly; HTML fields must be safe."""
+    settings = make_settings(max_entries=2000, formats=("atom", "rss", "json"))
+    vectors = json.loads(XSS.read_text(encoding="utf-8"))
+    for number, vector in enumerate(vectors):
+        title = " ".join(vector.split())[:300] or "x"
+        quoted = html.escape(vector.replace("\x00", ""), quote=False)
+        (settings.seeds_dir / f"{number}.txt").write_bytes(seed(
+            title, f"https://www.rfa.org/mandarin/{number}.html", f"<div>{vector}</div><p>尾</p>"))
+        (settings.seeds_dir / f"{number}-text.txt").write_bytes(seed(
+            "引 " + title, f"https://www.rfa.org/mandarin/t{number}.html", f"<p>正文引用：{quoted}</p>"))
+    regenerate(settings, NOW)
+    rss = lxml.etree.parse(str(settings.output_dir / "all.rss"), lxml.etree.XMLParser(resolve_entities=False))
+    items = rss.getroot().findall("channel/item")
+    assert len(items) > len(vectors)
+    markup_in_summaries = 0
+    for item in items:
+        for field in ("title", "{http://purl.org/dc/elements/1.1/}creator"):
+            assert _elements_in(item.findtext(field) or "") == [], (field, item.findtext(field))
+        description = item.findtext("description") or ""
+        assert _hostile_findings(description) == [], description
+        markup_in_summaries += "&lt;" in description
+    assert markup_in_summaries > 100, "the quoted vectors reach the summaries, escaped"
+    atom = {e.findtext(f"{ATOM}id"): e for e in _published_entries(settings)}
+    document = json.loads((settings.output_dir / "all.json").read_bytes())
+    for item in document["items"]:
+        assert _hostile_findings(item.get("content_html", "")) == []
+        entry = atom[item["id"]]
+        assert item["title"] == entry.findtext(f"{ATOM}title")
+        assert item.get("summary", "") == (entry.findtext(f"{ATOM}summary") or "")
+    opml = lxml.etree.parse(str(settings.output_dir / "feeds.opml"))
+    assert all(_elements_in(o.get("text", "")) == [] for o in opml.getroot().iter("outline"))
+    for page in (settings.output_dir / "archive").rglob("*.html"):
+        body = html5lib.parse(page.read_text(encoding="utf-8")).find("{http://www.w3.org/1999/xhtml}body")
+        assert _hostile_findings(html5lib.serialize(body)) == [], page

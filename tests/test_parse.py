@@ -180,6 +180,27 @@ def test_a_typo_in_the_url_date_never_overrides_agreeing_timestamps(ctx: ParseCo
     assert meta.provenance.published_from == "byline"
 
 
+def test_a_url_dated_after_agreeing_stamps_never_wins(ctx: ParseContext) -> None:
+    """The public archive's blog posts whose URL carries a coming event's day: header and front matter agree on
+    the scrape, nothing else dates the story, and the URL's later day must not be taken."""
+    url = "https://www.example.org/2021/03/08/womens-day-event/"
+    meta = only(parse(ctx, _voa("1613000000000", "2021-02-10T23:33:20.000Z", "", url)))
+    assert meta.published == datetime(2021, 2, 10, 23, 33, 20, tzinfo=UTC)
+    assert meta.provenance.published_from == "header"
+
+
+def test_names_and_categories_are_decoded_once(ctx: ParseContext) -> None:
+    """A name the seed escaped twice (`&#38;` in YAML) is `&`; a literal `&amp;` written as `&amp;amp;` stays one."""
+    text = ('---\nlayout: post\ntitle: "t"\ndate: 2021-02-10T23:33:20.000Z\n'
+            "author: Maria Repnikova, Evan Medeiros &#38; more\nfrom: https://www.example.org/a\n"
+            "tags: [ R&amp;D ]\ncategories: [ A &amp;amp; B ]\n---\n<!--1613000000000-->\n"
+            "[Title &amp;amp; more](https://www.example.org/a)\n------\n\n<div>\n<p>x</p>\n</div>\n")
+    meta = only(parse(ctx, text))
+    assert meta.author == "Maria Repnikova, Evan Medeiros & more"
+    assert meta.categories == ("R&D", "A &amp; B")
+    assert meta.title == "Title &amp; more"
+
+
 def test_the_zoned_lead_line_is_the_story_time_and_batches_get_distinct_times(ctx: ParseContext) -> None:
     """feedx stamps a batch of stories with one instant; each story's lead line has its own."""
     url = "https://www.voachinese.com/a/story-{}/1.html"

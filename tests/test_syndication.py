@@ -11,6 +11,7 @@ from lxml import etree
 from feedsvc.model import Entry, EntryMeta, Provenance
 from feedsvc.output.body import entry_html
 from feedsvc.output.syndication import _entry_bytes, _feed_entry, _serialized, _with_rss_fields
+from feedsvc.text import html_text, markup_safe
 
 WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 BODIES = [
@@ -37,7 +38,8 @@ def _through_lxml(entry: Entry, rss: bool) -> bytes:
     body = entry_html(entry)
     if rss:
         item = _with_rss_fields(item, entry)
-        item.description(entry.summary or body)
+        item.description(html_text(entry.summary) if entry.summary else body)  # HTML, as RSS readers read it
+        item.title(markup_safe(entry.meta.title))  # what looks like a tag, escaped as HTML
     item.content(body, type="html")
     return _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
 

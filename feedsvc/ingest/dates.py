@@ -134,27 +134,35 @@ def _plausible(value: datetime, policy: DatePolicy, in_url: UrlDate | None, scra
 
 
 def scrape_time(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy) -> datetime | None:
-    """The moment the seed was scraped, as far as the seed tells it: the earliest plausible epoch header or
-    front-matter date (the generator clamps the latter to its clock). No story was published after it."""
-    stamps = [c for c in candidates if c.origin in ("header", "front-matter")]
-    plausible = [c.value for c in stamps
-                 if _plausible(c.value, policy, None if _corroborated(c, candidates, policy.url_tolerance) else in_url,
-                               None)]
-    return min(plausible, default=None)
+    """The latest moment the seed can have been scraped at, as far as the seed tells it, or None.
+
+    The front-matter date is the feed's `pubDate` clamped to the generator's clock: never after the scrape,
+    whatever a URL says (a link may carry the day of a coming event). The epoch header is the feed's `pubDate`
+    unclamped: a witness of the scrape only where no URL date contradicts it (a feed may stamp a 2023 story
+    2001). The earliest such stamp between 1995 and `now` plus the tolerance; no story is published after it."""
+    def sane(value: datetime) -> bool:
+        return EARLIEST <= value <= policy.now + policy.future_tolerance
+
+    stamps = [c.value for c in candidates if c.origin == "front-matter" and sane(c.value)]
+    stamps += [c.value for c in candidates if c.origin == "header" and
+               _plausible(c.value, policy, None if _corroborated(c, candidates, policy.url_tolerance) else in_url,
+                          None)]
+    return min(stamps, default=None)
 
 
 def choose_date(candidates: list[DateCandidate], in_url: UrlDate | None, policy: DatePolicy,
                 fallback: DateCandidate | None) -> DateCandidate | None:
     """The first plausible candidate in order of trust, then the URL's day, then `fallback` (the file's mtime).
 
-    Rejected: dates before 1995, dates beyond `now` plus the tolerance, dates after the seed was scraped
-    (`scrape_time`), and dates that contradict the URL's own date by more than the tolerance, unless an
-    independent candidate agrees with them: a date in a URL is weak evidence (slugs carry typos), and a URL date
-    after the scrape is impossible, so it is not used at all. Returns None only when nothing is plausible.
+    Rejected: dates before 1995, dates beyond `now` plus the tolerance, and dates that contradict the URL's own
+    date by more than the tolerance, unless an independent candidate agrees with them (a date in a URL is weak
+    evidence: slugs carry typos). Whatever the candidates, the choice is never after the seed's scrape time
+    (`scrape_time`): a later candidate, the URL's day included, is not taken, and when nothing else is left the
+    scrape time itself is. Returns None only when nothing is plausible.
     """
     scraped = scrape_time(candidates, in_url, policy)
     if in_url is not None and scraped is not None and in_url.start > scraped:
-        in_url = None
+        in_url = None  # a URL dated after the scrape names something else (an event's day), not the story's
     for candidate in candidates:
         check = None if _corroborated(candidate, candidates, policy.url_tolerance) else in_url
         if _plausible(candidate.value, policy, check, scraped):
@@ -163,4 +171,6 @@ def choose_date(candidates: list[DateCandidate], in_url: UrlDate | None, policy:
         return DateCandidate("url", in_url.start)
     if fallback is not None and _plausible(fallback.value, policy, None, scraped):
         return fallback
+    if scraped is not None:
+        return next(c for c in candidates if c.value == scraped and c.origin in ("header", "front-matter"))
     return None

@@ -25,7 +25,7 @@ from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.stories.sources import SourceCatalog, names_source
 from feedsvc.text import collapse_space, readable
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 """Bump when parsing gives other results for the same seed, so cached entries are parsed again."""
 
 
@@ -156,6 +156,12 @@ def clean_title(raw: str, source: Source) -> str:
     return title
 
 
+def _decoded(name: str | None) -> str | None:
+    """A name as a seed's field holds it, its HTML entities decoded once (`&#38;` is `&`), as titles are: the
+    byline's names are decoded where they are read from the article's HTML."""
+    return htmllib.unescape(name) if name else name
+
+
 def _is_real_author(name: str | None, source: Source) -> bool:
     if not name:
         return False
@@ -165,7 +171,7 @@ def _is_real_author(name: str | None, source: Source) -> bool:
 def _categories(found: list[str], source: Source, ctx: ParseContext) -> tuple[str, ...]:
     kept: dict[str, str] = {}
     for raw in found:
-        name = collapse_space(readable(raw))
+        name = collapse_space(readable(htmllib.unescape(raw)))
         if not name or name.casefold() in ctx.ignore_categories or names_source(source, name):
             continue
         kept.setdefault(name.casefold(), name)
@@ -255,7 +261,7 @@ def _article_fields(found: _Found) -> _Fields:
         fallback_url=(front.text("from") or "") if front else "",
         html=found.html,
         dates=tuple(dates),
-        authors=(byline_author, front.text("author") if front else None),
+        authors=(byline_author, _decoded(front.text("author")) if front else None),
         categories=(*front.items("tags"), *front.items("categories")) if front else (),
         title_origin="front-matter" if found.fmt == "N" else "link-line",
     )
@@ -302,7 +308,7 @@ def _parse_feed_file(data: bytes, path: str, mtime: datetime | None, ctx: ParseC
     for number, item in enumerate(items, 1):
         dates = tuple(DateCandidate("feed", d) for d in (item.published, item.updated) if d)
         fields = _Fields(item.title, (("body", _fallback_title(item.html)),), item.link, "", item.html, dates,
-                         (item.author,), item.categories, "feed")
+                         (_decoded(item.author),), item.categories, "feed")
         made = _entry(fields, path, mtime, "utf-8", ctx, notes)
         if isinstance(made, str):
             problems.append(f"item {number}: {made}")

@@ -110,11 +110,16 @@ def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source
     return plans
 
 
+RENDERER_VERSION = "2"
+"""Raised whenever the renderers write other bytes for the same stories (2: RSS titles and descriptions escaped
+as HTML), so that every document published by an earlier version is rendered again."""
+
+
 def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
     """Everything a document's bytes depend on: the code, the cleaning fingerprint (which stands for every cached
     entry's contents), the feed's own values and links, each story's versions, and `extra` (the output settings
     the renderers read). When it is unchanged, the document need not be rendered again."""
-    digest = hashlib.sha256(repr((__version__, fingerprint, planned.feed, extra)).encode())
+    digest = hashlib.sha256(repr((__version__, RENDERER_VERSION, fingerprint, planned.feed, extra)).encode())
     # A story renders from its newest version (content and fields) and its oldest (the `published` date); each
     # version stands for its cached entry, which the fingerprint pins.
     digest.update("".join(f"{s.newest.digest}{s.newest.n}.{s.oldest.digest}{s.oldest.n}|"

@@ -30,7 +30,7 @@ from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html_utf8
 from feedsvc.output.memo import Memo, made_once
 from feedsvc.output.plan import feed_id
-from feedsvc.text import display
+from feedsvc.text import display, html_text, markup_safe
 
 GENERATOR_URI = "https://github.com/feedsvc/feedsvc"
 EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
@@ -224,10 +224,29 @@ def _with_rss_fields(item: FeedEntry, entry: Entry) -> FeedEntry:
     """feedgen's entry for `entry` (`_feed_entry`) made ready for RSS as well, when RSS is published: the item's
     `description` (the summary, or else the article) and `dc:creator`. The Atom entry it makes is unchanged."""
     item.register_extension("dc", DcEntryExtension, atom=False, rss=True)
-    item.description(entry.summary or _BODY)
+    item.description(html_text(entry.summary) if entry.summary else _BODY)
     item.content(_BODY, type="html")  # again: `description` sets Atom's content too
-    item.dc.dc_creator(_author(entry))
+    item.dc.dc_creator(markup_safe(_author(entry)))
     return item
+
+
+def _rss_title(data: bytes, entry: Entry) -> bytes:
+    """The RSS item `data` with its title made `markup_safe`: many readers show an RSS title as HTML. The title is
+    set on the feedgen entry that Atom shares (where it is `type="text"`), so it is replaced in the item's bytes:
+    its first `<title>` element, which lxml wrote with `&`, `<` and `>` escaped."""
+    title = display(entry.meta.title)
+    safe = markup_safe(title)
+    if safe == title:
+        return data
+    start, end = b"<title>", b"</title>"
+    before, found, after = data.partition(start + _xml_text(title) + end)
+    assert found, title
+    return b"".join((before, start, _xml_text(safe), end, after))
+
+
+def _xml_text(text: str) -> bytes:
+    return text.encode("utf-8").replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(
+        b"\r", b"&#13;")
 
 
 def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
@@ -239,7 +258,7 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
         if not rss:
             return _with_body(_serialized(item.atom_entry(), rss), _ATOM_BODY, body)
         item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
-        data = _with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body)
+        data = _rss_title(_with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body), entry)
         return data if entry.summary else _with_body(data, _RSS_DESCRIBED_BY_BODY, body)
 
     return made_once(memo, RSS if rss else ATOM, entry, serialized)
