@@ -226,6 +226,16 @@ class SeedProblem:
     path: str
     reason: str
 
+    @property
+    def lfs_pointer(self) -> bool:
+        """Whether the file is a git LFS pointer in the seed's place (`LFS_POINTER`)."""
+        return self.reason == LFS_POINTER
+
+
+LFS_POINTER = "a git LFS pointer, not the article: the repository was cloned without git-lfs"
+"""The reason given for a git LFS pointer file: an archive that keeps its articles in LFS, cloned or pulled
+without git-lfs, holds these small text files in their place. Reported together (`Report.skipped_lines`)."""
+
 
 @dataclass(frozen=True)
 class ParseResult:

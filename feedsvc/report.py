@@ -43,8 +43,25 @@ class Report:
         """One line per story a filter left out: which feed, which rule, which story."""
         return [f"filtered from {d.feed}: {d.title} <{d.link}> ({d.rule})" for d in self.filtered]
 
+    @property
+    def lfs_pointers(self) -> tuple[SeedProblem, ...]:
+        """The skipped seeds that are git LFS pointers: one cause, one remedy."""
+        return tuple(p for p in self.skipped if p.lfs_pointer)
+
+    def lfs_line(self) -> str | None:
+        """The one line that reports every git LFS pointer, with what to run; None when there is none."""
+        pointers = self.lfs_pointers
+        if not pointers:
+            return None
+        return (f"{len(pointers)} seed{'s are' if len(pointers) > 1 else ' is a'} git LFS pointer"
+                f"{'s' if len(pointers) > 1 else ''}, not articles (first: {display_path(pointers[0].path)}): run "
+                "`git lfs install && git lfs pull` in the seeds repository")
+
     def skipped_lines(self) -> list[str]:
-        return [f"{display_path(p.path)}: {p.reason}" for p in self.skipped]
+        """One line per skipped seed, `path: reason`; git LFS pointers in one line of their own (`lfs_line`)."""
+        lines = [f"{display_path(p.path)}: {p.reason}" for p in self.skipped if not p.lfs_pointer]
+        lfs = self.lfs_line()
+        return [*lines, lfs] if lfs else lines
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -53,6 +70,7 @@ class Report:
                             for d in self.filtered]
         data["sources"] = [{"slug": s.slug, "name": s.name, "entries": s.entries,
                             "newest": s.newest.isoformat() if s.newest else None} for s in self.sources]
+        data["lfs_pointers"] = len(self.lfs_pointers)
         data["seconds"] = round(self.seconds, 3)
         data["cleaning_seconds"] = round(self.cleaning_seconds, 3)
         return data

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -118,6 +119,26 @@ def _http_url(value: str) -> str | None:
     return None
 
 
+def _base_url(value: str) -> str | None:
+    """Every published URL is `base_url` and a path: a query or a fragment would end up in the middle of them."""
+    problem = _http_url(value)
+    if problem is None and (urlsplit(value).query or urlsplit(value).fragment or "?" in value or "#" in value):
+        return "must have no query or fragment (feed URLs are made by appending paths to it)"
+    return problem
+
+
+def _nearest(key: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a misspelt `key` (`drop_selector` → `drop_selectors`), if one is close."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown(key: str, known: Iterable[str], what: str = "unknown key") -> str:
+    """`what`, and the nearest known name when one is close."""
+    nearest = _nearest(key, known)
+    return f"{what}; did you mean {nearest!r}?" if nearest else what
+
+
 def _ratio(value: float) -> str | None:
     return None if 0 <= value <= 1 else "must be between 0 and 1"
 
@@ -127,7 +148,7 @@ def _port(value: int) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "base_url": _http_url,
+    "base_url": _base_url,
     "max_entries": _positive,
     "max_seed_bytes": _positive,
     "summary_chars": _positive,
@@ -274,7 +295,7 @@ def _rules(table: Any, origin: str, prefix: str) -> CleanRules:
         raise ConfigError(origin, prefix, "must be a table")
     for key in table:
         if key not in _RULE_KEYS:
-            raise ConfigError(origin, f"{prefix}.{key}", "unknown key")
+            raise ConfigError(origin, f"{prefix}.{key}", _unknown(key, _RULE_KEYS))
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         name = f"{prefix}.{key}"
@@ -301,7 +322,8 @@ def _source(slug: str, table: Any, origin: str) -> Source:
         raise ConfigError(origin, prefix, "must be a table")
     for key in table:
         if key not in _SOURCE_KEYS:
-            raise ConfigError(origin, f"{prefix}.{key}", "unknown key")
+            raise ConfigError(origin, f"{prefix}.{key}", _unknown(key, _SOURCE_KEYS))
+    rules = _rules(table.get("clean", {}), origin, f"{prefix}.clean")  # a typo there says so before a missing name
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(origin, f"{prefix}.name", f"{name!r} must be a non-empty string")
@@ -320,7 +342,7 @@ def _source(slug: str, table: Any, origin: str) -> Source:
         language=language,
         aliases=_str_list(table.get("aliases", []), origin, f"{prefix}.aliases"),
         title_affixes=_regexes(table.get("title_affixes", []), origin, f"{prefix}.title_affixes"),
-        rules=_rules(table.get("clean", {}), origin, f"{prefix}.clean"),
+        rules=rules,
     )
 
 
@@ -334,8 +356,9 @@ def _filter(feed: str, table: Any, origin: str) -> StoryFilter:
     for key, value in table.items():
         kind, _, field_name = key.partition("_")
         if kind not in rules or field_name not in FILTER_FIELDS:
-            raise ConfigError(origin, f"{prefix}.{key}", "unknown key (include_<field> or exclude_<field>, fields: "
-                              + ", ".join(FILTER_FIELDS) + ")")
+            keys = [f"{k}_{f}" for k in rules for f in FILTER_FIELDS]
+            raise ConfigError(origin, f"{prefix}.{key}", _unknown(key, keys, "unknown key (include_<field> or "
+                              "exclude_<field>, fields: " + ", ".join(FILTER_FIELDS) + ")"))
         for pattern in _str_list(value, origin, f"{prefix}.{key}"):
             if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
                 _regexes([pattern[1:-1]], origin, f"{prefix}.{key}")
@@ -359,7 +382,7 @@ def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
         elif key in _SCALARS:
             values[key] = _coerce(key, value, origin, from_text=False)
         else:
-            raise ConfigError(origin, key, "unknown key")
+            raise ConfigError(origin, key, _unknown(key, [*_SCALARS, *_TABLES]))
     return values
 
 
@@ -370,7 +393,9 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         name = key[len(ENV_PREFIX):].lower()
         if name not in _SCALARS:
-            raise ConfigError("environment", key, "unknown setting")
+            nearest = _nearest(name, _SCALARS)
+            hint = f"; did you mean {ENV_PREFIX}{nearest.upper()}?" if nearest else ""
+            raise ConfigError("environment", key, f"unknown setting{hint}")
         values[name] = _coerce(name, text, "environment", from_text=True)
     return values
 

@@ -54,6 +54,28 @@ def test_skipped_seeds_are_listed_and_strict_fails(tmp_path: Path, env: dict[str
     assert result.exit_code == 1
 
 
+LFS = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"ab" * 32 + b"\nsize 8123\n"
+
+
+def test_git_lfs_pointers_are_reported_in_one_line_with_the_remedy(tmp_path: Path, env: dict[str, str]) -> None:
+    """An archive cloned without git-lfs: its articles are pointer files, said once with what to run."""
+    seeds = tmp_path / "seeds"
+    (seeds / "archived").mkdir(parents=True)
+    (seeds / "good.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes())
+    for number in range(5):
+        (seeds / "archived" / f"2020-07-0{number}-story.md").write_bytes(LFS)
+    (seeds / "bad.md").write_text("no header here\n")
+    result = CliRunner().invoke(main, ["regenerate", *paths(tmp_path, seeds)], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if "LFS" in line] == [
+        "5 seeds are git LFS pointers, not articles (first: archived/2020-07-00-story.md): run "
+        "`git lfs install && git lfs pull` in the seeds repository"]
+    assert any(line.startswith("bad.md: not a seed") for line in lines)
+    report = json.loads(CliRunner().invoke(main, ["check", "--json", *paths(tmp_path, seeds)], env=env).output)
+    assert report["lfs_pointers"] == 5
+
+
 def test_json_report(tmp_path: Path, env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["regenerate", "--json", *paths(tmp_path)], env=env)
     report = json.loads(result.output)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from feedsvc.ingest.dates import from_epoch_ms, parse_date
 from feedsvc.ingest.parse import ParseContext, parse_seed, split_link_line
-from feedsvc.model import ParseResult
+from feedsvc.model import LFS_POINTER, ParseResult
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
 from tests.conftest import NOW, SAMPLES, corpus_files, needs_corpus
@@ -255,6 +255,15 @@ def test_non_seeds_are_reported_with_a_reason(ctx: ParseContext, data: bytes, re
     result = parse(ctx, data)
     assert not result.entries
     assert result.problem is not None and reason in result.problem
+
+
+def test_git_lfs_pointers_are_recognised(ctx: ParseContext) -> None:
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0f" * 32 + b"\nsize 8123\n"
+    assert parse(ctx, pointer).problem == LFS_POINTER
+    extended = pointer.replace(b"oid", b"ext-0-foo sha256:" + b"1" * 64 + b"\noid")
+    assert parse(ctx, extended).problem == LFS_POINTER
+    prose = b"version https://git-lfs.github.com/spec/v1 is the pointer format\n"
+    assert parse(ctx, prose).problem != LFS_POINTER
 
 
 def test_size_limit(base_settings: Settings) -> None:

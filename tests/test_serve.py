@@ -363,6 +363,18 @@ def test_bad_seed_is_reported_once_and_the_daemon_stays_up(daemon: Daemon) -> No
     assert daemon.log_text().count("skipped seed broken.md") == 1
 
 
+def test_git_lfs_pointers_are_one_warning_and_counted_in_healthz(daemon: Daemon) -> None:
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"cd" * 32 + b"\nsize 812\n"
+    for number in range(3):
+        (daemon.seeds / f"lfs-{number}.md").write_bytes(pointer)
+    wait_for(lambda: json.loads(daemon.request("/healthz")[2])["lfs_pointers"] == 3, 15, "the pointers counted")
+    health = json.loads(daemon.request("/healthz")[2])
+    assert health["warnings"] == ["3 seeds are git LFS pointers, not articles (first: lfs-0.md): run "
+                                  "`git lfs install && git lfs pull` in the seeds repository"]
+    wait_for(lambda: "git LFS pointers" in daemon.log_text(), 15, "the warning")
+    assert "skipped seed lfs-" not in daemon.log_text()
+
+
 def test_sighup_with_a_bad_config_keeps_the_old_one(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES, tmp_path / "seeds")
     config = tmp_path / "feedsvc.toml"

@@ -65,6 +65,16 @@ def test_no_file_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.M
     ('[sources.x]\nname = "X"\n[sources.x.clean]\ndrop_paragraphs = ["(unclosed"]\n', {}, "not a valid regular"),
     ('[sources.X]\nname = "X"\n', {}, "not a valid slug"),
     ('[sources.x]\nname = "X"\nlanguage = "chinese!"\n', {}, "must be a language tag"),
+    ('base_url = "https://feeds.example.org/?x=1"\n', {}, "base_url: 'https://feeds.example.org/?x=1' must have no "
+     "query or fragment"),
+    ('base_url = "https://feeds.example.org/#top"\n', {}, "must have no query or fragment"),
+    ('base_url = "https://feeds.example.org/?"\n', {}, "must have no query or fragment"),
+    ('[sources.dw.clean]\ndrop_selector = ".ad"\n', {},
+     "sources.dw.clean.drop_selector: unknown key; did you mean 'drop_selectors'?"),
+    ('[sources.dw]\nname = "DW"\nhost = ["dw.com"]\n', {}, "sources.dw.host: unknown key; did you mean 'hosts'?"),
+    ("max_entry = 5\n", {}, "max_entry: unknown key; did you mean 'max_entries'?"),
+    ('[filters.all]\nexclude_titel = ["x"]\n', {}, "did you mean 'exclude_title'?"),
+    ("", {"FEEDSVC_MAX_ENTRY": "5"}, "FEEDSVC_MAX_ENTRY: unknown setting; did you mean FEEDSVC_MAX_ENTRIES?"),
 ])
 def test_invalid_values_name_file_key_and_value(tmp_path: Path, text: str, environ: dict[str, str],
                                                  message: str) -> None:

@@ -21,7 +21,7 @@ from feedsvc.ingest.decode import decode, looks_binary
 from feedsvc.ingest.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
 from feedsvc.ingest.frontmatter import FrontMatter, split_front_matter
 from feedsvc.links import canonical_link, entry_id, url_date
-from feedsvc.model import EntryMeta, ParseResult, Provenance, RawEntry, Source
+from feedsvc.model import LFS_POINTER, EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.stories.sources import SourceCatalog, names_source
 from feedsvc.text import collapse_space, readable
 
@@ -267,6 +267,16 @@ def _article_fields(found: _Found) -> _Fields:
     )
 
 
+_LFS_POINTER = re.compile(rb"version https://git-lfs\.github\.com/spec/v1\n(?:ext-\d+-\w+ sha256:[0-9a-f]{64}\n)*"
+                          rb"oid sha256:[0-9a-f]{64}\nsize \d+\n")
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    """Whether `data` is a git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md): its
+    first line names the spec, then its keys in sorted order: extensions, `oid` and `size`."""
+    return len(data) < 1024 and _LFS_POINTER.match(data) is not None
+
+
 def parse_seed(data: bytes, path: str, mtime: datetime | None, ctx: ParseContext) -> ParseResult:
     """Entries from one seed file, or the reason it yields none. Never raises for any input."""
     if len(data) > ctx.max_bytes:
@@ -275,6 +285,8 @@ def parse_seed(data: bytes, path: str, mtime: datetime | None, ctx: ParseContext
         return ParseResult(problem="empty file")
     if looks_binary(data):
         return ParseResult(problem="binary file (NUL bytes), not a text seed")
+    if is_lfs_pointer(data):
+        return ParseResult(problem=LFS_POINTER)
     notes: list[str] = []
     if looks_like_feed(data) or (path.lower().endswith(FEED_SUFFIXES) and data.lstrip().startswith(b"<")):
         return _parse_feed_file(data, path, mtime, ctx, notes)

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feedsvc.errors import SeedReadError
+from feedsvc.ingest.decode import looks_binary
 from feedsvc.ingest.scan import ScanResult, read_seed
 from feedsvc.model import KnownSeed, SeedFile, SeedProblem
 from feedsvc.system.readahead import read_ahead
@@ -134,8 +135,9 @@ def _status(previous: KnownSeed | None, digest: str) -> str:
 
 def check_complete(data: bytes, seed: SeedFile, now: datetime) -> None:
     """Defer a seed that looks half-written: every seed file ends with a newline, so one that does not, and was
-    modified moments ago, is most likely still being written. After the grace period it is read as it is."""
-    if data.endswith(b"\n"):
+    modified moments ago, is most likely still being written. After the grace period it is read as it is. A binary
+    file (NUL bytes) is no seed however complete: it is read at once, and the parser says so."""
+    if data.endswith(b"\n") or looks_binary(data):
         return
     age = (now - seed.modified).total_seconds()
     if abs(age) < INCOMPLETE_GRACE_SECONDS:

@@ -35,6 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
 from feedsvc.ingest.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
+from feedsvc.model import LFS_POINTER
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
@@ -233,7 +234,11 @@ class Watcher:
         log.info("regenerated: %s", report.summary_line())
         current = {(p.path, p.reason) for p in report.skipped}
         for path, reason in sorted(current - self._reported):
-            log.warning("skipped seed %s: %s", display_path(path), reason)
+            if reason != LFS_POINTER:
+                log.warning("skipped seed %s: %s", display_path(path), reason)
+        lfs = report.lfs_line()
+        if lfs and any(reason == LFS_POINTER for _, reason in current - self._reported):
+            log.warning("%s", lfs)
         self._reported = current
 
     def health(self) -> tuple[int, dict[str, Any]]:
@@ -252,6 +257,8 @@ class Watcher:
             "filtered": len(report.filtered) if report else 0,
             "feeds": (report.feeds_written + report.feeds_unchanged) if report else 0,
             "seeds_skipped": len(report.skipped) if report else 0,
+            "lfs_pointers": len(report.lfs_pointers) if report else 0,
+            "warnings": [line for line in (report.lfs_line() if report else None,) if line],
             "sources": {
                 s.slug: {"name": s.name, "entries": s.entries,
                          "newest_age_seconds": round((now - s.newest).total_seconds()) if s.newest else None}
