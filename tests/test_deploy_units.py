@@ -29,8 +29,8 @@ def test_the_units_verify(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
     units = sorted(str(p) for p in tmp_path.glob("feedsvc*"))
     assert len(units) == 3
-    result = subprocess.run([str(SYSTEMD_ANALYZE), "verify", *units], check=False, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
+    result = subprocess.run([str(SYSTEMD_ANALYZE), "verify", *units], check=False, capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 
