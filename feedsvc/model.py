@@ -104,6 +104,9 @@ class EntryMeta:
     author: str | None
     categories: tuple[str, ...]
     provenance: Provenance
+    language: str | None = None
+    """The story's script as its text shows it (`zh-Hans`, `zh-Hant`; `ingest.script`), None when the text tells
+    nothing; the renderers fall back on the source's language (`output.documents`)."""
 
 
 @dataclass(frozen=True)

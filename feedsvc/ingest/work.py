@@ -17,6 +17,7 @@ from feedsvc.clean import RULE_KIND, clean
 from feedsvc.errors import SeedReadError
 from feedsvc.ingest.parse import ParseContext, parse_seed
 from feedsvc.ingest.scan import CHANGED_WHILE_READ, read_seed
+from feedsvc.ingest.script import script_of
 from feedsvc.ingest.triage import check_complete
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 
@@ -62,7 +63,8 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
             cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars,
                             raw.meta.title)
             by_rules = tuple(r for r in cleaned.removed if r.kind.startswith(RULE_KIND))
-            entries.append(Entry(raw.meta, cleaned.html, cleaned.summary, digest, by_rules))
+            meta = replace(raw.meta, language=script_of(f"{raw.meta.title}\n{cleaned.summary}"))
+            entries.append(Entry(meta, cleaned.html, cleaned.summary, digest, by_rules))
             kinds = Counter(r.kind for r in cleaned.removed)
             if kinds:
                 notes.append("cleaned: removed " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items())))

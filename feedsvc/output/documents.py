@@ -65,9 +65,17 @@ class DocumentRenderer:
         paths = [stem + FORMATS[name][0] for stem in stems for name in self.formats]
         return paths + ([feed.stem + ".html"] if feed.stem in self.pages else [])
 
+    def with_language(self, entry: Entry) -> Entry:
+        """`entry` with a language: its own script where its text showed one, else its source's (if declared)."""
+        if entry.meta.language is not None or not self.languages.get(entry.meta.source_slug):
+            return entry
+        return replace(entry, meta=replace(entry.meta, language=self.languages[entry.meta.source_slug]))
+
     def render(self, feed: Feed, built: Memo | None = None) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of the document `feed`, its entries read; `built`: what the renderers made
         of its entries for other documents of its group."""
+        if any(self.with_language(entry) is not entry for entry in feed.entries):
+            feed = replace(feed, entries=tuple(self.with_language(entry) for entry in feed.entries))
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
@@ -82,7 +90,8 @@ class DocumentRenderer:
     def render_group(self, group: Sequence[Planned], read: Read) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of a group of documents (`in_groups`): their stories read at once, each
         entry built once per format."""
-        entries = read([story for planned in group for story in planned.stories])
+        entries = {story: self.with_language(entry)
+                   for story, entry in read([story for planned in group for story in planned.stories]).items()}
         built: Memo = {}
         for planned in group:
             yield from self.render(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)), built)

@@ -38,6 +38,8 @@ def _item(entry: Entry) -> bytes:
     }
     if entry.summary:
         item["summary"] = entry.summary
+    if meta.language:
+        item["language"] = meta.language
     if meta.categories:
         item["tags"] = [display(c) for c in meta.categories]
     return _dumps(item).encode("utf-8")

@@ -155,13 +155,14 @@ _ROWS = "period rows"
 
 
 def _period_row(entry: Entry, lang_attributes: Mapping[str, str]) -> str:
-    """A story's row (`lang_attributes`: each source's `_lang`, by slug). Its link is canonical
+    """A story's row, its title marked with the story's language and its source's name with the source's
+    (`lang_attributes`: each source's `_lang`, by slug). Its link is canonical
     (`links.canonical_link`): ASCII, with nothing for `display` to mend, only escaping to do."""
     meta = entry.meta
     lang = lang_attributes.get(meta.source_slug, "")
     return (f'<tr><td class="d">{meta.updated:%Y-%m-%d %H:%M}</td>'
-            f'<td{lang}><a href="{escape(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a></td>'
-            f"<td{lang}>{_x(meta.source_name)}</td></tr>")
+            f'<td{_lang(meta.language)}><a href="{escape(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a>'
+            f"</td><td{lang}>{_x(meta.source_name)}</td></tr>")
 
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str,

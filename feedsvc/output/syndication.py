@@ -38,6 +38,8 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 ATOM, RSS = ".atom", ".rss"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+"""An Atom entry's language (`xml:lang`): the story's own, which may differ from its feed's."""
 
 
 class _Feedsvc(BaseExtension):  # type: ignore[misc]  # feedgen has no type hints
@@ -256,7 +258,10 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
         item = made_once(memo, _FEEDGEN, entry, _feed_entry)
         body = _escaped_body(entry)
         if not rss:
-            return _with_body(_serialized(item.atom_entry(), rss), _ATOM_BODY, body)
+            element = item.atom_entry()
+            if entry.meta.language:
+                element.set(XML_LANG, entry.meta.language)
+            return _with_body(_serialized(element, rss), _ATOM_BODY, body)
         item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
         data = _rss_title(_with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body), entry)
         return data if entry.summary else _with_body(data, _RSS_DESCRIBED_BY_BODY, body)

@@ -2,11 +2,12 @@
 
 A variant is a transformation of a feed's values, not a second pipeline: titles, summaries, the text of the
 content (never its markup, URLs or attributes), authors, categories and source names are converted; the copy
-lives under its own directory (`zh-hant/all.atom`), has its own id and says its language. A feed gets a copy in
-each configured variant its source is not already written in (the source's `language`); the unified feed, which
-mixes sources, gets every configured variant, in which the stories of sources already written in it are left as
-their sources wrote them (only the source's name converted: the configuration may give it in the other script),
-which spares converting them and OpenCC's over-conversions (`核查` is not `覈查`).
+lives under its own directory (`zh-hant/all.atom`), has its own id and says its language. Every feed of a Chinese
+source (and the unified feed) gets a copy in each configured variant: a source may write both scripts (DW does).
+Each story is converted by its own script (`EntryMeta.language`, judged from its text, else its source's):
+a story already written in the variant's script, or in no Chinese, is left as written (only its source's name
+converted: the configuration may give it in the other script), which spares converting it and OpenCC's
+over-conversions (`核查` is not `覈查`). A converted story says the variant's language.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ def written_in(language: str | None) -> str | None:
 
 
 def wanted(variant: Variant, feed: Feed) -> bool:
-    """Whether `feed` gets a copy in `variant`."""
-    if feed.unified:
-        return True
-    script = written_in(feed.language)
-    return script is not None and script != variant.tag
+    """Whether `feed` gets a copy in `variant`: the unified feed, and every feed of a source written in Chinese."""
+    return feed.unified or written_in(feed.language) is not None
+
+
+def kept_as_written(variant: Variant, entry: Entry) -> bool:
+    """Whether `entry` is left as written in `variant`'s copies: its script is the variant's, or not Chinese."""
+    return written_in(entry.meta.language) in (None, variant.tag)
 
 
 HTML_MEMORY = 1024
@@ -109,19 +112,19 @@ class Converter:
         meta = entry.meta
         converted = replace(meta, title=self.text(meta.title), source_name=self.text(meta.source_name),
                             author=self.text(meta.author) if meta.author else None,
-                            categories=tuple(self.text(c) for c in meta.categories))
+                            categories=tuple(self.text(c) for c in meta.categories), language=self.variant.tag)
         return Entry(converted, self.html(entry.content), self._convert(entry.summary), entry.digest)
 
 
 def transforms(tags: Iterable[str], source_languages: dict[str, str | None]) -> list[Callable[[Feed], Feed | None]]:
     """One transformation per configured variant: a feed to its converted copy, or None when it gets none.
-    `source_languages` maps each source slug to its declared language."""
+    `source_languages` maps each source slug to its declared language: a source not written in Chinese has no
+    copies (`variant_skips`: its stories in the unified feed's copies name its own feed as their source)."""
     result: list[Callable[[Feed], Feed | None]] = []
     for tag in tags:
         variant = VARIANTS[tag]
         converter = Converter(variant)
-        skips = frozenset(slug for slug, language in source_languages.items()
-                          if written_in(language) in (None, variant.tag))
+        skips = frozenset(slug for slug, language in source_languages.items() if written_in(language) is None)
         result.append(functools.partial(_copy, variant, converter, skips))
     return result
 
@@ -136,6 +139,6 @@ def _copy(variant: Variant, converter: Converter, skips: frozenset[str], feed: F
         current=prefix + feed.current if feed.current else None,
         prev_archive=prefix + feed.prev_archive if feed.prev_archive else None,
         next_archive=prefix + feed.next_archive if feed.next_archive else None,
-        entries=tuple(converter.named(e) if feed.unified and e.meta.source_slug in skips else converter.entry(e)
+        entries=tuple(converter.named(e) if kept_as_written(variant, e) else converter.entry(e)
                       for e in feed.entries),
         variant_dir=variant.directory, variant_skips=skips)

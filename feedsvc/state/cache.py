@@ -125,15 +125,15 @@ def meta_to_json(meta: EntryMeta) -> str:
     p = meta.provenance
     return json.dumps([meta.id, meta.title, meta.link, meta.published.isoformat(), meta.updated.isoformat(),
                        meta.source_slug, meta.source_name, meta.author, list(meta.categories),
-                       [list(p.seeds), p.title_from, p.published_from, p.updated_from, p.encoding]],
+                       [list(p.seeds), p.title_from, p.published_from, p.updated_from, p.encoding], meta.language],
                       ensure_ascii=False)
 
 
 def meta_from_json(text: str) -> EntryMeta:
-    (id_, title, link, published, updated, slug, name, author, categories, prov) = json.loads(text)
+    (id_, title, link, published, updated, slug, name, author, categories, prov, *rest) = json.loads(text)
     return EntryMeta(id_, title, link, datetime.fromisoformat(published), datetime.fromisoformat(updated), slug,
                      name, author, tuple(categories),
-                     Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]))
+                     Provenance(tuple(prov[0]), prov[1], prov[2], prov[3], prov[4]), rest[0] if rest else None)
 
 
 REMOVAL_SAMPLE = 240
