@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import ConfigError
-from feedsvc.settings import Settings, embedded_config_text, load_settings
+from feedsvc.settings import _RULE_KEYS, _SOURCE_KEYS, Settings, embedded_config_text, load_settings
 from tests.conftest import ROOT, corpus_files, needs_corpus
 
 SHIPPED = ROOT / "config" / "feedsvc.toml"
@@ -33,6 +33,18 @@ def test_shipped_config_documents_every_setting() -> None:
     for name in Settings.__dataclass_fields__:
         if name not in ("sources", "filters", "config_path"):
             assert getattr(defaults, name) == getattr(shipped, name), f"{name}: the file shows another default"
+
+
+def test_the_docs_describe_every_setting() -> None:
+    """docs/configuration.md is where an operator looks a setting up: each one is in its table (or, for the tables
+    of sources and filters, its sections), and so is every key of a source and of its cleaning rules."""
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    names = [n for n in Settings.__dataclass_fields__ if n not in ("sources", "filters", "config_path")]
+    missing = [n for n in names if f"`{n}`" not in text]
+    assert not missing, f"docs/configuration.md does not describe {missing}"
+    assert "[sources.<slug>]" in text and "[filters.<feed>]" in text
+    for key in (*_SOURCE_KEYS, *_RULE_KEYS):
+        assert f"`{key}`" in text, f"docs/configuration.md does not describe the source key {key}"
 
 
 def test_precedence_defaults_file_environment_flags(tmp_path: Path) -> None:
