@@ -1,5 +1,5 @@
 """deploy/nginx.conf, as the nginx image loads it (a server inside `http`, with its `mime.types`): it parses, and it
-serves a published directory as docs/operations.md says: precompressed siblings where there are some, the archive's files
+serves a published directory as docs/operations.md says: precompressed siblings where there are some, archive files
 compressed on request, archive documents cached for a day, no `.gz` or hidden file served."""
 
 from __future__ import annotations
