@@ -124,10 +124,17 @@ def test_empty_and_whitespace_input() -> None:
     assert clean("<div>\n\n</div>\n", "https://x.example/").html == ""
 
 
-def test_deeply_nested_markup_does_not_recurse() -> None:
-    html = "<div>" * 100_000 + "deep" + "</div>" * 100_000
+@pytest.mark.parametrize(("opening", "closing"), [("<div>", "</div>"), ("<span><b>", "</b></span>"),
+                                                  ("<ul><li>", "</li></ul>")])
+@pytest.mark.parametrize("depth", [200, 300, 100_000])
+def test_deeply_nested_markup_keeps_its_text_and_what_follows(opening: str, closing: str, depth: int) -> None:
+    """The parser stops reading at 256 levels: deeper markup is read again flattened, never recursed into, and no
+    text is lost, neither inside nor after it (before, everything from that depth on was dropped)."""
+    html = "<p>前文</p>" + opening * depth + "深处<script>alert(1)</script>" + closing * depth + "<p>后文</p>"
     result = clean(html, "https://x.example/")
-    assert "deep" in result.html or result.html == ""
+    text = visible_text_of(result.html)
+    assert text.startswith("前文") and "深处" in text and text.endswith("后文"), text
+    assert "alert" not in result.html
 
 
 def test_huge_attribute() -> None:

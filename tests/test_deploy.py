@@ -73,7 +73,8 @@ def nginx(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     assert check.returncode == 0, check.stderr
     assert "[warn]" not in check.stderr and "[emerg]" not in check.stderr, check.stderr
     limit = [timeout, "60"] if (timeout := shutil.which("timeout")) else []  # it stops by itself if the test dies
-    server = subprocess.Popen([*limit, NGINX, "-c", str(config), "-p", str(tmp_path)], stderr=subprocess.PIPE)
+    server = subprocess.Popen([*limit, NGINX, "-c", str(config), "-p", str(tmp_path)],
+                              stderr=subprocess.DEVNULL)  # its errors go to error.log
     try:
         deadline = time.monotonic() + 10
         while True:

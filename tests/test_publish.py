@@ -123,10 +123,14 @@ def test_many_files_are_synced_at_once_a_few_one_by_one(tmp_path: Path, monkeypa
 @pytest.mark.skipif(flush._SYNCFS is None, reason="syncfs is Linux's")
 def test_a_disk_sync_is_made_on_the_nearest_folder_that_exists(tmp_path: Path) -> None:
     disk = DiskSync(tmp_path / "not" / "yet")  # a first run: the output folder is made later
+    assert disk._fd is not None and os.path.samestat(os.fstat(disk._fd), os.stat(tmp_path))
     (tmp_path / "not" / "yet").mkdir(parents=True)
-    (tmp_path / "not" / "yet" / "file").write_bytes(b"x")
-    disk.sync([])
+    files = [tmp_path / "not" / "yet" / f"file{n}" for n in range(flush.SYNCFS_FROM)]
+    for path in files:
+        path.write_bytes(b"x")
+    disk.sync(files)  # one syncfs on the folder's file system: no error
     disk.close()
+    assert disk._fd is None
     disk.close()  # twice is harmless
 
 

@@ -32,7 +32,7 @@ from feedsvc.model import Cleaned, CleanRules
 from feedsvc.text import readable
 
 NO_RULES = CleanRules()
-CLEANER_VERSION = "5"
+CLEANER_VERSION = "6"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""
 
 __all__ = ["ADDED_LABEL", "CLEANER_VERSION", "RULE_KIND", "Block", "blocks", "check_selector", "classed", "clean",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TypeAlias
 
@@ -14,15 +15,36 @@ from feedsvc.text import collapse_space
 HtmlElement: TypeAlias = lxml.html.HtmlElement
 
 # remove_comments drops <!-- zoomattribute --> and the like; huge_tree stays off, so libxml2 caps nesting depth
-# (hostile 100,000-level markup is flattened, never recursed into).
+# at 256 levels and nothing recurses into hostile 100,000-level markup. libxml2 stops reading at that depth, which
+# would lose the rest of the article: such markup is read again with its wrappers flattened (`_flattened`), and
+# where other elements nest that deep, as its text alone (active content dropped first, as the cleaner would).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
                                default_doctype=False)
+_WRAPPER = re.compile(r"</?(?:div|span|font|section|article|blockquote|center|small|b|i|em|strong|u)\b[^>]*>",
+                      re.IGNORECASE)
+
+_ANY_TAG = re.compile(r"<[^>]*>")
+_ACTIVE = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _flattened(html: str) -> str:
+    """`html` without the wrapper elements that nest without limit (each becomes a line end): their text stays,
+    in order. Only for markup nested deeper than the parser reads."""
+    return _WRAPPER.sub("\n", html)
+
+
+def _too_deep() -> bool:
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
 
 
 def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
     """(body, head) of `html` parsed as a browser-like document; an empty body for input without content."""
     try:
         document = lxml.html.document_fromstring(html, parser=_PARSER)
+        if _too_deep():
+            document = lxml.html.document_fromstring(_flattened(html), parser=_PARSER)
+        if _too_deep():  # nested deeply by other elements than wrappers: its text alone, in order
+            document = lxml.html.document_fromstring(_ANY_TAG.sub("\n", _ACTIVE.sub("", html)), parser=_PARSER)
     except (ParserError, ValueError):
         document = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
     body = document.find("body")
