@@ -117,10 +117,15 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
 def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Report:
     started = time.monotonic()
     prints = fingerprint(settings)
-    if options.dry_run:
-        with Cache.open(IN_MEMORY) as cache, _worker_pool(settings, now, IN_MEMORY, prints) as pool:
-            return _run(settings, now, cache, pool, options, started)
     database = settings.state_dir / "cache.sqlite"
+    if options.dry_run:  # on a copy of the cache: what earlier runs cleaned is reused, nothing is written
+        if database.is_file():
+            with exclusive(settings.state_dir):
+                copy = Cache.copy_of(database)
+        else:
+            copy = Cache.open(IN_MEMORY)
+        with copy as cache, _worker_pool(settings, now, IN_MEMORY, prints) as pool:
+            return _run(settings, now, cache, pool, options, started)
     with exclusive(settings.state_dir):
         for attempt in (1, 2):
             try:
@@ -144,7 +149,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
             _all_exist(settings.output_dir, state.outputs):
         if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
             options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
-        return _unchanged_report(found, state, started)
+        return replace(_unchanged_report(found, state, started), dry_run=options.dry_run)
     memory = options.memory or Memory()
     index = memory.current(state.token, prints)
     memory.index = None  # until this run completes

@@ -427,3 +427,26 @@ def test_kill_9_at_any_point_leaves_valid_feeds(tmp_path: Path) -> None:
     subprocess.run(command, check=True, env=env)
     assert_valid_feeds(output, 300, "http://127.0.0.1:8080/")
     assert not list(output.rglob(".*")), "temporary files of killed runs are cleaned up"
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_check_reads_the_cache_and_writes_nothing(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """`check` after a run cleans nothing again (it reads a copy of the cache) and leaves the state directory and
+    the output as they were, whatever it finds: a new seed is cleaned in the copy only."""
+    settings = make_settings()
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    before = (_tree(settings.state_dir), _tree(settings.output_dir))
+    report = regenerate(settings, NOW, RunOptions(dry_run=True, force=True))
+    assert (report.unchanged, report.new, report.dry_run, report.entries) == (3, 0, True, 3)
+    (settings.seeds_dir / "new.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes().replace(
+        b"7343844.html", b"7343845.html"))
+    changed = replace(settings, max_entries=2)  # an output setting: every document would be rendered again
+    report = regenerate(changed, NOW, RunOptions(dry_run=True, force=True))
+    assert (report.unchanged, report.new, report.entries, report.cleaning_seconds > 0) == (3, 1, 4, True)
+    assert (_tree(settings.state_dir), _tree(settings.output_dir)) == before
+    assert regenerate(settings, NOW).new == 1, "the real run still finds the new seed to clean"

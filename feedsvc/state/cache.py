@@ -184,6 +184,27 @@ class Cache:
         except sqlite3.DatabaseError as exc:
             raise CacheError(f"{path}: cache database cannot be created: {exc}") from None
 
+    @classmethod
+    def copy_of(cls, path: Path) -> Cache:
+        """An in-memory cache holding what the database at `path` holds, read without writing to it (an empty one
+        where there is none, or it cannot be read): `feedsvc check` reuses what earlier runs cleaned, and keeps
+        what it does to itself. Call it holding the run lock (`system.lock.exclusive`)."""
+        if path.is_file():
+            db = sqlite3.connect(":memory:", isolation_level=None)
+            try:
+                # Immutable: no lock, journal or shared-memory file is made; the caller holds the run lock, so no
+                # writer runs meanwhile.
+                source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, timeout=30)
+                try:
+                    source.backup(db)
+                finally:
+                    source.close()
+                return cls._connect_to(db)
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                log.warning("%s: cache unreadable (%s); checking without it", path, exc)
+        return cls._connect(IN_MEMORY)
+
     def __enter__(self) -> Cache:
         return self
 
@@ -196,6 +217,15 @@ class Cache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return cls._connect_to(db, path)
+
+    @classmethod
+    def _connect_to(cls, db: sqlite3.Connection, path: Path = IN_MEMORY) -> Cache:
+        """The cache in the open database `db`, its tables made (or made again, for another schema version)."""
+        try:
             db.executescript(_SCHEMA)
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None or version[0] != SCHEMA_VERSION:  # another layout: start afresh

@@ -13,10 +13,10 @@ from feedsvc.errors import OutputError
 
 @contextmanager
 def exclusive(state_dir: Path) -> Iterator[None]:
-    """Hold `state_dir/feedsvc.system.lock`, waiting for its holder to finish."""
+    """Hold `state_dir/feedsvc.lock`, waiting for its holder to finish."""
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(state_dir / "feedsvc.system.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(state_dir / "feedsvc.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise OutputError(f"{state_dir}: cannot create the lock file: {exc.strerror or exc}") from None
     try:
