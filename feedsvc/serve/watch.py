@@ -6,8 +6,9 @@ seed is complete: a file written is complete when it is closed, a file renamed i
 regenerates once no event has come for `QUIET_SECONDS` (a burst of thousands of seeds gives one regeneration) and
 no file written is still open, unless its last write is older than `settle_seconds` (a writer that keeps a file
 open and idle). What events cannot see is covered too: a seeds directory replaced or unmounted (its root is
-stat-ed on every check, one `stat`), and a kernel queue that overflowed (watchdog only logs it; feedsvc listens to
-that log) both ask for a full scan, and the daemon's periodic full rescan stays as the safety net.
+stat-ed on every check, one `stat`), and a kernel queue that overflowed (watchdog's `EventsLostEvent`, which it
+queues once it has re-established its watches) both ask for a full scan, and the daemon's periodic full rescan
+stays as the safety net.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 MODES = ("auto", "events", "poll")
 _CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
 """Event types that can mean a seed changed (not `opened` or `closed_no_write`: reading a seed is no change)."""
-_OVERFLOW = "queue overflowed"
+_EVENTS_LOST = "events_lost"
+"""`watchdog.events.EventsLostEvent`'s type (watchdog 7.1): the kernel dropped events."""
 QUIET_SECONDS = 0.1
 """A regeneration waits until no event has come for this long: the files of a burst arrive closer together."""
 
@@ -38,19 +40,6 @@ class _Handler(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         self.note(event)
-
-
-class _Overflow(logging.Filter):
-    """Hears watchdog's warning that the kernel dropped events."""
-
-    def __init__(self, overflowed: Callable[[], None]) -> None:
-        super().__init__()
-        self.overflowed = overflowed
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _OVERFLOW in record.getMessage():
-            self.overflowed()
-        return True
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -78,7 +67,6 @@ class SeedEvents:
         self._full = False
         self._observer: BaseObserver | None = None
         self._root: tuple[int, int] | None = None
-        self._overflow = _Overflow(lambda: self._everything("the kernel dropped filesystem events"))
 
     def start(self) -> None:
         """Watch the seeds directory; raises OSError when this system or filesystem gives no events."""
@@ -93,10 +81,6 @@ class SeedEvents:
         observer.schedule(_Handler(self.note), real, recursive=True)
         observer.start()
         self._observer, self._root = observer, _identity(self.seeds_dir)
-        for name in ("watchdog.observers.inotify", "watchdog.observers.inotify_buffer"):
-            logger = logging.getLogger(name)
-            if self._overflow not in logger.filters:
-                logger.addFilter(self._overflow)
 
     def _relative(self, path: bytes | str) -> str | None:
         text = os.fsdecode(path)
@@ -108,6 +92,9 @@ class SeedEvents:
     def note(self, event: FileSystemEvent) -> None:
         """Take in one event (watchdog's thread)."""
         kind = event.event_type
+        if kind == _EVENTS_LOST:
+            self._everything("the kernel dropped filesystem events")
+            return
         if kind not in _CHANGES or (event.is_directory and kind in ("modified", "closed")):
             return  # a directory's own mtime moves with its entries, which have events of their own
         source = self._relative(event.src_path)
