@@ -125,12 +125,12 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
         else:
             copy = Cache.open(IN_MEMORY)
         with copy as cache, _worker_pool(settings, now, IN_MEMORY, prints) as pool:
-            return _run(settings, now, cache, pool, options, started)
+            return _run(settings, now, cache, pool, options, started, prints)
     with exclusive(settings.state_dir):
         for attempt in (1, 2):
             try:
                 with Cache.open(database) as cache, _worker_pool(settings, now, database, prints) as pool:
-                    return _run(settings, now, cache, pool, options, started)
+                    return _run(settings, now, cache, pool, options, started, prints)
             except CacheError as exc:  # damage found mid-run: set the database aside, start afresh
                 if attempt == 2:
                     raise OutputError(str(exc)) from None
@@ -139,11 +139,11 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
 
 
 def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, options: RunOptions, started: float,
-         ) -> Report:
+         prints: str) -> Report:
+    """One run over `cache`; `prints` is the settings' `fingerprint`."""
     found = options.found or scan(settings.seeds_dir)
     state = cache.load_state()
     _refuse_shrinking(settings, found, state, options.force)
-    prints = fingerprint(settings)
     run_signature = signature(settings, prints, found)
     if not options.rehash and state.signature == run_signature and state.fingerprint == prints and \
             _all_exist(settings.output_dir, state.outputs):
