@@ -20,22 +20,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedsvc import __version__
-from feedsvc.clean import CLEANER_VERSION
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
 from feedsvc.ingest.dates import DatePolicy
-from feedsvc.ingest.parse import PARSER_VERSION, ParseContext
-from feedsvc.ingest.pool import Processor, WorkerPool
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
-from feedsvc.ingest.work import Job, init_worker
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
-from feedsvc.output.documents import FORMATS, DocumentRenderer, Rendered
 from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Listing, Staging
-from feedsvc.output.site import period_pages, render_site
-from feedsvc.output.workers import RenderJob, init_render, render_in_workers
 from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
@@ -45,10 +39,18 @@ from feedsvc.stories.group import story_meta
 from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory
+from feedsvc.versions import CLEANER_VERSION, PARSER_VERSION
+
+if TYPE_CHECKING:  # the stages that parse, clean and render are imported by the runs that use them
+    from feedsvc.ingest.pool import WorkerPool
+    from feedsvc.ingest.work import Job
+    from feedsvc.output.documents import Rendered
+    from feedsvc.output.workers import RenderJob
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-FEED_EXTENSIONS = tuple(extension for extension, _ in FORMATS.values())
+FEED_EXTENSIONS = (".atom", ".rss", ".json")
+"""The extensions of `output.documents.FORMATS` (a test holds them equal)."""
 _PRUNED = ("sources", "archive", "zh-hans", "zh-hant")
 """Folders whose files that are no longer published are removed (a source gone, a period re-paged, a variant
 turned off)."""
@@ -90,6 +92,9 @@ def signature(settings: Settings, prints: str, found: ScanResult) -> str:
 
 
 def make_job(settings: Settings, now: datetime) -> Job:
+    from feedsvc.ingest.parse import ParseContext
+    from feedsvc.ingest.work import Job
+
     catalog = SourceCatalog(settings.sources)
     policy = DatePolicy(now, timedelta(hours=settings.future_tolerance_hours),
                         timedelta(days=settings.url_date_tolerance_days))
@@ -124,18 +129,42 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
                 copy = Cache.copy_of(database)
         else:
             copy = Cache.open(IN_MEMORY)
-        with copy as cache, _worker_pool(settings, now, IN_MEMORY, prints) as pool:
-            return _run(settings, now, cache, pool, options, started, prints)
+        with copy as cache:
+            return _unchanged_or_run(settings, now, cache, IN_MEMORY, options, started, prints)
     with exclusive(settings.state_dir):
         for attempt in (1, 2):
             try:
-                with Cache.open(database) as cache, _worker_pool(settings, now, database, prints) as pool:
-                    return _run(settings, now, cache, pool, options, started, prints)
+                with Cache.open(database) as cache:
+                    return _unchanged_or_run(settings, now, cache, database, options, started, prints)
             except CacheError as exc:  # damage found mid-run: set the database aside, start afresh
                 if attempt == 2:
                     raise OutputError(str(exc)) from None
                 set_aside(database, exc)
     raise AssertionError("unreachable")
+
+
+def _unchanged_or_run(settings: Settings, now: datetime, cache: Cache, database: Path, options: RunOptions,
+                      started: float, prints: str) -> Report:
+    unchanged, found = _unchanged(settings, cache, options, started, prints)
+    if unchanged is not None:
+        return unchanged
+    with _worker_pool(settings, now, database, prints) as pool:
+        return _run(settings, now, cache, pool, replace(options, found=found), started, prints)
+
+
+def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: float, prints: str,
+               ) -> tuple[Report | None, ScanResult]:
+    """The report of a run that finds every seed and setting as the last run left them and every file still
+    published (nothing to do: no worker, no parser, cleaner or renderer is even imported), or None; and the scan."""
+    found = options.found or scan(settings.seeds_dir)
+    state = cache.load_state()
+    _refuse_shrinking(settings, found, state, options.force)
+    if options.rehash or state.signature != signature(settings, prints, found) or state.fingerprint != prints or \
+            not _all_exist(settings.output_dir, state.outputs):
+        return None, found
+    if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
+        options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
+    return replace(_unchanged_report(found, state, started), dry_run=options.dry_run), found
 
 
 def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, options: RunOptions, started: float,
@@ -145,11 +174,6 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     state = cache.load_state()
     _refuse_shrinking(settings, found, state, options.force)
     run_signature = signature(settings, prints, found)
-    if not options.rehash and state.signature == run_signature and state.fingerprint == prints and \
-            _all_exist(settings.output_dir, state.outputs):
-        if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
-            options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
-        return replace(_unchanged_report(found, state, started), dry_run=options.dry_run)
     memory = options.memory or Memory()
     index = memory.current(state.token, prints)
     memory.index = None  # until this run completes
@@ -205,6 +229,9 @@ def _languages(settings: Settings) -> dict[str, str | None]:
 def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str) -> WorkerPool:
     """The run's worker processes (started only if the run has many seeds to clean or documents to render),
     ready to clean and to render."""
+    from feedsvc.ingest.pool import WorkerPool
+    from feedsvc.output.workers import RenderJob
+
     render = RenderJob(settings.output_dir, database, prints, settings.formats, settings.chinese_variants,
                        _languages(settings))
     return WorkerPool(_workers(settings), _prepare_worker, (make_job(settings, now), render, os.getpid()))
@@ -212,6 +239,9 @@ def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str)
 
 def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
     """Initializer of the run's worker processes."""
+    from feedsvc.ingest.work import init_worker
+    from feedsvc.output.workers import init_render
+
     keep_freed_memory()
     init_worker(job, parent)
     init_render(render)
@@ -222,6 +252,10 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
             ) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
+    from feedsvc.output.documents import DocumentRenderer
+    from feedsvc.output.site import period_pages, render_site
+    from feedsvc.output.workers import render_in_workers
+
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans)
     renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages)
@@ -297,6 +331,8 @@ def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, 
     total = len(seeds.todo) + len(seeds.unhashed)
     if not total:
         return
+    from feedsvc.ingest.pool import Processor
+
     processor = Processor(make_job(settings, now), pool, total)
     pending: list[tuple[str, str | None, tuple[Entry, ...]]] = []
     # a list, not a view of `seeds`: the processor's read-ahead thread walks it while this loop amends `seeds`

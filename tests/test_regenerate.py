@@ -450,3 +450,30 @@ def test_check_reads_the_cache_and_writes_nothing(make_settings) -> None:  # typ
     assert (report.unchanged, report.new, report.entries, report.cleaning_seconds > 0) == (3, 1, 4, True)
     assert (_tree(settings.state_dir), _tree(settings.output_dir)) == before
     assert regenerate(settings, NOW).new == 1, "the real run still finds the new seed to clean"
+
+
+def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """A warm command costs what its scan costs, not the import of bleach, feedgen, OpenCC and feedparser."""
+    settings = make_settings()
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    script = (
+        "import sys\n"
+        "from feedsvc.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('bleach', 'feedgen', 'opencc', 'feedparser', 'aiohttp') if m in sys.modules]\n"
+        "print('imported:', heavy)\n")
+    args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
+            "--state", str(settings.state_dir), "--base-url", settings.base_url]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
+                            timeout=120, check=False)
+    assert "unchanged 3" in result.stdout, result.stdout + result.stderr
+    assert "imported: []" in result.stdout, result.stdout
+
+
+def test_the_feed_extensions_are_the_formats() -> None:
+    from feedsvc.output.documents import FORMATS
+    from feedsvc.pipeline import FEED_EXTENSIONS
+
+    assert sorted(FEED_EXTENSIONS) == sorted(extension for extension, _ in FORMATS.values())

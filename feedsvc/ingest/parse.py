@@ -25,9 +25,6 @@ from feedsvc.model import LFS_POINTER, EntryMeta, ParseResult, Provenance, RawEn
 from feedsvc.stories.sources import SourceCatalog, names_source
 from feedsvc.text import collapse_space, readable
 
-PARSER_VERSION = "3"
-"""Bump when parsing gives other results for the same seed, so cached entries are parsed again."""
-
 
 @dataclass(frozen=True)
 class ParseContext:
