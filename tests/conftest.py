@@ -91,3 +91,14 @@ def failing_writes(monkeypatch: pytest.MonkeyPatch, failing: int) -> None:
         return handle
 
     monkeypatch.setattr("feedsvc.output.publish.tempfile.NamedTemporaryFile", temporary)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests (fault injection with subprocesses, whole-corpus runs, daemons fed bursts) run in CI (`CI` set),
+    with `FEEDSVC_SLOW=1`, or when `-m` names them; a developer's plain `python -m pytest` skips them, saying so."""
+    if os.environ.get("CI") or os.environ.get("FEEDSVC_SLOW") or "slow" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: runs in CI, or with FEEDSVC_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

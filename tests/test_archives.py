@@ -37,6 +37,7 @@ def archive_settings(make_settings: Callable[..., Settings]) -> Settings:
     return settings
 
 
+@pytest.mark.slow
 def test_every_story_is_reachable_exactly_once_in_every_format(archive_settings: Settings) -> None:
     report = regenerate(archive_settings, datetime(2024, 6, 1, tzinfo=UTC))
     output = archive_settings.output_dir

@@ -31,6 +31,7 @@ def _regenerate_command(tmp_path: Path, seeds: Path, flag: str) -> list[str]:
             str(tmp_path / "public"), "--state", str(tmp_path / "var"), flag]
 
 
+@pytest.mark.slow
 def test_two_regenerations_at_once_are_serialized(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SAMPLES, seeds)
@@ -191,6 +192,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to list child processes")
 def test_workers_of_a_killed_regeneration_exit(tmp_path: Path) -> None:
     """kill -9 of a cold run must not leave its worker processes waiting for work forever."""

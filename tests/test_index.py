@@ -117,6 +117,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return settings
 
 
+@pytest.mark.slow
 def test_an_index_kept_in_memory_equals_one_loaded_and_publishes_the_same(settings: Settings, tmp_path: Path
                                                                           ) -> None:
     """The daemon's way (events name the paths, the index stays in memory) against a one-shot run from scratch

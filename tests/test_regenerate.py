@@ -389,6 +389,7 @@ def test_cache_of_an_older_layout_is_rebuilt(make_settings, sample_seeds: Path) 
     assert published(settings.output_dir) == expected
 
 
+@pytest.mark.slow
 @needs_corpus
 def test_corpus_feeds_are_valid(make_settings) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(seeds_dir=CORPUS, workers=2)

@@ -245,6 +245,7 @@ def test_a_new_seed_appears_in_the_served_feed(daemon: Daemon) -> None:
     wait_for(lambda: "测试稿件第1号" in daemon.request("/all.atom")[2].decode(), 15, "the new seed to be served")
 
 
+@pytest.mark.slow
 def test_polling_serves_a_new_seed_too(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES, tmp_path / "seeds")
     polling = start(tmp_path, env_extra={"FEEDSVC_WATCH": "poll"})
@@ -259,6 +260,7 @@ def test_polling_serves_a_new_seed_too(tmp_path: Path) -> None:
         assert stop(polling) == 0
 
 
+@pytest.mark.slow
 def test_events_see_renames_deletions_and_a_replaced_seeds_directory(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES, tmp_path / "seeds")
     watching = start(tmp_path, env_extra={"FEEDSVC_WATCH": "events"})
@@ -280,6 +282,7 @@ def test_events_see_renames_deletions_and_a_replaced_seeds_directory(tmp_path: P
         assert stop(watching) == 0
 
 
+@pytest.mark.slow
 def test_a_burst_of_seeds_gives_one_or_two_regenerations(tmp_path: Path) -> None:
     """A `git pull` of hundreds of seeds: events settle once the burst is over, and the daemon reads only the
     seeds they name."""
@@ -341,6 +344,7 @@ def test_a_seed_written_in_two_halves_is_never_served_truncated(daemon: Daemon) 
     wait_for(lambda: "最后一段结尾".encode() in daemon.request("/all.atom")[2], 15, "the complete seed")
 
 
+@pytest.mark.slow
 def test_a_burst_gives_one_or_two_regenerations(daemon: Daemon) -> None:
     wait_for(lambda: "测试稿件第1号" in daemon.request("/all.atom")[2].decode(), 15, "earlier arrivals to settle")
     time.sleep(1.5)  # let any regeneration already under way finish; the count below starts after it
@@ -376,6 +380,7 @@ def test_git_lfs_pointers_are_one_warning_and_counted_in_healthz(daemon: Daemon)
     assert "skipped seed lfs-" not in daemon.log_text()
 
 
+@pytest.mark.slow
 def test_sighup_with_a_bad_config_keeps_the_old_one(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES, tmp_path / "seeds")
     config = tmp_path / "feedsvc.toml"
