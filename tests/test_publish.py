@@ -93,45 +93,21 @@ def test_a_write_the_disk_fails_at_the_sync_leaves_every_previous_file(
     assert not list(tmp_path.rglob(".*.tmp")), "staged files are removed"
 
 
-@pytest.mark.parametrize(("count", "syncfs", "expected"), [
-    (3, True, "fsync each"), (flush.SYNCFS_FROM, True, "one syncfs"), (flush.SYNCFS_FROM, False, "fsync each")])
-def test_many_files_are_synced_at_once_a_few_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        count: int, syncfs: bool, expected: str) -> None:
-    fsynced: list[int] = []
-    syncfs_calls: list[int] = []
+def test_every_staged_file_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fsynced: list[tuple[int, int]] = []
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        fsynced.append(fd)
+        info = os.fstat(fd)
+        fsynced.append((info.st_dev, info.st_ino))
         real_fsync(fd)
 
-    def fake_syncfs(fd: int) -> int:
-        syncfs_calls.append(fd)
-        return 0
-
-    monkeypatch.setattr(flush, "_SYNCFS", fake_syncfs if syncfs else None)
     monkeypatch.setattr(os, "fsync", fsync)
-    files = [tmp_path / f"f{n}" for n in range(count)]
+    files = [tmp_path / f"f{n}" for n in range(5)]
     for path in files:
         path.write_bytes(b"x")
-    disk = DiskSync(tmp_path)
-    disk.sync(iter(files))
-    disk.close()
-    assert (len(syncfs_calls), len(fsynced)) == ((1, 0) if expected == "one syncfs" else (0, count))
-
-
-@pytest.mark.skipif(flush._SYNCFS is None, reason="syncfs is Linux's")
-def test_a_disk_sync_is_made_on_the_nearest_folder_that_exists(tmp_path: Path) -> None:
-    disk = DiskSync(tmp_path / "not" / "yet")  # a first run: the output folder is made later
-    assert disk._fd is not None and os.path.samestat(os.fstat(disk._fd), os.stat(tmp_path))
-    (tmp_path / "not" / "yet").mkdir(parents=True)
-    files = [tmp_path / "not" / "yet" / f"file{n}" for n in range(flush.SYNCFS_FROM)]
-    for path in files:
-        path.write_bytes(b"x")
-    disk.sync(files)  # one syncfs on the folder's file system: no error
-    disk.close()
-    assert disk._fd is None
-    disk.close()  # twice is harmless
+    DiskSync().sync(iter(files))
+    assert fsynced == [(p.stat().st_dev, p.stat().st_ino) for p in files]
 
 
 def test_a_sibling_the_archive_no_longer_has_is_removed_when_its_file_is_written(tmp_path: Path) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.util
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -41,8 +39,7 @@ class WorkerPool:
             # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
             # by itself if this process is killed (`work.watch_parent`).
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start_worker,
-                                                 initargs=(self._initializer, self._initargs))
+                                                 initializer=self._initializer, initargs=self._initargs)
         return self._executor
 
     def close(self) -> None:
@@ -55,23 +52,6 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _start_worker(initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
-    """Each worker's initializer: `initializer(*initargs)`, and, for when the pool stops the worker, `_leave`."""
-    multiprocessing.util.Finalize(None, _leave, exitpriority=-1000)  # after multiprocessing's own finalizers
-    initializer(*initargs)
-
-
-def _leave() -> None:
-    """End a stopped worker as multiprocessing ends a forked one: `os._exit` once its tasks and finalizers are
-    done. A spawned one would tear its interpreter down object by object first, with the run waiting for it:
-    tens of milliseconds at the end of every cold run, for memory the kernel takes back at once anyway. Nothing
-    is left unsaved: a worker's files are written and closed within its tasks, and it only reads the cache."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # closed, or no stream at all
-            stream.flush()
-    os._exit(0)
 
 
 class Processor:

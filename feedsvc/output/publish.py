@@ -4,9 +4,8 @@ for the archive, see `precompressed`).
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
 the rendering of the next document), so no run holds its output in memory. Only when every file is staged and on
-the disk (`flush.DiskSync`: one `syncfs` for the run rather than an `fsync` a file) are they renamed into place
-(`Staging.commit`): a failure or a kill at any point leaves every previous file as it was, and a reader never sees
-a partial file.
+the disk (`flush.DiskSync`) are they renamed into place (`Staging.commit`): a failure or a kill at any point leaves
+every previous file as it was, and a reader never sees a partial file.
 """
 
 from __future__ import annotations
@@ -187,7 +186,7 @@ class Staging:
         self._pending: list[Future[Staged]] = []
         self._pool = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="stage")
         self._cleaned: set[Path] = set()
-        self._disk = None if dry_run else DiskSync(output_dir)
+        self._disk = None if dry_run else DiskSync()
 
     def _clean_leftovers(self, folder: Path) -> None:
         """Temporary files of a run killed before it could rename them (callers hold the lock)."""
@@ -230,11 +229,7 @@ class Staging:
         self._pool.shutdown(wait=True)
         discard_staged(future.result() for future in self._pending if future.exception() is None)
         self._pending.clear()
-        self._close()
 
-    def _close(self) -> None:
-        if self._disk is not None:
-            self._disk.close()
 
     def commit(self, prune: tuple[str, ...] = (), previous: Iterable[str] | None = None) -> PublishResult:
         """Rename every staged file into place, plain files before their siblings (a sibling older than its plain
@@ -248,10 +243,7 @@ class Staging:
             raise cannot_write(self.output_dir, failed)
         if self.dry_run:
             return PublishResult((), (), ())
-        try:
-            return self._publish(prune, previous)
-        finally:
-            self._close()
+        return self._publish(prune, previous)
 
     def _publish(self, prune: tuple[str, ...], previous: Iterable[str] | None) -> PublishResult:
         renames: list[tuple[Path, str]] = []
