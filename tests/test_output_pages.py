@@ -1,0 +1,58 @@
+"""output.pages: the OPML lists and the pages for people, parsed as a reader and a browser parse them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import html5lib
+import lxml.etree
+
+from feedsvc.model import Entry, EntryMeta, Feed, Provenance
+from feedsvc.output.pages import render_archive_index, render_opml, render_period
+
+WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def _feed(slug: str, title: str, language: str | None, *entries: Entry) -> Feed:
+    return Feed(slug, title, "", f"sources/{slug}", "https://f.example/", f"https://{slug}.example/", language,
+                entries, id=f"urn:{slug}", entry_count=len(entries))
+
+
+def _entry(title: str, language: str | None) -> Entry:
+    meta = EntryMeta("urn:1", title, "https://www.dw.com/zh/a-1?x=1&y=2", WHEN, WHEN, "dw", "德国之声", None, (),
+                     Provenance(("1.md",), "link-line", "header", "header"), language)
+    return Entry(meta, "<p>x</p>", "", "d1")
+
+
+def test_opml_lists_every_feed_with_its_url_and_escaped_names() -> None:
+    feeds = [_feed("dw", 'DW "德国之声" & <co>', "zh-Hant"), _feed("voa", "美国之音", None)]
+    outlines = list(lxml.etree.fromstring(render_opml("全部", feeds, ".atom")).iter("outline"))
+    assert [(o.get("text"), o.get("xmlUrl"), o.get("language")) for o in outlines] == [
+        ('DW "德国之声" & <co>', "https://f.example/sources/dw.atom", "zh-Hant"),
+        ("美国之音", "https://f.example/sources/voa.atom", None)]
+
+
+def test_the_archive_index_links_every_period_in_every_format() -> None:
+    feed = _feed("dw", "德国之声", "zh-Hant")
+    page = html5lib.parse(render_archive_index(feed, [("2024-05", 3, "archive/sources/dw/2024-05")],
+                                               [".atom", ".json"], "https://f.example/index.html"))
+    links = [a.get("href") for a in page.iter(f"{XHTML}a")]
+    assert links == ["https://f.example/index.html", "https://f.example/sources/dw.atom",
+                     "https://f.example/sources/dw.json", "https://f.example/archive/sources/dw/2024-05.html",
+                     "https://f.example/archive/sources/dw/2024-05.atom",
+                     "https://f.example/archive/sources/dw/2024-05.json"]
+
+
+def test_a_period_page_lists_each_story_escaped_and_in_its_language() -> None:
+    entry = _entry("<script>alert(1)</script> 报道", "zh-Hans")
+    page = html5lib.parse(render_period(_feed("dw", "德国之声", "zh-Hant", entry), [entry], "2024-05",
+                                        "https://f.example/archive/sources/dw/index.html", (None, None), None,
+                                        {"dw": "zh-Hant"}))
+    assert not list(page.iter(f"{XHTML}script"))
+    (body,) = page.iter(f"{XHTML}tbody")
+    (row,) = body
+    title_cell, source_cell = row.findall(f"{XHTML}td")[1:]
+    assert title_cell.get("lang") == "zh-Hans" and source_cell.get("lang") == "zh-Hant"
+    link = title_cell.find(f"{XHTML}a")
+    assert link.text == "<script>alert(1)</script> 报道" and link.get("href") == "https://www.dw.com/zh/a-1?x=1&y=2"
