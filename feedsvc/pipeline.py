@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -252,7 +252,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
             ) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
-    from feedsvc.output.documents import DocumentRenderer
+    from feedsvc.output.documents import DocumentRenderer, RenderRun
     from feedsvc.output.site import period_pages, render_site
     from feedsvc.output.workers import render_in_workers
 
@@ -265,12 +265,13 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
         return render_in_workers(pool.executor(), groups, pages, staging, options.cancel)
 
     try:
-        rendered = render_site(staging.add, settings, plans, renderer, state.feed_digests,
-                               Listing(settings.output_dir).holds,
-                               lambda stories: cache.published_entries(stories, prints, paths,
-                                                                       text=bool(settings.chinese_variants)), prints,
-                               None if options.dry_run or _workers(settings) < 2 else parallel,
-                               {} if options.rehash else remembered)
+        def read(stories: Sequence[Story]) -> Mapping[Story, Entry]:
+            return cache.published_entries(stories, prints, paths, text=bool(settings.chinese_variants))
+
+        run = RenderRun(staging.add, renderer, state.feed_digests, Listing(settings.output_dir).holds, read, prints,
+                        None if options.dry_run or _workers(settings) < 2 else parallel,
+                        {} if options.rehash else remembered)
+        rendered = render_site(settings, plans, run)
     except BaseException:
         staging.discard()
         raise

@@ -150,15 +150,34 @@ PARALLEL_DOCUMENTS = 24
 """Fewer documents to render than this are rendered here: starting workers would cost more."""
 
 
-def render_documents(sink: Callable[[str, bytes], None], plans: Iterable[FeedPlan], renderer: DocumentRenderer,
-                     previous: Mapping[str, str], exists: Callable[[str], bool],
-                     read: Read, fingerprint: str,
-                     digest_extra: tuple[object, ...], parallel: Parallel | None = None,
-                     remembered: Mapping[str, tuple[object, str]] | None = None) -> Rendered:
+@dataclass(frozen=True)
+class RenderRun:
+    """What rendering one run's documents needs besides their plans."""
+
+    sink: Callable[[str, bytes], None]
+    """Where each rendered file goes (`publish.Staging.add`)."""
+    renderer: DocumentRenderer
+    previous: Mapping[str, str]
+    """Document stem -> the digest the last completed run published it with."""
+    exists: Callable[[str], bool]
+    """Whether a file (relative path) is still published."""
+    read: Read
+    """The entries of stories, from the cache."""
+    fingerprint: str
+    parallel: Parallel | None = None
+    """Renders groups of documents in worker processes, for a run with many."""
+    remembered: Mapping[str, tuple[object, str]] | None = None
+    """The `Rendered.plans` of the last run in this process."""
+
+
+def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tuple[object, ...]) -> Rendered:
     """Render every document of `plans` whose digest changed (`digest_extra`: the output settings the renderers
-    read). `remembered` is the `Rendered.plans` of the last run in this process: a document planned exactly as
+    read). `run.remembered` is the `Rendered.plans` of the last run in this process: a document planned exactly as
     then keeps its digest without hashing its stories again, and its files, published by that run, are not
     looked for."""
+    sink, renderer, previous, exists, read, fingerprint = (run.sink, run.renderer, run.previous, run.exists,
+                                                            run.read, run.fingerprint)
+    parallel, remembered = run.parallel, run.remembered
     done = Rendered(sink)
     todo: list[Planned] = []
     for planned in in_rendering_order(plans):

@@ -3,10 +3,8 @@ the archive pages for people, one OPML per format and variant, and the index pag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from feedsvc.model import Feed
-from feedsvc.output.documents import FORMATS, DocumentRenderer, Parallel, PeriodPage, Read, Rendered, render_documents
+from feedsvc.output.documents import FORMATS, PeriodPage, Rendered, RenderRun, render_documents
 from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml
 from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
 from feedsvc.output.variants import VARIANTS
@@ -40,17 +38,13 @@ def period_pages(plans: list[FeedPlan]) -> dict[str, PeriodPage]:
     return pages
 
 
-def render_site(sink: Callable[[str, bytes], None], settings: Settings, plans: list[FeedPlan],
-                renderer: DocumentRenderer, previous: Mapping[str, str], exists: Callable[[str], bool],
-                read: Read, fingerprint: str,
-                parallel: Parallel | None = None, remembered: Mapping[str, tuple[object, str]] | None = None,
-                ) -> Rendered:
-    """Render every changed document (with `renderer`; many at once with `parallel`; `remembered`: see
-    `render_documents`) and every page into `sink` (`publish.Staging.add`)."""
+def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Rendered:
+    """Render every changed document (with `run.renderer`; many at once with `run.parallel`; `run.remembered`: see
+    `render_documents`) and every page into `run.sink` (`publish.Staging.add`)."""
+    remembered = run.remembered
     extensions = [FORMATS[name][0] for name in settings.formats]
-    variants = renderer.transforms
-    done = render_documents(sink, plans, renderer, previous, exists, read, fingerprint,
-                            (settings.formats, settings.chinese_variants), parallel, remembered)
+    variants = run.renderer.transforms
+    done = render_documents(plans, run, (settings.formats, settings.chinese_variants))
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")
     if settings.archives:
