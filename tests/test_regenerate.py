@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import html5lib
 import lxml.etree
 import pytest
 
@@ -501,3 +502,34 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     titles = [item["title"] for item in items]
     assert not [t for t in titles if re.search(r" - (\d{6}-\d+|国际纵横)$", t)]
     assert "[財經] 台股過熱？黃天牧：並非「無基之彈」" in titles
+
+
+def test_the_pages_link_each_other_relatively_and_every_link_resolves_on_disk(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """From index.html, every link to the site's own files is relative and names a file that is there, so the
+    published folder works from disk, a sub-folder or any static host; the addresses shown to paste into a reader
+    stay whole."""
+    settings = make_settings(max_entries=1, chinese_variants=("zh-Hant",))
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    out = settings.output_dir
+    todo, seen, targets = [out / "index.html"], set(), set()
+    while todo:
+        page = todo.pop()
+        if page in seen:
+            continue
+        seen.add(page)
+        document = html5lib.parse(page.read_bytes())
+        for element in [*document.iter("{http://www.w3.org/1999/xhtml}a"),
+                        *document.iter("{http://www.w3.org/1999/xhtml}link")]:
+            href = element.get("href", "")
+            assert not href.startswith(settings.base_url), (page, href)
+            if href.startswith(("http://", "https://")):
+                continue  # the original articles
+            target = (page.parent / href).resolve()
+            assert target.is_file() and out.resolve() in target.parents, (page, href)
+            targets.add(target.relative_to(out.resolve()).as_posix())
+            if target.suffix == ".html":
+                todo.append(target)
+    assert {"all.atom", "zh-hant/all.atom", "feeds.opml", "archive/all/index.html", "sources/dw.json"} <= targets
+    assert any(t.startswith("archive/all/") and t.endswith(".html") and not t.endswith("index.html") for t in targets)
+    assert f"<code>{settings.base_url}all.atom</code>" in (out / "index.html").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ archive period. Pure: built from the feeds, escaped, deterministic; plain HTML, 
 from __future__ import annotations
 
 import functools
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -11,6 +12,7 @@ from html import escape
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.memo import Memo, made_once
+from feedsvc.output.plan import ARCHIVE_DIR
 from feedsvc.text import display
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
@@ -40,6 +42,15 @@ def _lang(language: str | None) -> str:
 def _in(language: str | None, text: str) -> str:
     """`text` (escaped), marked as written in `language` if that is known."""
     return f"<span{_lang(language)}>{_x(text)}</span>" if language else _x(text)
+
+
+def _relative(url: str, base: str, page: str) -> str:
+    """`url` as a link from the page published at `page` (a path below the output directory): relative where it is
+    one of the site's own (below `base`), so that the pages work from a folder on disk, a sub-folder or any static
+    host; any other URL as it is. Feeds and OPML keep absolute URLs: readers need them."""
+    if not url.startswith(base):
+        return url
+    return posixpath.relpath(url[len(base):] or ".", posixpath.dirname(page) or ".")
 
 
 def _page(title: str, head: str, body: str) -> bytes:
@@ -90,12 +101,16 @@ def render_opml(title: str, feeds: Sequence[Feed], extension: str) -> bytes:
 
 
 def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], listed: Sequence[Listed],
-                 discovery: Sequence[tuple[str, str, str]]) -> bytes:
+                 discovery: Sequence[tuple[str, str, str]], base: str) -> bytes:
     """A plain page listing the feeds (title, entry count, newest entry, every format and variant, archive),
-    with autodiscovery links (`discovery`: (title, media type, URL))."""
-    head = "".join(f'<link rel="alternate" type="{_x(kind)}" title="{_x(name)}" href="{_x(url)}">\n'
+    with autodiscovery links (`discovery`: (title, media type, URL)); links relative to `index.html` below
+    `base`, each feed's address shown whole, to paste into a reader."""
+    def href(url: str) -> str:
+        return _x(_relative(url, base, "index.html"))
+
+    head = "".join(f'<link rel="alternate" type="{_x(kind)}" title="{_x(name)}" href="{href(url)}">\n'
                    for name, kind, url in discovery)
-    head += "".join(f'<link rel="alternate" type="text/x-opml" title="{_x(label)}" href="{_x(url)}">\n'
+    head += "".join(f'<link rel="alternate" type="text/x-opml" title="{_x(label)}" href="{href(url)}">\n'
                     for label, url in opml)
     rows = []
     for item in listed:
@@ -103,15 +118,15 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
         newest = feed.newest.strftime("%Y-%m-%d %H:%M UTC") if feed.newest else "—"
         main_url = item.copies[0][1][0][1]
         copies = "<br>".join(
-            f"{_x(label)}: " + " ".join(f'<a href="{_x(url)}">{_x(name)}</a>' for name, url in links)
+            f"{_x(label)}: " + " ".join(f'<a href="{href(url)}">{_x(name)}</a>' for name, url in links)
             for label, links in item.copies)
-        archive = f'<a href="{_x(item.archive_url)}">archive</a>' if item.archive_url else ""
+        archive = f'<a href="{href(item.archive_url)}">archive</a>' if item.archive_url else ""
         rows.append(
-            f'<tr><td><a href="{_x(main_url)}"{_lang(feed.language)}>{_x(feed.title)}</a><br>'
+            f'<tr><td><a href="{href(main_url)}"{_lang(feed.language)}>{_x(feed.title)}</a><br>'
             f"<code>{_x(main_url)}</code></td>"
             f'<td class="n">{feed.entry_count}</td><td class="d">{newest}</td><td class="formats">{copies}</td>'
             f"<td>{archive}</td></tr>")
-    imports = ", ".join(f'<a href="{_x(url)}">{_x(label)}</a>' for label, url in opml)
+    imports = ", ".join(f'<a href="{href(url)}">{_x(label)}</a>' for label, url in opml)
     body = f"""<h1>{_x(title)}</h1>
 <p>{_x(subtitle)}</p>
 <p>Paste a feed's address into your feed reader, or import every feed as OPML: {imports}.</p>
@@ -128,14 +143,19 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
 def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], formats: Sequence[str],
                          index_url: str) -> bytes:
     """A feed's archive: every period (name, story count, stem) newest first, linking to the period's page and
-    its feed documents."""
+    its feed documents (relative links: the page is `archive/<feed>/index.html`)."""
+    page = f"{ARCHIVE_DIR}/{feed.stem}/index.html"
+
+    def href(stem: str, extension: str) -> str:
+        return _x(_relative(feed.url(stem, extension), feed.base_url, page))
+
     rows = []
     for name, count, stem in periods:
-        documents = " ".join(f'<a href="{_x(feed.url(stem, ext))}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
-        rows.append(f'<tr><td><a href="{_x(feed.url(stem, ".html"))}">{_x(name)}</a></td>'
+        documents = " ".join(f'<a href="{href(stem, ext)}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
+        rows.append(f'<tr><td><a href="{href(stem, ".html")}">{_x(name)}</a></td>'
                     f'<td class="n">{count}</td><td class="formats">{documents}</td></tr>')
-    current = " ".join(f'<a href="{_x(feed.url(feed.stem, ext))}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
-    body = f"""<nav><a href="{_x(index_url)}">All feeds</a></nav>
+    current = " ".join(f'<a href="{href(feed.stem, ext)}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
+    body = f"""<nav><a href="{_x(_relative(index_url, feed.base_url, page))}">All feeds</a></nav>
 <h1>{_in(feed.language, feed.title)}: archive</h1>
 <p>{feed.entry_count} stories in all. The newest are in the feed itself ({current}); the older ones, period by
 period, below. Each period is also a feed document (RFC 5005 archived feed), so a feed reader can fetch the whole
@@ -175,11 +195,16 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
                                                           for slug, language in (languages or {}).items()})
     rows = [made_once(memo, _ROWS, entry, row) for entry in entries]
     newer, older = neighbours
-    links = [f'<a href="{_x(archive_url)}">{_x(feed.title)}: archive</a>']
+    page = feed.stem + ".html"
+
+    def href(url: str) -> str:
+        return _x(_relative(url, feed.base_url, page))
+
+    links = [f'<a href="{href(archive_url)}">{_x(feed.title)}: archive</a>']
     if newer:
-        links.append(f'<a href="{_x(newer[1])}">newer: {_x(newer[0])}</a>')
+        links.append(f'<a href="{href(newer[1])}">newer: {_x(newer[0])}</a>')
     if older:
-        links.append(f'<a href="{_x(older[1])}">older: {_x(older[0])}</a>')
+        links.append(f'<a href="{href(older[1])}">older: {_x(older[0])}</a>')
     body = f"""<nav>{" · ".join(links)}</nav>
 <h1>{_in(feed.language, feed.title)}: {_x(name)}</h1>
 <p>{len(entries)} stories, newest first (times in UTC).</p>

@@ -79,5 +79,5 @@ def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Re
     discovery += [(f.title, FORMAT_LABELS[extensions[0]][1], f.url(f.stem, extensions[0])) for f in feeds[1:]]
     listed = [Listed(f, tuple(copies[f.stem]),
                      f.url(_archive_index_stem(f), ".html") if settings.archives else None) for f in feeds]
-    done.add("index.html", render_index(settings.title, settings.subtitle, opml, listed, discovery))
+    done.add("index.html", render_index(settings.title, settings.subtitle, opml, listed, discovery, unified.base_url))
     return done
