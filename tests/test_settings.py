@@ -85,6 +85,8 @@ def test_no_file_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.M
      "sources.dw.clean.drop_selector: unknown key; did you mean 'drop_selectors'?"),
     ('[sources.dw]\nname = "DW"\nhost = ["dw.com"]\n', {}, "sources.dw.host: unknown key; did you mean 'hosts'?"),
     ("max_entry = 5\n", {}, "max_entry: unknown key; did you mean 'max_entries'?"),
+    ('[sources.x]\nname = "X"\n[sources.x.clean]\ndrop_selectors = ["a:contains(\'x\')"]\n', {},
+     "is not valid: :contains() is not supported here; use drop_xpaths"),
     ('[filters.all]\nexclude_titel = ["x"]\n', {}, "did you mean 'exclude_title'?"),
     ("", {"FEEDSVC_MAX_ENTRY": "5"}, "FEEDSVC_MAX_ENTRY: unknown setting; did you mean FEEDSVC_MAX_ENTRIES?"),
 ])

@@ -124,11 +124,17 @@ def _xpath(expression: str) -> etree.XPath:
 
 
 def check_selector(selector: str, *, xpath: bool = False) -> str | None:
-    """None when `selector` is a valid CSS selector (or XPath expression), else the problem."""
+    """None when `selector` is a valid CSS selector (or XPath expression), else the problem.
+
+    cssselect's `:contains()` compiles to an XPath function lxml registers for its own use; in the cleaner's runs
+    it failed every article of its source (`XPath function '{…}lower-case' not found`, the namespace garbled), so
+    it is refused with the XPath that does the same."""
     try:
-        _xpath(selector) if xpath else _css(selector)
+        compiled = _xpath(selector) if xpath else _css(selector)
     except (SelectorError, etree.XPathSyntaxError, etree.XPathError, ValueError) as exc:
         return str(exc) or type(exc).__name__
+    if not xpath and "__lxml_internal_css:" in compiled.path:
+        return ":contains() is not supported here; use drop_xpaths, e.g. \"//a[contains(., 'text')]\""
     return None
 
 
