@@ -143,37 +143,46 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What a run finds before it knows whether there is anything to do: the seeds, the last run's state, and
+    the signature of this one."""
+
+    seeds: ScanResult
+    state: RunState
+    signature: str
+
+
 def _unchanged_or_run(settings: Settings, now: datetime, cache: Cache, database: Path, options: RunOptions,
                       started: float, prints: str) -> Report:
-    unchanged, found = _unchanged(settings, cache, options, started, prints)
+    found = options.found or scan(settings.seeds_dir)
+    state = cache.load_state()
+    _refuse_shrinking(settings, found, state, options.force)
+    looked = _Found(found, state, signature(settings, prints, found))
+    unchanged = _unchanged(settings, cache, options, started, prints, looked)
     if unchanged is not None:
         return unchanged
     with _worker_pool(settings, now, database, prints) as pool:
-        return _run(settings, now, cache, pool, replace(options, found=found), started, prints)
+        return _run(settings, now, cache, pool, options, started, prints, looked)
 
 
 def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: float, prints: str,
-               ) -> tuple[Report | None, ScanResult]:
+               looked: _Found) -> Report | None:
     """The report of a run that finds every seed and setting as the last run left them and every file still
-    published (nothing to do: no worker, no parser, cleaner or renderer is even imported), or None; and the scan."""
-    found = options.found or scan(settings.seeds_dir)
-    state = cache.load_state()
-    _refuse_shrinking(settings, found, state, options.force)
-    if options.rehash or state.signature != signature(settings, prints, found) or state.fingerprint != prints or \
+    published (nothing to do: no worker, no parser, cleaner or renderer is even imported), or None."""
+    state = looked.state
+    if options.rehash or state.signature != looked.signature or state.fingerprint != prints or \
             not _all_exist(settings.output_dir, state.outputs):
-        return None, found
+        return None
     if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
         options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
-    return replace(_unchanged_report(found, state, started), dry_run=options.dry_run), found
+    return replace(_unchanged_report(looked.seeds, state, started), dry_run=options.dry_run)
 
 
 def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, options: RunOptions, started: float,
-         prints: str) -> Report:
-    """One run over `cache`; `prints` is the settings' `fingerprint`."""
-    found = options.found or scan(settings.seeds_dir)
-    state = cache.load_state()
-    _refuse_shrinking(settings, found, state, options.force)
-    run_signature = signature(settings, prints, found)
+         prints: str, looked: _Found) -> Report:
+    """One run over `cache`; `prints` is the settings' `fingerprint`, `looked` what the run found first."""
+    found, state, run_signature = looked.seeds, looked.state, looked.signature
     memory = options.memory or Memory()
     index = memory.current(state.token, prints)
     memory.index = None  # until this run completes

@@ -13,7 +13,6 @@ import pytest
 from feedsvc.errors import OutputError
 from feedsvc.output.publish import Listing, gzipped, publish
 from feedsvc.system import flush
-from feedsvc.system.flush import DiskSync
 from tests.conftest import failing_writes
 
 
@@ -58,17 +57,17 @@ def test_a_failure_leaves_every_previous_file_as_it_was(tmp_path: Path, monkeypa
 def test_files_are_on_the_disk_before_any_is_renamed_into_place(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
-    real_sync, real_replace = DiskSync.sync, os.replace
+    real_sync, real_replace = flush.make_durable, os.replace
 
-    def sync(self: DiskSync, files: Iterable[Path]) -> None:
+    def sync(files: Iterable[Path]) -> None:
         events.append(f"sync {len(list(files))}")
-        real_sync(self, [])
+        real_sync([])
 
     def replace(source: Any, target: Any) -> None:
         events.append(f"rename {Path(target).name}")
         real_replace(source, target)
 
-    monkeypatch.setattr(DiskSync, "sync", sync)
+    monkeypatch.setattr(flush, "make_durable", sync)
     monkeypatch.setattr("feedsvc.output.publish.os.replace", replace)
     publish(tmp_path, {"all.atom": b"<feed/>", "archive/all/2024-05.atom": b"<old/>"})
     assert events == ["sync 3", "rename all.atom", "rename 2024-05.atom", "rename all.atom.gz"], \
@@ -82,10 +81,10 @@ def test_a_write_the_disk_fails_at_the_sync_leaves_every_previous_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     publish(tmp_path, {"all.atom": b"old all"})
 
-    def failed(self: DiskSync, files: Iterable[Path]) -> None:
+    def failed(files: Iterable[Path]) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(DiskSync, "sync", failed)
+    monkeypatch.setattr(flush, "make_durable", failed)
     with pytest.raises(OutputError, match="Input/output error"):
         publish(tmp_path, {"all.atom": b"new all", "sources/dw.atom": b"dw"})
     assert _names(tmp_path) == ["all.atom", "all.atom.gz"]
@@ -106,7 +105,7 @@ def test_every_staged_file_is_fsynced(tmp_path: Path, monkeypatch: pytest.Monkey
     files = [tmp_path / f"f{n}" for n in range(5)]
     for path in files:
         path.write_bytes(b"x")
-    DiskSync().sync(iter(files))
+    flush.make_durable(iter(files))
     assert fsynced == [(p.stat().st_dev, p.stat().st_ino) for p in files]
 
 

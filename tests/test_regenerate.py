@@ -24,7 +24,7 @@ from feedsvc.errors import OutputError, SeedsUnavailableError
 from feedsvc.output.publish import precompressed
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
-from feedsvc.system.flush import DiskSync
+from feedsvc.system import flush
 from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, failing_writes, needs_corpus
 from tests.feedcheck import JING, assert_valid, chain, entry_ids
 
@@ -307,11 +307,11 @@ def test_write_failure_leaves_every_previous_file(make_settings, sample_seeds: P
             regenerate(settings, NOW)
     assert published(settings.output_dir) == before  # no partial write, no temporary file left behind
 
-    def disk_failed(self: DiskSync, files: Iterable[Path]) -> None:
+    def disk_failed(files: Iterable[Path]) -> None:
         raise OSError(5, "Input/output error")
 
     with monkeypatch.context() as patched:
-        patched.setattr(DiskSync, "sync", disk_failed)  # a write the disk failed, found when the run syncs
+        patched.setattr(flush, "make_durable", disk_failed)  # a write the disk failed, found when the run syncs
         with pytest.raises(OutputError, match="Input/output error"):
             regenerate(settings, NOW)
     assert published(settings.output_dir) == before

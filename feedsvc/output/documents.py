@@ -74,8 +74,9 @@ class DocumentRenderer:
     def render(self, feed: Feed, built: Memo | None = None) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of the document `feed`, its entries read; `built`: what the renderers made
         of its entries for other documents of its group."""
-        if any(self.with_language(entry) is not entry for entry in feed.entries):
-            feed = replace(feed, entries=tuple(self.with_language(entry) for entry in feed.entries))
+        entries = tuple(self.with_language(entry) for entry in feed.entries)
+        if any(new is not old for new, old in zip(entries, feed.entries, strict=True)):
+            feed = replace(feed, entries=entries)
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,

@@ -4,7 +4,7 @@ for the archive, see `precompressed`).
 Files are staged as they are rendered (`Staging.add`): each changed file is written at once to a temporary file
 beside its target and its gzip sibling is made on another thread (zlib lets go of the GIL, so compressing overlaps
 the rendering of the next document), so no run holds its output in memory. Only when every file is staged and on
-the disk (`flush.DiskSync`) are they renamed into place (`Staging.commit`): a failure or a kill at any point leaves
+the disk (`flush.make_durable`) are they renamed into place (`Staging.commit`): a failure or a kill at any point leaves
 every previous file as it was, and a reader never sees a partial file.
 """
 
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
-from feedsvc.system.flush import DiskSync, written_out
+from feedsvc.system import flush
+from feedsvc.system.flush import written_out
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _drop_cached(fd: int) -> None:
 
 
 def _write_temporary(target: Path, data: bytes, *, cached: bool = True) -> Path:
-    """`data` in a new temporary file beside `target` (durable once `DiskSync.sync` returns); written out and left
+    """`data` in a new temporary file beside `target` (durable once `flush.make_durable` returns); written out and left
     out of the page cache unless `cached`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp",
@@ -186,7 +187,6 @@ class Staging:
         self._pending: list[Future[Staged]] = []
         self._pool = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="stage")
         self._cleaned: set[Path] = set()
-        self._disk = None if dry_run else DiskSync()
 
     def _clean_leftovers(self, folder: Path) -> None:
         """Temporary files of a run killed before it could rename them (callers hold the lock)."""
@@ -255,9 +255,9 @@ class Staging:
             if packed is not None:
                 renames.append((packed, name + ".gz"))
         renames.sort(key=lambda item: item[1].endswith(".gz"))
-        if renames and self._disk is not None:
+        if renames:
             try:
-                self._disk.sync(temporary for temporary, _ in renames)
+                flush.make_durable(temporary for temporary, _ in renames)
             except OSError as exc:
                 self.discard()
                 raise cannot_write(self.output_dir, exc) from None

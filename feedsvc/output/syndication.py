@@ -187,8 +187,12 @@ def _escaped_body(entry: Entry) -> bytes:
     """`entry`'s body escaped as lxml escapes an element's text (`&`, `<`, `>`, carriage returns), from its UTF-8
     bytes: setting the text of an lxml element encodes it (and checks it: the cleaner's `text.readable` made every
     character one that XML allows), which costs more than the whole serialization of its entry's other fields."""
-    body = entry_html_utf8(entry)
-    return body.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(b"\r", b"&#13;")
+    return _xml_escaped(entry_html_utf8(entry))
+
+
+def _xml_escaped(text: bytes) -> bytes:
+    """UTF-8 `text` escaped as lxml escapes an element's text."""
+    return text.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(b"\r", b"&#13;")
 
 
 def _with_body(data: bytes, element: tuple[bytes, bytes], body: bytes) -> bytes:
@@ -241,14 +245,9 @@ def _rss_title(data: bytes, entry: Entry) -> bytes:
     if safe == title:
         return data
     start, end = b"<title>", b"</title>"
-    before, found, after = data.partition(start + _xml_text(title) + end)
+    before, found, after = data.partition(start + _xml_escaped(title.encode()) + end)
     assert found, title
-    return b"".join((before, start, _xml_text(safe), end, after))
-
-
-def _xml_text(text: str) -> bytes:
-    return text.encode("utf-8").replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").replace(
-        b"\r", b"&#13;")
+    return b"".join((before, start, _xml_escaped(safe.encode()), end, after))
 
 
 def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:

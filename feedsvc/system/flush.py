@@ -1,6 +1,6 @@
 """Getting staged files onto the disk: every one durable before any is renamed into place.
 
-A run stages its files and renames them into place only once all of them are on the disk (`DiskSync.sync`: an
+A run stages its files and renames them into place only once all of them are on the disk (`make_durable`: an
 `fsync` each). An archive document, written past the page cache so that a cold run's gigabytes do not evict the
 seeds, is written out as it is staged with Linux's `sync_file_range`, which puts its data on the disk without a
 journal commit (`written_out`), so that its pages can be dropped at once.
@@ -45,21 +45,18 @@ def _checked(result: int) -> None:
 
 def written_out(fd: int) -> None:
     """Put the data of the file `fd` on the disk now, so that its pages are clean and can be dropped from the page
-    cache (durable only with its metadata, at `DiskSync.sync`)."""
+    cache (durable only with its metadata, at `make_durable`)."""
     if _SYNC_FILE_RANGE is not None:
         _checked(_SYNC_FILE_RANGE(fd, 0, 0, _WAIT_BEFORE | _WRITE | _WAIT_AFTER))
     else:
         os.fsync(fd)
 
 
-class DiskSync:
-    """Makes a run's staged files durable, data and metadata, before they are renamed into place."""
-
-    def sync(self, files: Iterable[Path]) -> None:
-        """`fsync` each of `files`; raises OSError for a write that did not reach the disk."""
-        for path in files:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+def make_durable(files: Iterable[Path]) -> None:
+    """`fsync` each of `files` (data and metadata); raises OSError for a write that did not reach the disk."""
+    for path in files:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
