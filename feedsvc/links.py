@@ -1,4 +1,5 @@
-"""Article URLs: canonical form, the key that finds duplicates, stable entry ids, and dates embedded in paths."""
+"""URLs: an article's canonical form, the key that finds duplicates, stable entry ids and dates embedded in paths;
+any URL made absolute and valid; the images.weserv.nl proxy unwrapped."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = frozenset({
     "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
@@ -131,3 +132,56 @@ def url_date(link: str) -> UrlDate | None:
             end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
             return UrlDate(start, end)
     return None
+
+
+PROXY_HOSTS = frozenset({"images.weserv.nl", "wsrv.nl"})
+
+
+def unwrap_proxy(url: str) -> str:
+    """`https://images.weserv.nl/?url=host/path` (or `…weserv.nl?url=`) to `https://host/path`; others unchanged."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url
+    if (parts.hostname or "").lower() not in PROXY_HOSTS:
+        return url
+    target = next((v for k, v in parse_qsl(parts.query) if k == "url"), "").strip()
+    if not target:
+        return url
+    if target.startswith("ssl:"):
+        target = target[4:]
+    if target.startswith("//"):
+        return "https:" + target
+    if not re.match(r"^https?://", target, re.IGNORECASE):
+        return "https://" + target.lstrip("/")
+    return target
+
+
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
+"""RFC 3986's reserved characters and `%`: quoting leaves a valid URI alone and escapes what a URI cannot hold."""
+
+
+def _ascii_host(parts: SplitResult) -> SplitResult:
+    """An internationalized host name in its ASCII (punycode) form, which every reader resolves; others as they are."""
+    if parts.netloc.isascii() or not parts.hostname:
+        return parts
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        return parts  # not a valid IDN: percent-escaped below, like the rest
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return parts._replace(netloc=f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}")
+
+
+def absolute(url: str, base: str) -> str | None:
+    """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII; an internationalized host
+    in punycode); None when it is not http(s) or mailto (or not a URL at all)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(urljoin(base, url) if base else url)
+        if parts.scheme.lower() not in ("http", "https", "mailto"):
+            return None
+        return quote(urlunsplit(_ascii_host(parts)), safe=_URI_SAFE)
+    except ValueError:
+        return None

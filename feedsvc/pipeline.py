@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 from feedsvc import __version__
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
+from feedsvc.images.key import proxy_key
+from feedsvc.images.policy import ImagePolicy, image_policy
 from feedsvc.ingest.dates import DatePolicy
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
@@ -82,11 +84,11 @@ def fingerprint(settings: Settings) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def signature(settings: Settings, prints: str, found: ScanResult) -> str:
-    """Changes whenever a run could publish something else: the fingerprint, the output settings, every seed's
-    path, size and mtime (`found.summary`)."""
+def signature(settings: Settings, prints: str, found: ScanResult, images: ImagePolicy) -> str:
+    """Changes whenever a run could publish something else: the fingerprint, the output settings, the image
+    policy (its key included), every seed's path, size and mtime (`found.summary`)."""
     digest = hashlib.sha256(prints.encode())
-    digest.update(repr(output_values(settings)).encode())
+    digest.update(repr((output_values(settings), images.identity)).encode())
     digest.update(f"{len(found.files)}\x00{found.summary:016x}".encode())
     return digest.hexdigest()
 
@@ -130,12 +132,14 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
         else:
             copy = Cache.open(IN_MEMORY)
         with copy as cache:
-            return _unchanged_or_run(settings, now, cache, IN_MEMORY, options, started, prints)
+            return _unchanged_or_run(settings, now, cache, IN_MEMORY, options, started, prints,
+                                     _images(settings, create=False))
     with exclusive(settings.state_dir):
+        images = _images(settings, create=True)
         for attempt in (1, 2):
             try:
                 with Cache.open(database) as cache:
-                    return _unchanged_or_run(settings, now, cache, database, options, started, prints)
+                    return _unchanged_or_run(settings, now, cache, database, options, started, prints, images)
             except CacheError as exc:  # damage found mid-run: set the database aside, start afresh
                 if attempt == 2:
                     raise OutputError(str(exc)) from None
@@ -143,26 +147,34 @@ def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Repor
     raise AssertionError("unreachable")
 
 
+def _images(settings: Settings, *, create: bool) -> ImagePolicy:
+    """The run's image policy; in `self` mode with its key (made in the state directory when `create`)."""
+    key = proxy_key(settings.image_proxy_key, settings.state_dir, create=create) \
+        if settings.image_mode == "self" else b""
+    return image_policy(settings, key)
+
+
 @dataclass(frozen=True)
 class _Found:
-    """What a run finds before it knows whether there is anything to do: the seeds, the last run's state, and
-    the signature of this one."""
+    """What a run finds before it knows whether there is anything to do: the seeds, the last run's state, the
+    image policy and the signature of this run."""
 
     seeds: ScanResult
     state: RunState
+    images: ImagePolicy
     signature: str
 
 
 def _unchanged_or_run(settings: Settings, now: datetime, cache: Cache, database: Path, options: RunOptions,
-                      started: float, prints: str) -> Report:
+                      started: float, prints: str, images: ImagePolicy) -> Report:
     found = options.found or scan(settings.seeds_dir)
     state = cache.load_state()
     _refuse_shrinking(settings, found, state, options.force)
-    looked = _Found(found, state, signature(settings, prints, found))
+    looked = _Found(found, state, images, signature(settings, prints, found, images))
     unchanged = _unchanged(settings, cache, options, started, prints, looked)
     if unchanged is not None:
         return unchanged
-    with _worker_pool(settings, now, database, prints) as pool:
+    with _worker_pool(settings, now, database, prints, images) as pool:
         return _run(settings, now, cache, pool, options, started, prints, looked)
 
 
@@ -205,7 +217,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     else:
         plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
                              {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
-    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents, pool)
+    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents, pool,
+                                looked.images)
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
@@ -235,14 +248,15 @@ def _languages(settings: Settings) -> dict[str, str | None]:
     return {s.slug: s.language for s in settings.sources}
 
 
-def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str) -> WorkerPool:
+def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str, images: ImagePolicy,
+                 ) -> WorkerPool:
     """The run's worker processes (started only if the run has many seeds to clean or documents to render),
     ready to clean and to render."""
     from feedsvc.ingest.pool import WorkerPool
     from feedsvc.output.workers import RenderJob
 
     render = RenderJob(settings.output_dir, database, prints, settings.formats, settings.chinese_variants,
-                       _languages(settings))
+                       _languages(settings), images)
     return WorkerPool(_workers(settings), _prepare_worker, (make_job(settings, now), render, os.getpid()))
 
 
@@ -258,7 +272,7 @@ def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
 
 def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]], plans: list[FeedPlan],
             state: RunState, options: RunOptions, remembered: Mapping[str, tuple[object, str]], pool: WorkerPool,
-            ) -> tuple[Rendered, Staging]:
+            images: ImagePolicy) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
     from feedsvc.output.documents import DocumentRenderer, RenderRun
@@ -267,7 +281,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
 
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans)
-    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages)
+    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages, images)
 
     def parallel(groups: list[list[Planned]]) -> list[str]:
         staging.prepare({str(Path(p).parent) for group in groups for d in group for p in renderer.paths(d.feed)})

@@ -69,6 +69,20 @@ class Settings:
     sources: tuple[Source, ...] = _setting((), CLEANING)
     """Cleaning, except each source's `SOURCE_OUTPUT_KEYS` (see `cleaning_values`)."""
     filters: tuple[StoryFilter, ...] = _setting((), OUTPUT)
+    image_mode: str = _setting("origin", OUTPUT)
+    image_url_template: str = _setting("", OUTPUT)
+    image_proxy_key: str = _setting("", OUTPUT)
+    image_cache_mb: int = _setting(1024, RUNTIME)
+    image_max_bytes: int = _setting(10_000_000, RUNTIME)
+    image_timeout_seconds: float = _setting(10.0, RUNTIME)
+    image_retry_minutes: float = _setting(10.0, RUNTIME)
+    image_host_fetches: int = _setting(4, RUNTIME)
+    image_private_networks: bool = _setting(False, RUNTIME)
+    image_prefetch: bool = _setting(False, RUNTIME)
+    image_referers: tuple[tuple[str, str], ...] = _setting((), RUNTIME)
+    """(host, Referer) pairs: the image proxy sends that Referer to that host (and its subdomains)."""
+    request_timeout_seconds: float = _setting(5.0, RUNTIME)
+    max_connections: int = _setting(1000, RUNTIME)
     config_path: str = _setting("(built-in defaults)", RUNTIME)
 
     def source_by_slug(self, slug: str) -> Source | None:
@@ -98,7 +112,7 @@ def output_values(settings: Settings) -> tuple[object, ...]:
     return (*(getattr(settings, name) for name in affecting(OUTPUT)), sources)
 
 
-_TABLES = ("sources", "filters")
+_TABLES = ("sources", "filters", "image_referers")
 _SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in (*_TABLES, "config_path"))
 FORMAT_NAMES = ("atom", "rss", "json")
 VARIANT_TAGS = ("zh-Hans", "zh-Hant")
@@ -139,6 +153,27 @@ def _unknown(key: str, known: Iterable[str], what: str = "unknown key") -> str:
     return f"{what}; did you mean {nearest!r}?" if nearest else what
 
 
+IMAGE_MODES = ("origin", "keep", "template", "self")
+
+
+def _image_template(template: str) -> str | None:
+    if "{url}" not in template:
+        return "must contain {url}, where the image's URL goes"
+    parts = urlsplit(template.replace("{url}", "x"))
+    return None if parts.scheme in ("http", "https") and parts.hostname else "must be an absolute http(s) URL"
+
+
+def _referers(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(origin, "image_referers", 'must be a table of "host" = "Referer URL"')
+    pairs = []
+    for host, referer in value.items():
+        if not isinstance(referer, str) or _http_url(referer):
+            raise ConfigError(origin, f"image_referers.{host}", f"{referer!r} must be an absolute http(s) URL")
+        pairs.append((host.lower().strip("."), referer))
+    return tuple(sorted(pairs))
+
+
 def _ratio(value: float) -> str | None:
     return None if 0 <= value <= 1 else "must be between 0 and 1"
 
@@ -163,6 +198,13 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "health_max_age_minutes": _positive,
     "cache_max_age": _non_negative,
     "archive_split_entries": _positive,
+    "image_cache_mb": _positive,
+    "image_max_bytes": _positive,
+    "image_timeout_seconds": _positive,
+    "image_retry_minutes": _non_negative,
+    "image_host_fetches": _positive,
+    "request_timeout_seconds": _positive,
+    "max_connections": _positive,
 }
 
 _KIND = {
@@ -191,6 +233,11 @@ def _choices(allowed: tuple[str, ...], *, empty: bool) -> Callable[[tuple[str, .
 _CHECKS["formats"] = _choices(FORMAT_NAMES, empty=False)
 _CHECKS["watch"] = lambda mode: None if mode in ("auto", "events", "poll") else "must be auto, events or poll"
 _CHECKS["chinese_variants"] = _choices(VARIANT_TAGS, empty=True)
+_CHECKS["image_mode"] = lambda mode: None if mode in IMAGE_MODES else "must be " + ", ".join(IMAGE_MODES[:-1]) + \
+    f" or {IMAGE_MODES[-1]}"
+_CHECKS["image_url_template"] = lambda template: _image_template(template) if template else None
+_CHECKS["image_proxy_key"] = lambda key: None if not key or len(key) >= 16 else \
+    "is too short: use 16 characters or more (or leave it empty: a key is generated in state_dir)"
 _CHECKS["websub_hubs"] = lambda hubs: next((f"has {hub!r}: {problem}" for hub in hubs
                                            if (problem := _http_url(hub))), None)
 
@@ -375,6 +422,8 @@ def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise ConfigError(origin, key, "must be a table of [filters.<feed>] tables")
             values["filters"] = tuple(_filter(feed, table, origin) for feed, table in value.items())
+        elif key == "image_referers":
+            values[key] = _referers(value, origin)
         elif key == "sources":
             if not isinstance(value, dict):
                 raise ConfigError(origin, key, "must be a table of [sources.<slug>] tables")
@@ -439,4 +488,7 @@ def load_settings(
         if value is not None:
             values[key] = _coerce(key, value, f"--{key.replace('_', '-')}", from_text=isinstance(value, str))
     values["config_path"] = origin
-    return replace(Settings(), **values)
+    settings = replace(Settings(), **values)
+    if settings.image_mode == "template" and not settings.image_url_template:
+        raise ConfigError("configuration", "image_url_template", 'must be set when image_mode = "template"')
+    return settings

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from feedsvc.clean import clean, visible_text_of
 from feedsvc.clean.sanitize import sanitize_markup
 from feedsvc.clean.tidy import ALLOWED_TAGS
+from feedsvc.images.policy import ImagePolicy
 from feedsvc.model import CleanRules
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
@@ -43,9 +44,10 @@ def body_of(sample: str) -> str:
     ("<div><i>not a date</i></div><p>正文</p>", "<p><i>not a date</i></p><p>正文</p>"),
     ('<img src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg" width="100%">'
      '<div><small style="color: #999;">图说</small></div><p>正文</p>',
-     '<figure><img src="https://static.dw.com/image/1_303.jpg"><figcaption>图说</figcaption></figure><p>正文</p>'),
+     '<figure><img src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg"><figcaption>图说</figcaption>'
+     '</figure><p>正文</p>'),  # an image keeps its seed's URL: the renderers unwrap it (`images.policy`)
     ('<p><img src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>',
-     '<p><img src="https://gdb.voanews.com/A_r1_s_w900.jpg"></p>'),
+     '<p><img src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>'),
     ('<p><img src="//pictures.reuters.com/x.jpg"> <a href="/mandarin/a.html">链接</a></p>',
      '<p><img src="https://pictures.reuters.com/x.jpg"> <a href="https://www.rfa.org/mandarin/a.html" '
      'rel="noopener noreferrer">链接</a></p>'),
@@ -70,9 +72,12 @@ def test_table(html: str, expected: str) -> None:
 
 def test_dw_sample() -> None:
     result = clean(body_of("000_5e86a5536f436506.txt"), "https://www.dw.com/zh/a-67337300")
-    assert result.html.startswith('<figure><img src="https://static.dw.com/image/66480939_303.jpg">'
+    assert result.html.startswith('<figure><img src="https://images.weserv.nl/?url=static.dw.com/image/66480939_303.jpg">'
                                   "<figcaption>中國的東風41戰略核導彈</figcaption></figure><p>（德國之聲中文網）")
-    assert "获取更多RSS" not in result.html and "feedx" not in result.html and "weserv" not in result.html
+    assert "获取更多RSS" not in result.html and "feedx" not in result.html
+    published = ImagePolicy().rewrite(result.html.encode(), "dw").decode()
+    assert published.startswith('<figure><img src="https://static.dw.com/image/66480939_303.jpg">')
+    assert "weserv" not in published
     assert "2023-11-08T05:20:41.666Z" not in result.html
     assert result.html.endswith("並受到刑事追究。</em></p>")  # the publisher's copyright line stays
     assert {r.kind for r in result.removed} == {"feedx footer", "lead date line"}
@@ -92,8 +97,9 @@ def test_rfa_sample_with_shipped_rules(base_settings: Settings) -> None:
 
 def test_voa_sample() -> None:
     result = clean(body_of("002_7e59d68a7c4f54af.txt"), "https://www.voachinese.com/a/7343844.html")
-    assert result.html.startswith('<figure><img src="https://gdb.voanews.com/99E8ADFE-11B7-4726-86C8-'
-                                  'F7D0B1E7F470_r1_s_w900.jpg"><figcaption>2009 年 10 月 1 日')
+    published = ImagePolicy().rewrite(result.html.encode(), "voa").decode()
+    assert published.startswith('<figure><img src="https://gdb.voanews.com/99E8ADFE-11B7-4726-86C8-'
+                                'F7D0B1E7F470_r1_s_w900.jpg"><figcaption>2009 年 10 月 1 日')
     assert "Mon, 06 Nov 2023" not in result.html
 
 
@@ -107,10 +113,14 @@ def test_source_rules_selectors_xpath_paragraphs_and_text() -> None:
     assert [r.text for r in result.removed] == ["ad text", "xpath", "Feed enhanced by Better Feed", "[/caption]"]
 
 
-def test_proxy_can_be_kept() -> None:
-    html = '<p><img src="https://images.weserv.nl/?url=static.dw.com/i.jpg"></p>'
-    kept = clean(html, "https://www.dw.com/", CleanRules(unwrap_image_proxy=False))
-    assert "images.weserv.nl" in kept.html
+def test_links_through_the_proxy_are_unwrapped_unless_the_rules_keep_it() -> None:
+    html = ('<p><a href="https://images.weserv.nl/?url=static.dw.com/big.jpg">大图</a>'
+            '<img src="https://images.weserv.nl/?url=static.dw.com/i.jpg"></p>')
+    unwrapped = clean(html, "https://www.dw.com/").html
+    assert 'href="https://static.dw.com/big.jpg"' in unwrapped
+    assert 'src="https://images.weserv.nl/?url=static.dw.com/i.jpg"' in unwrapped  # the renderers' choice
+    kept = clean(html, "https://www.dw.com/", CleanRules(unwrap_image_proxy=False)).html
+    assert 'href="https://images.weserv.nl/?url=static.dw.com/big.jpg"' in kept
 
 
 def test_summary_cuts_at_a_word_boundary() -> None:
@@ -170,7 +180,7 @@ def corpus_cleaned(base_settings: Settings) -> list[tuple[Path, str, object]]:
 def test_corpus_has_no_feedx_proxy_style_or_foreign_markup(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
     problems = []
     for path, _, cleaned in corpus_cleaned:
-        html = cleaned.html
+        html = ImagePolicy().rewrite(cleaned.html.encode(), "any").decode()  # images as published by default
         for marker in ("获取更多RSS", "feedx.", "images.weserv.nl", "style=", "icon-zoom", "<script"):
             if marker in html:
                 problems.append(f"{path.name}: {marker}")

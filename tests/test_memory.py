@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from feedsvc.images.policy import ImagePolicy
 from feedsvc.system.memory import cycles_collected_after
 from tests.conftest import NOW
 
@@ -77,7 +78,7 @@ def test_a_render_task_pauses_the_collector_in_its_worker(monkeypatch: pytest.Mo
             seen.append(gc.isenabled())
             yield "all.atom", b"<feed/>"
 
-    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {})
+    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {}, ImagePolicy())
     with ThreadPoolExecutor(1) as writers:
         monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
         monkeypatch.setattr(workers, "stage_file", lambda folder, name, data: (name, None, None))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from feedsvc.errors import OutputError
+from feedsvc.images.policy import ImagePolicy
 from feedsvc.output.publish import Listing, gzipped, publish
 from feedsvc.system import flush
 from tests.conftest import failing_writes
@@ -177,7 +178,7 @@ def test_a_worker_that_cannot_write_fails_its_task_with_the_reason_and_leaves_no
             raise OSError(28, "No space left on device")
         return publishing.stage_file(folder, name, data)
 
-    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {})
+    job = workers.RenderJob(tmp_path, tmp_path / "cache.sqlite", "prints", ("atom",), (), {}, ImagePolicy())
     with ThreadPoolExecutor(1) as writers:
         monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
         monkeypatch.setattr(workers, "stage_file", stage)

@@ -27,8 +27,9 @@ def test_shipped_config_equals_the_embedded_default() -> None:
 def test_shipped_config_documents_every_setting() -> None:
     text = SHIPPED.read_text(encoding="utf-8")
     for name in Settings.__dataclass_fields__:
-        if name not in ("sources", "filters", "config_path"):
+        if name not in ("sources", "filters", "image_referers", "config_path"):
             assert f"\n{name} = " in text, f"config/feedsvc.toml does not show {name}"
+    assert "[image_referers]" in text
     defaults, shipped = Settings(), load_settings(SHIPPED, environ={})
     for name in Settings.__dataclass_fields__:
         if name not in ("sources", "filters", "config_path"):
@@ -39,10 +40,11 @@ def test_the_docs_describe_every_setting() -> None:
     """docs/configuration.md is where an operator looks a setting up: each one is in its table (or, for the tables
     of sources and filters, its sections), and so is every key of a source and of its cleaning rules."""
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    names = [n for n in Settings.__dataclass_fields__ if n not in ("sources", "filters", "config_path")]
+    names = [n for n in Settings.__dataclass_fields__ if n not in ("sources", "filters", "image_referers",
+                                                                    "config_path")]
     missing = [n for n in names if f"`{n}`" not in text]
     assert not missing, f"docs/configuration.md does not describe {missing}"
-    assert "[sources.<slug>]" in text and "[filters.<feed>]" in text
+    assert "[sources.<slug>]" in text and "[filters.<feed>]" in text and "[image_referers]" in text
     for key in (*_SOURCE_KEYS, *_RULE_KEYS):
         assert f"`{key}`" in text, f"docs/configuration.md does not describe the source key {key}"
 
@@ -140,6 +142,7 @@ def test_every_setting_declares_what_it_affects() -> None:
 def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
+    from feedsvc.images.policy import ImagePolicy
     from feedsvc.ingest.scan import ScanResult
     from feedsvc.pipeline import fingerprint, signature
 
@@ -147,5 +150,12 @@ def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> Non
     prints, files = fingerprint(settings), ScanResult({}, ())
     assert fingerprint(replace(settings, summary_chars=99)) != prints  # cleaning
     assert fingerprint(replace(settings, max_entries=7)) == prints  # output only
-    assert signature(replace(settings, max_entries=7), prints, files) != signature(settings, prints, files)
-    assert signature(replace(settings, port=1), prints, files) == signature(settings, prints, files)  # runtime
+    origin = ImagePolicy()
+    assert signature(replace(settings, max_entries=7), prints, files, origin) != \
+        signature(settings, prints, files, origin)
+    assert signature(replace(settings, port=1), prints, files, origin) == \
+        signature(settings, prints, files, origin)  # runtime
+    keyed = ImagePolicy("self", prefix=settings.base_url, key=b"k" * 32)
+    assert signature(settings, prints, files, keyed) != signature(settings, prints, files, origin)
+    assert signature(settings, prints, files, ImagePolicy("self", prefix=settings.base_url, key=b"j" * 32)) != \
+        signature(settings, prints, files, keyed)  # another key: other URLs

@@ -4,8 +4,8 @@ Only this package imports bleach and lxml.html, so the sanitizer can be replaced
 
 Order matters: an lxml pass removes active content *with* its text (bleach's strip=True would keep a script's
 code as visible words), feedx's footer, the lead date line and the source's boilerplate; it fixes images, embeds,
-captions and links and brings the structure to the allowlist; bleach then enforces the allowlist; characters XML
-forbids go last.
+captions and links (an image keeps its seed's URL, proxy included: the renderers choose what readers get) and
+brings the structure to the allowlist; bleach then enforces the allowlist; characters XML forbids go last.
 
 bleach (with its html5lib) is imported by the first article cleaned, not with this package: reading the
 configuration checks its selectors here, and a command that finds nothing to clean (most runs of `feedsvc
@@ -79,7 +79,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     remove_repeated_title(body, title, record)
     apply_rules(body, rules, record)
     embeds_to_links(body, base_url, rules.unwrap_image_proxy, record)
-    fix_images(body, base_url, rules.unwrap_image_proxy, record)
+    fix_images(body, base_url, record)
     fix_links(body, base_url, rules.unwrap_image_proxy)
     captions_to_figures(body)
     to_allowlist(body)

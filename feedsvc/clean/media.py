@@ -1,69 +1,19 @@
-"""Images, embeds and URLs: lazy sources, the images.weserv.nl proxy, pixels, captions, absolute links."""
+"""Images, embeds and URLs: lazy sources, pixels, captions, absolute links, links through the image proxy."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qsl, quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 
 from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
+from feedsvc.links import absolute, unwrap_proxy
 
-PROXY_HOSTS = frozenset({"images.weserv.nl", "wsrv.nl"})
 _LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
 _URL_ATTRS = {"a": ("href",), "img": ("src",), "video": ("src", "poster"), "audio": ("src",),
               "source": ("src",), "iframe": ("src",)}
 _CAPTION_CLASSES = re.compile(r"caption|picinfo|credit|img-desc", re.IGNORECASE)
-
-
-def unwrap_proxy(url: str) -> str:
-    """`https://images.weserv.nl/?url=host/path` (or `…weserv.nl?url=`) to `https://host/path`; others unchanged."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url
-    if (parts.hostname or "").lower() not in PROXY_HOSTS:
-        return url
-    target = next((v for k, v in parse_qsl(parts.query) if k == "url"), "").strip()
-    if not target:
-        return url
-    if target.startswith("ssl:"):
-        target = target[4:]
-    if target.startswith("//"):
-        return "https:" + target
-    if not re.match(r"^https?://", target, re.IGNORECASE):
-        return "https://" + target.lstrip("/")
-    return target
-
-
-_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
-"""RFC 3986's reserved characters and `%`: quoting leaves a valid URI alone and escapes what a URI cannot hold."""
-
-
-def _ascii_host(parts: SplitResult) -> SplitResult:
-    """An internationalized host name in its ASCII (punycode) form, which every reader resolves; others as they are."""
-    if parts.netloc.isascii() or not parts.hostname:
-        return parts
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")
-    except UnicodeError:
-        return parts  # not a valid IDN: percent-escaped below, like the rest
-    userinfo, _, _ = parts.netloc.rpartition("@")
-    port = f":{parts.port}" if parts.port is not None else ""
-    return parts._replace(netloc=f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}")
-
-
-def absolute(url: str, base: str) -> str | None:
-    """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII; an internationalized host
-    in punycode); None when it is not http(s) or mailto (or not a URL at all)."""
-    url = url.strip()
-    try:
-        parts = urlsplit(urljoin(base, url) if base else url)
-        if parts.scheme.lower() not in ("http", "https", "mailto"):
-            return None
-        return quote(urlunsplit(_ascii_host(parts)), safe=_URI_SAFE)
-    except ValueError:
-        return None
 
 
 def _dimension(value: str | None) -> int | None:
@@ -71,8 +21,10 @@ def _dimension(value: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def fix_images(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> None:
-    """Lazy attributes to `src`, `data:` placeholders dropped, proxy unwrapped, tracking pixels and icons dropped."""
+def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
+    """Lazy attributes to `src`, `data:` placeholders dropped, tracking pixels dropped. An image keeps the URL its
+    seed gave it (made absolute), proxy included: what readers are sent is the renderers' choice
+    (`images.policy`, the `image_mode` setting), made without cleaning again."""
     for source in list(body.iter("source")):
         record.drop(source, "picture source")
     for img in list(body.iter("img")):
@@ -82,8 +34,6 @@ def fix_images(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> 
             src = lazy.strip()
         if src.startswith("data:"):
             src = ""
-        if src and unwrap:
-            src = unwrap_proxy(src)
         resolved = absolute(src, base) if src else None
         width, height = _dimension(img.get("width")), _dimension(img.get("height"))
         if not resolved or resolved.startswith("mailto:") or (width is not None and height is not None
@@ -101,13 +51,14 @@ def fix_images(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> 
 
 
 def fix_links(body: HtmlElement, base: str, unwrap: bool) -> None:
-    """Every `href`/`src` absolute against the article URL; an unusable one is dropped (the element stays)."""
+    """Every `href`/`src` absolute against the article URL; an unusable one is dropped (the element stays). A link
+    through the image proxy is unwrapped (`unwrap`); an image's own URL is left to the renderers (`fix_images`)."""
     for element in body.iter(*_URL_ATTRS):
         for name in _URL_ATTRS[element.tag]:
             value = element.get(name)
             if value is None:
                 continue
-            if unwrap:
+            if unwrap and element.tag != "img":
                 value = unwrap_proxy(value)
             resolved = absolute(value, base)
             if resolved is None:
@@ -153,7 +104,7 @@ def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder
         raw = element.get("src") or next((s.get("src") for s in element.iter("source") if s.get("src")), "")
         url = absolute(unwrap_proxy(raw) if unwrap else raw, base) if raw else None
         poster_raw = element.get("poster") if element.tag == "video" else None
-        poster = absolute(unwrap_proxy(poster_raw) if unwrap else poster_raw, base) if poster_raw else None
+        poster = absolute(poster_raw, base) if poster_raw else None  # an image: as `fix_images` leaves them
         tail = element.tail
         if url is None or url.startswith("mailto:"):
             record.drop(element, "embed without a usable source")

@@ -14,6 +14,7 @@ import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from feedsvc.images.policy import ImagePolicy
 from feedsvc.model import Entry, Feed, Story
 from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.memo import Memo
@@ -29,6 +30,8 @@ FORMATS: dict[str, tuple[str, Callable[[Feed, Memo | None], bytes]]] = {
 }
 """Format name -> (file extension, renderer). A renderer's second argument is what the renderers made of the
 entries for other documents of the same group (None: remember nothing)."""
+ORIGIN = ImagePolicy()
+"""Images published at their origin URLs (the default `image_mode`)."""
 Read = Callable[[Sequence[Story]], Mapping[Story, Entry]]
 """Reads the published entries of stories (`Cache.published_entries`)."""
 
@@ -47,8 +50,9 @@ class DocumentRenderer:
     """Renders one document in every format and variant, with its period page: all a worker process needs."""
 
     def __init__(self, formats: tuple[str, ...], variants: tuple[str, ...], languages: Mapping[str, str | None],
-                 pages: Mapping[str, PeriodPage]) -> None:
+                 pages: Mapping[str, PeriodPage], images: ImagePolicy = ORIGIN) -> None:
         self.formats = formats
+        self.images = images
         self.languages = dict(languages)
         self.transforms = transforms(variants, self.languages)
         self.pages = pages
@@ -65,16 +69,23 @@ class DocumentRenderer:
         paths = [stem + FORMATS[name][0] for stem in stems for name in self.formats]
         return paths + ([feed.stem + ".html"] if feed.stem in self.pages else [])
 
-    def with_language(self, entry: Entry) -> Entry:
-        """`entry` with a language: its own script where its text showed one, else its source's (if declared)."""
-        if entry.meta.language is not None or not self.languages.get(entry.meta.source_slug):
+    def prepare(self, entry: Entry) -> Entry:
+        """`entry` as every format publishes it: with a language (its own script where its text showed one, else
+        its source's, if declared) and its images' URLs as the image policy publishes them."""
+        slug = entry.meta.source_slug
+        if entry.article:
+            html = entry.content_utf8
+            article = self.images.rewrite(html, slug)
+            if article is not html:
+                entry = replace(entry, article=article)
+        if entry.meta.language is not None or not self.languages.get(slug):
             return entry
-        return replace(entry, meta=replace(entry.meta, language=self.languages[entry.meta.source_slug]))
+        return replace(entry, meta=replace(entry.meta, language=self.languages[slug]))
 
     def render(self, feed: Feed, built: Memo | None = None) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of the document `feed`, its entries read; `built`: what the renderers made
         of its entries for other documents of its group."""
-        entries = tuple(self.with_language(entry) for entry in feed.entries)
+        entries = tuple(self.prepare(entry) for entry in feed.entries)
         if any(new is not old for new, old in zip(entries, feed.entries, strict=True)):
             feed = replace(feed, entries=entries)
         page = self.pages.get(feed.stem)
@@ -91,7 +102,7 @@ class DocumentRenderer:
     def render_group(self, group: Sequence[Planned], read: Read) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every file of a group of documents (`in_groups`): their stories read at once, each
         entry built once per format."""
-        entries = {story: self.with_language(entry)
+        entries = {story: self.prepare(entry)
                    for story, entry in read([story for planned in group for story in planned.stories]).items()}
         built: Memo = {}
         for planned in group:

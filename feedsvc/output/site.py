@@ -44,7 +44,7 @@ def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Re
     remembered = run.remembered
     extensions = [FORMATS[name][0] for name in settings.formats]
     variants = run.renderer.transforms
-    done = render_documents(plans, run, (settings.formats, settings.chinese_variants))
+    done = render_documents(plans, run, (settings.formats, settings.chinese_variants, run.renderer.images.identity))
     feeds = [plan.current.feed for plan in plans]
     index_url = feeds[0].url("index", ".html")
     if settings.archives:

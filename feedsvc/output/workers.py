@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import Cancelled
+from feedsvc.images.policy import ImagePolicy
 from feedsvc.output.documents import DocumentRenderer, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, cannot_write, discard_staged, stage_file
@@ -29,6 +30,7 @@ class RenderJob:
     formats: tuple[str, ...]
     variants: tuple[str, ...]
     languages: Mapping[str, str | None]
+    images: ImagePolicy
 
 
 @dataclass
@@ -48,7 +50,7 @@ _WRITERS = 2
 def init_render(job: RenderJob) -> None:
     """Prepare this worker process (a `pool.WorkerPool` initializer calls it) to render for `job`."""
     global _WORKER  # noqa: PLW0603 - one job per worker process, set by the pool initializer
-    _WORKER = _Worker(job, DocumentRenderer(job.formats, job.variants, job.languages, {}),
+    _WORKER = _Worker(job, DocumentRenderer(job.formats, job.variants, job.languages, {}, job.images),
                       ThreadPoolExecutor(_WRITERS, thread_name_prefix="stage"))
 
 
