@@ -34,8 +34,14 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.images.fetch import Fetcher
+from feedsvc.images.key import proxy_key
+from feedsvc.images.prefetch import Prefetcher
+from feedsvc.images.proxy import ImageProxy
+from feedsvc.images.store import ImageStore
 from feedsvc.ingest.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
 from feedsvc.model import LFS_POINTER
+from feedsvc.output.plan import base_url
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
@@ -99,6 +105,10 @@ class Watcher:
         """Filesystem events (`watch` = events or auto); None: polling."""
         self.hubs: Publisher | None = None
         self._configure_hubs()
+        self.prefetch: Prefetcher | None = None
+        """Fetches the images of what was published (`image_prefetch`, in `self` mode)."""
+        self._prefetched: tuple[str, ...] | None = None
+        """The image policy whose published files the prefetcher has read (None: none yet)."""
 
     def _configure_hubs(self) -> None:
         """A WebSub publisher for the configured hubs (a new one when they change)."""
@@ -218,6 +228,10 @@ class Watcher:
             self.metrics.regenerated(report, self.clock())
             if self.hubs is not None:  # in the background: a hub never delays or fails a regeneration
                 self.hubs.publish(changed_topics(self.settings, report))
+            if self.prefetch is not None:  # in the background too
+                policy = (self.settings.image_mode, self.settings.base_url, self.settings.image_proxy_key)
+                self.prefetch.published(report.files_written, everything=self._prefetched != policy)
+                self._prefetched = policy
             # Seeds deferred as half-written must be looked at again on the next poll.
             self._published, self.last_error = (None if report.deferred else seen), None
             self.last_success, self.last_report = self.clock(), report
@@ -288,6 +302,21 @@ def _scheduler(watcher: Watcher) -> BackgroundScheduler:
     return scheduler
 
 
+def _image_proxy(settings: Settings, watcher: Watcher) -> ImageProxy | None:
+    """The image proxy, in `self` mode (None otherwise; `image_prefetch` without it is pointless and said so)."""
+    if settings.image_mode != "self":
+        if settings.image_prefetch:
+            log.warning("image_prefetch needs image_mode = \"self\": nothing is prefetched")
+        return None
+    store = ImageStore(settings.state_dir / "images", settings.image_cache_mb * 1024 * 1024)
+    fetcher = Fetcher(max_bytes=settings.image_max_bytes, timeout=settings.image_timeout_seconds,
+                      host_fetches=settings.image_host_fetches, private=settings.image_private_networks,
+                      referers=dict(settings.image_referers))
+    watcher.metrics.watch_image_cache(lambda: store.total)
+    return ImageProxy(proxy_key(settings.image_proxy_key, settings.state_dir), store, fetcher,
+                      settings.image_retry_minutes * 60, watcher.metrics.image_fetched)
+
+
 def run_daemon(settings: Settings, reload: Callable[[], Settings], *, http: bool = True) -> int:
     """Run until SIGTERM or SIGINT; returns the exit status (0 on a clean stop)."""
     return asyncio.run(_main(settings, reload, http))
@@ -307,6 +336,9 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         if (fresh.host, fresh.port, fresh.seeds_dir, fresh.watch) != \
                 (watcher.settings.host, watcher.settings.port, watcher.settings.seeds_dir, watcher.settings.watch):
             log.warning("host, port, seeds_dir and watch changes take effect after a restart")
+        if _image_settings(fresh) != _image_settings(watcher.settings):
+            log.warning("image_* settings, request_timeout_seconds and max_connections take effect after a restart "
+                        "(until then images may be published with URLs the running proxy does not answer)")
         watcher.settings = fresh
         watcher._configure_hubs()
         watcher._published = None  # rules may have changed: regenerate on the next poll
@@ -319,16 +351,31 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
     log.info("reading seeds from %s, publishing to %s, state in %s (config: %s)", settings.seeds_dir,
              settings.output_dir, settings.state_dir, settings.config_path)
     service = None
+    images = None
     if http:
+        try:
+            images = _image_proxy(settings, watcher)
+        except (FeedsvcError, OSError) as exc:
+            log.error("cannot start the image proxy: %s", exc)
+            return 3
         server = FileServer(settings.output_dir, settings.cache_max_age, watcher.health,
-                            lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request)
-        service = HttpService(server, settings.host, settings.port)
+                            lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request, images)
+        service = HttpService(server, settings.host, settings.port, request_timeout=settings.request_timeout_seconds,
+                              max_connections=settings.max_connections)
         try:
             url = await service.start()
         except OSError as exc:
             log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
             return 3
         log.info("listening on %s (feeds: %sall.atom)", url, url)
+        if images is not None:
+            log.info("serving images at %simg/ from the cache in %s (%d MB)", base_url(settings),
+                     images.store.directory, settings.image_cache_mb)
+            if settings.image_prefetch:
+                watcher.prefetch = Prefetcher(images, loop, settings.output_dir, base_url(settings),
+                                              "." + settings.formats[0])
+    elif settings.image_mode == "self" or settings.image_prefetch:
+        log.warning("image_mode = \"self\" needs the HTTP server: images are not served (--no-http)")
     try:
         watcher.events = start_events(settings.seeds_dir, settings.watch)
     except OSError as exc:
@@ -350,11 +397,21 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         watcher.events.stop()
     if watcher.hubs is not None:
         watcher.hubs.close()
+    if watcher.prefetch is not None:
+        watcher.prefetch.stop()
     if service is not None:
         await service.stop()
+    if images is not None:
+        await images.fetcher.close()
+        images.store.close()
     await loop.run_in_executor(None, _wait_for, watcher, 4.0)
     log.info("stopped")
     return 0
+
+
+def _image_settings(settings: Settings) -> tuple[object, ...]:
+    return tuple(getattr(settings, name) for name in settings.__dataclass_fields__
+                 if name.startswith("image_") or name in ("request_timeout_seconds", "max_connections"))
 
 
 def _wait_for(watcher: Watcher, seconds: float) -> None:

@@ -66,6 +66,11 @@ class Metrics:
                             ["path", "status"], registry=r)
         self.websub = Counter("feedsvc_websub_pings", "WebSub hub notifications, by result", ["result"],
                               registry=r)
+        self.image_fetches = Counter("feedsvc_image_fetches", "Image proxy fetches from origins, by result: "
+                                     "fetched, refused (an address or URL never fetched from), failed", ["result"],
+                                     registry=r)
+        self.image_cache_bytes = Gauge("feedsvc_image_cache_bytes", "Bytes of images in the image cache",
+                                       registry=r)
 
     def regenerated(self, report: Report, when: datetime) -> None:
         self.duration.observe(report.seconds)
@@ -84,6 +89,13 @@ class Metrics:
 
     def failed(self) -> None:
         self.regenerations.labels("failed").inc()
+
+    def image_fetched(self, result: str) -> None:
+        self.image_fetches.labels(result).inc()
+
+    def watch_image_cache(self, size: Callable[[], float]) -> None:
+        """`feedsvc_image_cache_bytes` reads `size` when scraped."""
+        self.image_cache_bytes.set_function(size)
 
     def request(self, path_class: str, status: int) -> None:
         self.http.labels(path_class, str(status)).inc()

@@ -1,11 +1,18 @@
-"""Serving the published files over HTTP. Only this module imports aiohttp.
+"""Serving the published files over HTTP, and the image proxy's `/img/` URLs. Only this module imports aiohttp's
+server (the image proxy's client is `images.fetch`).
 
 Nothing is rendered per request: files are looked up, stat()ed and answered from a small in-memory cache keyed by
 their stat, so a conditional request costs one stat. Nothing outside the output directory is ever served.
+
+The server answers for the open internet: a connection that has not sent a whole request within
+`request_timeout_seconds` of connecting or of its last response is closed (aiohttp's keep-alive timer, which it
+arms when a connection opens, closes a connection whose request is still incomplete when it fires), and at most
+`max_connections` are held at once: one more is answered `503` and closed at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -19,6 +26,8 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from aiohttp import web
+
+from feedsvc.images.proxy import ImageProxy
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,8 @@ def path_class(path: str) -> str:
     """What a request asked for, in a few words: `feed`, `archive`, `page`, `opml`, `health`, `metrics`, `other`."""
     if path in ("/healthz", "/metrics"):
         return path[1:].removesuffix("z")
+    if path.startswith("/img/"):
+        return "image"
     relative = path.lstrip("/")
     if ARCHIVE_DOCUMENT.match(relative):
         return "archive"
@@ -67,8 +78,9 @@ class FileServer:
     """Answers GET and HEAD for the files below `root`, with ETag, Last-Modified, gzip and 304 handling."""
 
     def __init__(self, root: Path, max_age: int, health: HealthProvider, metrics: MetricsProvider | None = None,
-                 observe: Observer | None = None) -> None:
+                 observe: Observer | None = None, images: ImageProxy | None = None) -> None:
         self.root = root
+        self.images = images
         self.max_age = max_age
         self.health = health
         self.metrics = metrics
@@ -158,6 +170,12 @@ class FileServer:
         if request.path == "/metrics" and self.metrics is not None:
             kind, body = self.metrics()
             return web.Response(body=body, headers={"Content-Type": kind, "Cache-Control": "no-store"})
+        if request.path.startswith("/img/") and self.images is not None:
+            parts = request.path[len("/img/"):].split("/")
+            if len(parts) != 2:
+                return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
+            answer = await self.images.answer(parts[0], parts[1], request.headers.get("If-None-Match"))
+            return web.Response(status=answer.status, body=answer.body or None, headers=answer.headers)
         if request.path == "/healthz":
             status, payload = self.health()
             return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False),
@@ -217,17 +235,51 @@ def make_app(server: FileServer) -> web.Application:
     return app
 
 
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+         b"Retry-After: 5\r\nConnection: close\r\n\r\n503: server is busy\n")
+
+
+class _Busy(asyncio.Protocol):
+    """A connection over `max_connections`: answered 503 and closed without reading it."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(_BUSY)
+        transport.close()
+
+
+class _CappedSite(web.TCPSite):
+    """A TCP site that holds at most `limit` connections."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, limit: int) -> None:
+        super().__init__(runner, host, port, backlog=256, reuse_address=True)
+        self.limit = limit
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        server = self._runner.server
+        assert server is not None
+        limit = self.limit
+
+        def protocol() -> asyncio.BaseProtocol:
+            return _Busy() if len(server.connections) >= limit else server()
+
+        self._server = await asyncio.get_running_loop().create_server(
+            protocol, self._host, self._port, backlog=self._backlog, reuse_address=self._reuse_address)
+
+
 class HttpService:
     """The HTTP server's life cycle inside the daemon's event loop."""
 
-    def __init__(self, server: FileServer, host: str, port: int) -> None:
+    def __init__(self, server: FileServer, host: str, port: int, *, request_timeout: float = 5.0,
+                 max_connections: int = 1000) -> None:
         self.runner = web.AppRunner(make_app(server), access_log=None, handle_signals=False,
-                                    keepalive_timeout=15, shutdown_timeout=2)
-        self.host, self.port = host, port
+                                    keepalive_timeout=request_timeout, shutdown_timeout=2)
+        self.host, self.port, self.max_connections = host, port, max_connections
 
     async def start(self) -> str:
         await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, self.port, backlog=256, reuse_address=True)
+        site = _CappedSite(self.runner, self.host, self.port, self.max_connections)
         await site.start()
         addresses = self.runner.addresses
         port = addresses[0][1] if addresses else self.port
