@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -42,6 +43,8 @@ def refusal(address: Address) -> str | None:
             problem = refusal(inner)
             if problem:
                 return f"{problem} (inside {address})"
+            if address.ipv4_mapped is not None:
+                return None  # a connection to it is one to the IPv4 address
         if address in _NAT64_LOCAL:
             return "a local NAT64 address"
     for name, test in (("a loopback", address.is_loopback), ("an unspecified", address.is_unspecified),
@@ -94,10 +97,14 @@ def url_refusal(url: str) -> str | None:
     return None
 
 
-def check_literal(url: str, private: bool) -> str | None:
-    """`url_refusal`, and for a host that is an address literal, `refusal` of it (unless `private`)."""
+Judge = Callable[[Address], str | None]
+"""Why an address is refused, or None: `refusal`, or None for every address (`image_private_networks`)."""
+
+
+def check_literal(url: str, judge: Judge | None) -> str | None:
+    """`url_refusal`, and for a host that is an address literal, the `judge`'s verdict on it (None: no judge)."""
     problem = url_refusal(url)
-    if problem or private:
+    if problem or judge is None:
         return problem
     address = literal(urlsplit(url).hostname or "")
-    return refusal(address) if address is not None else None
+    return judge(address) if address is not None else None

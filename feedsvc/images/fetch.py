@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from feedsvc import __version__
-from feedsvc.images.addresses import check_literal, refusal
+from feedsvc.images.addresses import Judge, check_literal, refusal
 
 MAX_REDIRECTS = 5
 USER_AGENT = f"feedsvc/{__version__} (image proxy)"
@@ -70,11 +70,11 @@ class Fetched:
 
 
 class CheckedResolver(AbstractResolver):
-    """Resolves a host once and refuses it when any of its addresses is not public (unless `private`): the
+    """Resolves a host once and refuses it when the `judge` refuses any of its addresses (None: no judge): the
     connector connects to exactly the addresses returned here."""
 
-    def __init__(self, private: bool) -> None:
-        self.private = private
+    def __init__(self, judge: Judge | None) -> None:
+        self.judge = judge
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
@@ -86,7 +86,7 @@ class CheckedResolver(AbstractResolver):
         results: list[ResolveResult] = []
         for found_family, _, proto, _, sockaddr in infos:
             address = str(sockaddr[0])
-            problem = None if self.private else refusal(ipaddress.ip_address(address.split("%", 1)[0]))
+            problem = self.judge(ipaddress.ip_address(address.split("%", 1)[0])) if self.judge else None
             if problem:
                 raise RefusedAddressError(f"{host} resolves to {address}: {problem}")
             results.append(ResolveResult(hostname=host, host=address, port=int(sockaddr[1]), family=found_family,
@@ -119,15 +119,17 @@ class Fetcher:
     """Fetches images for the proxy; one per daemon, used from its event loop."""
 
     def __init__(self, *, max_bytes: int, timeout: float, host_fetches: int, private: bool,
-                 referers: Mapping[str, str] | None = None) -> None:
-        self.max_bytes, self.timeout, self.host_fetches, self.private = max_bytes, timeout, host_fetches, private
+                 referers: Mapping[str, str] | None = None, judge: Judge = refusal) -> None:
+        """`private`: fetch from any address (`image_private_networks`); else `judge` says which are refused."""
+        self.max_bytes, self.timeout, self.host_fetches = max_bytes, timeout, host_fetches
+        self.judge: Judge | None = None if private else judge
         self.referers = dict(referers or {})
         self._session: aiohttp.ClientSession | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.private), use_dns_cache=False,
+            connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.judge), use_dns_cache=False,
                                              limit=64, limit_per_host=self.host_fetches, force_close=False)
             self._session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False,
@@ -146,7 +148,7 @@ class Fetcher:
     async def fetch(self, url: str) -> Fetched:
         """The image at `url`, or FetchError saying why not."""
         for _ in range(MAX_REDIRECTS + 1):
-            problem = check_literal(url, self.private)
+            problem = check_literal(url, self.judge)
             if problem:
                 raise FetchError(f"{url}: {problem}", 403, refused=True)
             host = (urlsplit(url).hostname or "").lower()
