@@ -165,13 +165,13 @@ def test_a_rescan_reads_every_seed_and_renders_only_what_changed(  # type: ignor
     settings = make_settings(seeds_dir=sample_seeds, max_entries=1)  # archive documents too
     regenerate(settings, NOW)
     rendered: list[str] = []
-    render = feedsvc.output.documents.DocumentRenderer.render
+    render = feedsvc.output.documents.DocumentRenderer._render_prepared
 
     def counted(self: Any, feed: Any, built: Any = None) -> Any:
         rendered.append(feed.stem)
         return render(self, feed, built)
 
-    monkeypatch.setattr(feedsvc.output.documents.DocumentRenderer, "render", counted)
+    monkeypatch.setattr(feedsvc.output.documents.DocumentRenderer, "_render_prepared", counted)
     rescan = RunOptions(rehash=True)
     assert not regenerate(settings, NOW, rescan).files_written and rendered == [], "nothing changed: nothing rendered"
 

@@ -88,6 +88,10 @@ class DocumentRenderer:
         entries = tuple(self.prepare(entry) for entry in feed.entries)
         if any(new is not old for new, old in zip(entries, feed.entries, strict=True)):
             feed = replace(feed, entries=entries)
+        return self._render_prepared(feed, built)
+
+    def _render_prepared(self, feed: Feed, built: Memo | None) -> Iterator[tuple[str, bytes]]:
+        """`render`, of entries `prepare` made already (preparing twice would sign a signed image URL)."""
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
@@ -106,7 +110,8 @@ class DocumentRenderer:
                    for story, entry in read([story for planned in group for story in planned.stories]).items()}
         built: Memo = {}
         for planned in group:
-            yield from self.render(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)), built)
+            yield from self._render_prepared(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)),
+                                             built)
 
 
 @dataclass
