@@ -57,7 +57,7 @@ def _handler(origin: Origin) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             origin.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
             path = self.path.split("?", 1)[0]
-            if path in ("/a.png", "/b.png", "/c.png", "/referer.png"):
+            if path in ("/a.png", "/b.png", "/c.png", "/referer.png") or path.startswith("/img/"):
                 self._send(200, "image/png", PNG, {"Set-Cookie": "session=secret; Path=/"})
             elif path in ("/a.jpg", "/labelled-png.jpg"):
                 self._send(200, "image/png" if path.startswith("/labelled") else "image/jpeg", JPEG)

@@ -19,14 +19,17 @@ import pytest
 
 from feedsvc.output.publish import publish
 from tests.conftest import ROOT
+from tests.origin import PNG, Origin, serving
 
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).is_file()), None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (CI installs it: Debian's `nginx`)")
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
 
-def _config(tmp_path: Path, root: Path, port: int) -> Path:
+def _config(tmp_path: Path, root: Path, port: int, upstream: str) -> Path:
     server = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert "proxy_pass http://feedsvc:8080;" in server
+    server = server.replace("proxy_pass http://feedsvc:8080;", f"proxy_pass {upstream};")
     server = server.replace("root /usr/share/nginx/html;", f"root {root};")
     server = server.replace("listen 80 default_server;", f"listen 127.0.0.1:{port};")
     mime = f"include {MIME_TYPES};" if MIME_TYPES.is_file() else ""
@@ -57,7 +60,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def feedsvc_server() -> Iterator[Origin]:
+    """What stands for feedsvc's own server behind nginx (the image proxy's `/img/`)."""
+    with serving() as upstream:
+        yield upstream
+
+
+@pytest.fixture
+def nginx(tmp_path: Path, feedsvc_server: Origin) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "public"
     page = "<html><body>" + "<p>第一號 新聞</p>" * 200 + "</body></html>"
     publish(root, {"all.atom": b"<feed>" + "<entry>新聞</entry>".encode() * 200 + b"</feed>",
@@ -66,7 +76,7 @@ def nginx(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                    "archive/all/2024-05.html": page.encode(), "archive/all/index.html": page.encode()})
     (root / ".hidden").write_text("secret")
     port = _free_port()
-    config = _config(tmp_path, root, port)
+    config = _config(tmp_path, root, port, f"http://127.0.0.1:{feedsvc_server.port}")
     assert NGINX is not None
     check = subprocess.run([NGINX, "-t", "-c", str(config), "-p", str(tmp_path)], capture_output=True, text=True,
                            check=False)
@@ -117,3 +127,11 @@ def test_the_deployed_nginx_serves_the_published_files_as_promised(nginx: tuple[
         assert (status, body) == (200, (root / name).read_bytes()) and "content-encoding" not in headers, name
     assert _get(f"{base}/all.atom.gz")[0] == 404
     assert _get(f"{base}/.hidden")[0] == 404
+
+
+def test_the_deployed_nginx_passes_images_to_feedsvc(nginx: tuple[str, Path], feedsvc_server: Origin) -> None:
+    base, _ = nginx
+    status, headers, body = _get(f"{base}/img/c2lnbmF0dXJl/aHR0cHM6Ly9leGFtcGxlLm9yZy9hLnBuZw")
+    assert (status, body, headers["content-type"]) == (200, PNG, "image/png")
+    assert feedsvc_server.hits("/img/c2lnbmF0dXJl/aHR0cHM6Ly9leGFtcGxlLm9yZy9hLnBuZw") == 1
+    assert _get(f"{base}/imgs/a.png")[0] == 404  # only /img/ goes through
