@@ -9,6 +9,7 @@ the same flow with a cache in memory and no publish.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -16,7 +17,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -222,6 +223,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
+    if not options.dry_run:
+        _forget_story_pages(settings.output_dir, plans, changes.gone_stories,
+                            everything=options.rehash or rendered.rendered == rendered.documents)
 
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in index.problem_paths()), key=_problem_order))
@@ -231,7 +235,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     token = uuid.uuid4().hex
     cache.save_state(RunState(
         token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), merged=merged, outputs=tuple(sorted(staging.names)),
+        entries=len(stories), merged=merged, outputs=_outputs(staging.names),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
@@ -242,6 +246,31 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     index.documents, index.token = rendered.plans, token
     memory.index = index
     return report
+
+
+STORY_PAGES = "stories/"
+"""The story pages' folder (`output.pages.story_page`): not among a run's outputs, which every run reads and
+writes (one a story would make that cost grow with the archive); a run removes the pages of the stories it
+removes, and a run that renders every document (a cold run, a rescan) every page no feed holds."""
+
+
+def _outputs(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({name for name in names if not name.startswith(STORY_PAGES)}))
+
+
+def _forget_story_pages(output_dir: Path, plans: list[FeedPlan], gone: Iterable[str], *, everything: bool) -> None:
+    from feedsvc.output.pages import story_page
+
+    if everything:
+        kept = {story_page(s.newest.id) for plan in plans for d in plan.documents for s in d.stories}
+        folder = output_dir / STORY_PAGES
+        stale = [str(p.relative_to(output_dir)) for p in folder.glob("*/*.html")] if folder.is_dir() else []
+        names = [name for name in stale if name not in kept]
+    else:
+        names = [story_page(story_id) for story_id in gone]
+    for name in names:
+        with contextlib.suppress(OSError):
+            (output_dir / name).unlink()
 
 
 def _languages(settings: Settings) -> dict[str, str | None]:
@@ -256,7 +285,7 @@ def _worker_pool(settings: Settings, now: datetime, database: Path, prints: str,
     from feedsvc.output.workers import RenderJob
 
     render = RenderJob(settings.output_dir, database, prints, settings.formats, settings.chinese_variants,
-                       _languages(settings), images)
+                       _languages(settings), images, settings.title)
     return WorkerPool(_workers(settings), _prepare_worker, (make_job(settings, now), render, os.getpid()))
 
 
@@ -275,17 +304,19 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
             images: ImagePolicy) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
-    from feedsvc.output.documents import DocumentRenderer, RenderRun
+    from feedsvc.output.documents import DocumentRenderer, Navs, RenderRun
     from feedsvc.output.site import period_pages, render_site
+    from feedsvc.output.story import Navigator
     from feedsvc.output.workers import render_in_workers
 
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
-    pages = period_pages(plans)
-    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages, images)
+    pages = period_pages(plans, settings.archives)
+    renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages, images,
+                                settings.title)
 
-    def parallel(groups: list[list[Planned]]) -> list[str]:
+    def parallel(groups: list[list[Planned]], navs: Navs) -> list[str]:
         staging.prepare({str(Path(p).parent) for group in groups for d in group for p in renderer.paths(d.feed)})
-        return render_in_workers(pool.executor(), groups, pages, staging, options.cancel)
+        return render_in_workers(pool.executor(), groups, pages, navs, staging, options.cancel)
 
     try:
         def read(stories: Sequence[Story]) -> Mapping[Story, Entry]:
@@ -293,7 +324,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
 
         run = RenderRun(staging.add, renderer, state.feed_digests, Listing(settings.output_dir).holds, read, prints,
                         None if options.dry_run or _workers(settings) < 2 else parallel,
-                        {} if options.rehash else remembered)
+                        {} if options.rehash else remembered, Navigator(plans))
         rendered = render_site(settings, plans, run)
     except BaseException:
         staging.discard()

@@ -71,7 +71,7 @@ def test_a_render_task_pauses_the_collector_in_its_worker(monkeypatch: pytest.Mo
     seen: list[bool] = []
 
     class Renderer:
-        def with_pages(self, pages: object) -> Renderer:
+        def with_pages(self, pages: object, navs: object = None) -> Renderer:
             return self
 
         def render_group(self, group: object, read: object):  # type: ignore[no-untyped-def]
@@ -82,6 +82,6 @@ def test_a_render_task_pauses_the_collector_in_its_worker(monkeypatch: pytest.Mo
     with ThreadPoolExecutor(1) as writers:
         monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
         monkeypatch.setattr(workers, "stage_file", lambda folder, name, data: (name, None, None))
-        assert workers._render([], {}) == [("all.atom", None, None)]
+        assert workers._render([], {}, {}) == [("all.atom", None, None)]
     assert seen == [False], "a group's objects are not walked by collections while it renders"
     assert gc.isenabled()

@@ -112,11 +112,12 @@ def test_pages_mark_each_title_with_its_story_s_language_and_each_name_with_its_
     unified = plan_feeds(_settings(base_settings), [])[0].current.feed
     page = render_period(unified, entries, "2024-01", "https://f.example/archive/all/index.html", (None, None),
                          None, {"dw": "zh-Hant", "voa": None}).decode()
-    rows = [line for line in page.splitlines() if line.startswith("<tr><td class=")]
+    rows = [line for line in page.splitlines() if line.startswith("<li><a href=")]
     assert len(rows) == 4
     for entry, row in zip(entries, rows, strict=True):
+        assert row.count(' lang="zh"') == 1  # the word 原文, beside the link to the original
         if entry.meta.source_slug == "dw":
             assert row.count(' lang="zh-Hans"') == 1 and row.count(' lang="zh-Hant"') == 1, row  # DW writes both
         else:
-            assert " lang=" not in row, "a source of unknown language: nothing claimed"
+            assert ' lang="zh-' not in row, "a source of unknown language: nothing claimed"
     assert '<html lang="en">' in page  # the page itself, its words, stay English

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import html5lib
 import lxml.etree
 
 from feedsvc.model import Entry, EntryMeta, Feed, Provenance
-from feedsvc.output.pages import render_archive_index, render_opml, render_period
+from feedsvc.output.pages import render_archive_index, render_opml, render_period, story_page
 
 WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -38,19 +39,25 @@ def test_the_archive_index_links_every_period_in_every_format() -> None:
     page = html5lib.parse(render_archive_index(feed, [("2024-05", 3, "archive/sources/dw/2024-05")],
                                                [".atom", ".json"], "https://f.example/index.html"))
     links = [a.get("href") for a in page.iter(f"{XHTML}a")]
-    assert links == ["../../../index.html", "../../../sources/dw.atom", "../../../sources/dw.json",
-                     "2024-05.html", "2024-05.atom", "2024-05.json"], "relative: the page is archive/sources/dw/"
+    assert links == ["../../../index.html", "../../../sources/dw.html", "../../../sources/dw.html",
+                     "../../../sources/dw.atom", "../../../sources/dw.json", "2024-05.html", "2024-05.atom",
+                     "2024-05.json"], "relative: the page is archive/sources/dw/"
 
 
 def test_a_period_page_lists_each_story_escaped_and_in_its_language() -> None:
     entry = _entry("<script>alert(1)</script> 报道", "zh-Hans")
-    page = html5lib.parse(render_period(_feed("dw", "德国之声", "zh-Hant", entry), [entry], "2024-05",
-                                        "https://f.example/archive/sources/dw/index.html", (None, None), None,
-                                        {"dw": "zh-Hant"}))
+    page = html5lib.parse(render_period(replace(_feed("dw", "德国之声", "zh-Hant", entry),
+                                                stem="archive/sources/dw/2024-05", current="sources/dw"),
+                                        [entry], "2024-05", "https://f.example/archive/sources/dw/index.html",
+                                        (None, None), None, {"dw": "zh-Hant"}))
     assert not list(page.iter(f"{XHTML}script"))
-    (body,) = page.iter(f"{XHTML}tbody")
-    (row,) = body
-    title_cell, source_cell = row.findall(f"{XHTML}td")[1:]
-    assert title_cell.get("lang") == "zh-Hans" and source_cell.get("lang") == "zh-Hant"
-    link = title_cell.find(f"{XHTML}a")
-    assert link.text == "<script>alert(1)</script> 报道" and link.get("href") == "https://www.dw.com/zh/a-1?x=1&y=2"
+    (listing,) = page.iter(f"{XHTML}ol")
+    (row,) = listing
+    title, meta = row
+    assert title.get("lang") == "zh-Hans" and title.text == "<script>alert(1)</script> 报道"
+    assert title.get("href") == "../../../" + story_page("urn:1")  # its page, relative to archive/sources/dw/
+    source = meta.findall(f"{XHTML}span")[0]
+    assert source.get("lang") == "zh-Hant" and source.text == "德国之声"
+    original = meta.findall(f"{XHTML}a")[-1]
+    assert original.get("href") == "https://www.dw.com/zh/a-1?x=1&y=2" and original.text == "原文"
+    assert original.get("rel") == "noopener noreferrer"

@@ -167,7 +167,7 @@ def test_a_worker_that_cannot_write_fails_its_task_with_the_reason_and_leaves_no
     from feedsvc.output import workers
 
     class Renderer:
-        def with_pages(self, pages: object) -> Renderer:
+        def with_pages(self, pages: object, navs: object = None) -> Renderer:
             return self
 
         def render_group(self, group: object, read: object) -> Iterator[tuple[str, bytes]]:
@@ -183,7 +183,7 @@ def test_a_worker_that_cannot_write_fails_its_task_with_the_reason_and_leaves_no
         monkeypatch.setattr(workers, "_WORKER", workers._Worker(job, Renderer(), writers, cache=object()))  # type: ignore[arg-type]
         monkeypatch.setattr(workers, "stage_file", stage)
         with pytest.raises(OutputError, match=r"cannot write the feeds \(No space left on device\)"):
-            workers._render([], {})
+            workers._render([], {}, {})
     assert _names(tmp_path) == [], "the files it did write are removed"
 
 

@@ -185,7 +185,8 @@ def test_a_rescan_reads_every_seed_and_renders_only_what_changed(  # type: ignor
     assert not regenerate(settings, NOW).files_written, "a plain run trusts the size and the mtime"
     report = regenerate(settings, NOW, rescan)
     assert report.changed == 1 and report.files_written
-    assert sorted(rendered) == ["all", "sources/rfa"], "only the documents that hold the story"
+    assert sorted(rendered) == ["all", "archive/all/2023-11", "sources/rfa"], \
+        "only the documents that hold the story, and the one whose first story's page names it as its newer"
     assert "桑托羅" in (settings.output_dir / "all.atom").read_text(encoding="utf-8") + \
         (settings.output_dir / "archive/all/2023-11.atom").read_text(encoding="utf-8")
 
@@ -504,14 +505,9 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     assert "[財經] 台股過熱？黃天牧：並非「無基之彈」" in titles
 
 
-def test_the_pages_link_each_other_relatively_and_every_link_resolves_on_disk(make_settings) -> None:  # type: ignore[no-untyped-def]
-    """From index.html, every link to the site's own files is relative and names a file that is there, so the
-    published folder works from disk, a sub-folder or any static host; the addresses shown to paste into a reader
-    stay whole."""
-    settings = make_settings(max_entries=1, chinese_variants=("zh-Hant",))
-    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
-    regenerate(settings, NOW)
-    out = settings.output_dir
+def crawl(out: Path, base_url: str) -> set[str]:
+    """Every file of the site reached from `out/index.html` by following its pages' links: each link to the site's
+    own files relative (never below `base_url`) and naming a file that is there."""
     todo, seen, targets = [out / "index.html"], set(), set()
     while todo:
         page = todo.pop()
@@ -522,14 +518,49 @@ def test_the_pages_link_each_other_relatively_and_every_link_resolves_on_disk(ma
         for element in [*document.iter("{http://www.w3.org/1999/xhtml}a"),
                         *document.iter("{http://www.w3.org/1999/xhtml}link")]:
             href = element.get("href", "")
-            assert not href.startswith(settings.base_url), (page, href)
-            if href.startswith(("http://", "https://")):
-                continue  # the original articles
+            assert not href.startswith(base_url), (page, href)
+            if href.startswith(("http://", "https://", "mailto:")):
+                continue  # the original articles, and links inside them
             target = (page.parent / href).resolve()
             assert target.is_file() and out.resolve() in target.parents, (page, href)
             targets.add(target.relative_to(out.resolve()).as_posix())
             if target.suffix == ".html":
                 todo.append(target)
+    return targets
+
+
+def every_story_page(out: Path) -> set[str]:
+    """The page of every story some published JSON Feed document holds (subscription and archive documents)."""
+    from feedsvc.output.pages import story_page
+
+    ids = {item["id"] for path in out.rglob("*.json") if not path.is_relative_to(out / "zh-hant")
+           for item in json.loads(path.read_text(encoding="utf-8"))["items"]}
+    return {story_page(story_id) for story_id in ids}
+
+
+def test_the_pages_link_each_other_relatively_and_every_link_resolves_on_disk(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """From index.html, every link to the site's own files is relative and names a file that is there, so the
+    published folder works from disk, a sub-folder or any static host; every story has a page the crawl reaches;
+    the addresses shown to paste into a reader stay whole."""
+    settings = make_settings(max_entries=1, chinese_variants=("zh-Hant",))
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    out = settings.output_dir
+    targets = crawl(out, settings.base_url)
     assert {"all.atom", "zh-hant/all.atom", "feeds.opml", "archive/all/index.html", "sources/dw.json"} <= targets
     assert any(t.startswith("archive/all/") and t.endswith(".html") and not t.endswith("index.html") for t in targets)
+    pages = every_story_page(out)
+    assert len(pages) == 3 and pages <= targets
+    assert {str(p.relative_to(out)) for p in (out / "stories").rglob("*.html")} == pages
     assert f"<code>{settings.base_url}all.atom</code>" in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@needs_corpus
+def test_a_crawl_of_the_corpus_site_reaches_every_story_with_no_broken_link(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(seeds_dir=CORPUS, max_entries=20, archive_split_entries=40)
+    regenerate(settings, NOW)
+    out = settings.output_dir
+    pages = every_story_page(out)
+    assert len(pages) > 250
+    assert pages <= crawl(out, settings.base_url)

@@ -20,8 +20,10 @@ from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.memo import Memo
 from feedsvc.output.pages import render_period
 from feedsvc.output.plan import FeedPlan, Planned, document_digest
+from feedsvc.output.story import Navigator, StoryNav, render_story
 from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
 from feedsvc.output.variants import transforms
+from feedsvc.stories.group import order_key
 
 FORMATS: dict[str, tuple[str, Callable[[Feed, Memo | None], bytes]]] = {
     "atom": (ATOM, render_atom),
@@ -38,29 +40,38 @@ Read = Callable[[Sequence[Story]], Mapping[Story, Entry]]
 
 @dataclass(frozen=True)
 class PeriodPage:
-    """What an archive period's HTML page links to besides its stories."""
+    """What a document's listing page (a feed's newest stories, or an archive period's) links to besides its
+    stories."""
 
     name: str
-    archive_url: str
+    archive_url: str | None
     newer: tuple[str, str] | None
     older: tuple[str, str] | None
+
+
+Navs = Mapping[str, tuple[StoryNav, ...]]
+"""Document stem -> the story pages rendered with it (`story.Navigator.pages_for`)."""
 
 
 class DocumentRenderer:
     """Renders one document in every format and variant, with its period page: all a worker process needs."""
 
     def __init__(self, formats: tuple[str, ...], variants: tuple[str, ...], languages: Mapping[str, str | None],
-                 pages: Mapping[str, PeriodPage], images: ImagePolicy = ORIGIN) -> None:
+                 pages: Mapping[str, PeriodPage], images: ImagePolicy = ORIGIN, site_title: str = "") -> None:
         self.formats = formats
         self.images = images
+        self.site_title = site_title
+        self.navs: Navs = {}
         self.languages = dict(languages)
         self.transforms = transforms(variants, self.languages)
         self.pages = pages
 
-    def with_pages(self, pages: Mapping[str, PeriodPage]) -> DocumentRenderer:
-        """The same renderer (its converters and what they remember) for documents with these period pages."""
+    def with_pages(self, pages: Mapping[str, PeriodPage], navs: Navs | None = None) -> DocumentRenderer:
+        """The same renderer (its converters and what they remember) for documents with these listing pages and
+        story pages."""
         other = copy.copy(self)
         other.pages = pages
+        other.navs = navs or {}
         return other
 
     def paths(self, feed: Feed) -> list[str]:
@@ -95,7 +106,8 @@ class DocumentRenderer:
         page = self.pages.get(feed.stem)
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
-                                                     (page.newer, page.older), built, self.languages)
+                                                     (page.newer, page.older), built, self.languages,
+                                                     feed.url("index", ".html"))
         for version in [feed, *(t(feed) for t in self.transforms)]:
             if version is None:
                 continue
@@ -112,6 +124,21 @@ class DocumentRenderer:
         for planned in group:
             yield from self._render_prepared(replace(planned.feed, entries=tuple(entries[s] for s in planned.stories)),
                                              built)
+        yield from self._story_pages(group, entries, read)
+
+    def _story_pages(self, group: Sequence[Planned], entries: dict[Story, Entry], read: Read,
+                     ) -> Iterator[tuple[str, bytes]]:
+        """The story pages rendered with a group's documents (`navs`), their neighbours read as well."""
+        navs = [nav for planned in group for nav in self.navs.get(planned.feed.stem, ())]
+        if not navs:
+            return
+        missing = sorted({s for nav in navs for s in nav.neighbours() if s not in entries}, key=order_key)
+        if missing:
+            entries.update((story, self.prepare(entry)) for story, entry in read(missing).items())
+        for nav in navs:
+            entry = entries.get(nav.story)
+            if entry is not None:
+                yield render_story(entry, nav, entries, self.site_title, self.languages)
 
 
 @dataclass
@@ -161,7 +188,7 @@ def in_groups(documents: Sequence[Planned]) -> list[list[Planned]]:
     return groups
 
 
-Parallel = Callable[[list[list[Planned]]], list[str]]
+Parallel = Callable[[list[list[Planned]], Navs], list[str]]
 """Renders and stages many groups of documents elsewhere (worker processes); returns the paths it published."""
 PARALLEL_DOCUMENTS = 24
 """Fewer documents to render than this are rendered here: starting workers would cost more."""
@@ -185,6 +212,8 @@ class RenderRun:
     """Renders groups of documents in worker processes, for a run with many."""
     remembered: Mapping[str, tuple[object, str]] | None = None
     """The `Rendered.plans` of the last run in this process."""
+    navigator: Navigator | None = None
+    """Where each story stands, for the story pages (None: no story pages)."""
 
 
 def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tuple[object, ...]) -> Rendered:
@@ -212,9 +241,11 @@ def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tu
         else:
             todo.append(planned)
     done.rendered = len(todo)
+    navs = run.navigator.pages_for(todo) if run.navigator is not None else {}
     if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
-        done.names.extend(parallel(in_groups(todo)))
+        done.names.extend(parallel(in_groups(todo), navs))
         return done
+    renderer = renderer.with_pages(renderer.pages, navs)
     for group in in_groups(todo):
         for name, data in renderer.render_group(group, read):
             done.add(name, data)

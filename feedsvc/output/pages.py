@@ -1,9 +1,12 @@
-"""The OPML subscription lists and the pages for people: the index, each feed's archive index and one page per
-archive period. Pure: built from the feeds, escaped, deterministic; plain HTML, no JavaScript, one stylesheet."""
+"""The OPML subscription lists and the pages for people: the index, each feed's newest stories, its archive index
+and one page per archive period (the story pages: `output.story`). Pure: built from the feeds, deterministic; the
+HTML comes from templates that escape every value (`output.templates`); no JavaScript, nothing from another host,
+links relative, so the pages work from disk, a sub-folder or any static host."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,35 +16,16 @@ from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.memo import Memo, made_once
 from feedsvc.output.plan import ARCHIVE_DIR
+from feedsvc.output.templates import Markup, render
 from feedsvc.text import display
+
+STORIES_DIR = "stories"
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
                  ".json": ("JSON Feed", "application/feed+json")}
 
-_STYLE = """body { font: 16px/1.5 system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem;
-       color: #222; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-td.n, th.n { text-align: right; }
-td.d, .formats { white-space: nowrap; }
-code { font-size: .85em; word-break: break-all; }
-nav, .formats { font-size: .9em; }
-.formats a { margin-right: .5em; white-space: nowrap; }"""
-
-
 def _x(value: str) -> str:
     return escape(display(value), quote=True)
-
-
-def _lang(language: str | None) -> str:
-    """The `lang` attribute of text in `language` (none if unknown): the pages are in English, the names and
-    titles they list in their sources' languages, and a browser picks the glyphs of Chinese text by it."""
-    return f' lang="{_x(language)}"' if language else ""
-
-
-def _in(language: str | None, text: str) -> str:
-    """`text` (escaped), marked as written in `language` if that is known."""
-    return f"<span{_lang(language)}>{_x(text)}</span>" if language else _x(text)
 
 
 def _relative(url: str, base: str, page: str) -> str:
@@ -53,22 +37,22 @@ def _relative(url: str, base: str, page: str) -> str:
     return posixpath.relpath(url[len(base):] or ".", posixpath.dirname(page) or ".")
 
 
-def _page(title: str, head: str, body: str) -> bytes:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="feedsvc {__version__}">
-<title>{_x(title)}</title>
-{head}<style>
-{_STYLE}
-</style>
-</head>
-<body>
-{body}</body>
-</html>
-""".encode()
+def _up(page: str) -> str:
+    """The way from the page published at `page` to the output directory (`""`, `"../"`, …)."""
+    return "../" * page.count("/")
+
+
+def story_page(story_id: str) -> str:
+    """Where a story's page is published, from its id (`urn:uuid:…`, derived from its link alone, so the page
+    keeps its address for good): `stories/<2 hex digits>/<uuid>.html`, a few hundred pages a folder."""
+    name = story_id.removeprefix("urn:uuid:")
+    if len(name) != 36 or not all(c in "0123456789abcdef-" for c in name):
+        name = hashlib.sha256(story_id.encode("utf-8")).hexdigest()[:32]
+    return f"{STORIES_DIR}/{name[:2]}/{name}.html"
+
+
+def _common(title: str) -> dict[str, object]:
+    return {"title": display(title), "version": __version__}
 
 
 @dataclass(frozen=True)
@@ -106,38 +90,24 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
     with autodiscovery links (`discovery`: (title, media type, URL)); links relative to `index.html` below
     `base`, each feed's address shown whole, to paste into a reader."""
     def href(url: str) -> str:
-        return _x(_relative(url, base, "index.html"))
+        return _relative(url, base, "index.html")
 
-    head = "".join(f'<link rel="alternate" type="{_x(kind)}" title="{_x(name)}" href="{href(url)}">\n'
-                   for name, kind, url in discovery)
-    head += "".join(f'<link rel="alternate" type="text/x-opml" title="{_x(label)}" href="{href(url)}">\n'
-                    for label, url in opml)
+    alternates = [(display(name), kind, href(url)) for name, kind, url in discovery]
+    alternates += [(label, "text/x-opml", href(url)) for label, url in opml]
     rows = []
     for item in listed:
         feed = item.feed
-        newest = feed.newest.strftime("%Y-%m-%d %H:%M UTC") if feed.newest else "—"
-        main_url = item.copies[0][1][0][1]
-        copies = "<br>".join(
-            f"{_x(label)}: " + " ".join(f'<a href="{href(url)}">{_x(name)}</a>' for name, url in links)
-            for label, links in item.copies)
-        archive = f'<a href="{href(item.archive_url)}">archive</a>' if item.archive_url else ""
-        rows.append(
-            f'<tr><td><a href="{href(main_url)}"{_lang(feed.language)}>{_x(feed.title)}</a><br>'
-            f"<code>{_x(main_url)}</code></td>"
-            f'<td class="n">{feed.entry_count}</td><td class="d">{newest}</td><td class="formats">{copies}</td>'
-            f"<td>{archive}</td></tr>")
-    imports = ", ".join(f'<a href="{href(url)}">{_x(label)}</a>' for label, url in opml)
-    body = f"""<h1>{_x(title)}</h1>
-<p>{_x(subtitle)}</p>
-<p>Paste a feed's address into your feed reader, or import every feed as OPML: {imports}.</p>
-<table>
-<thead><tr><th>Feed</th><th class="n">Entries</th><th>Newest entry</th><th>Formats</th><th>History</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-"""
-    return _page(title, head, body)
+        address = item.copies[0][1][0][1]
+        rows.append({
+            "page": href(feed.url(feed.stem, ".html")), "lang": feed.language, "title": display(feed.title),
+            "address": address, "count": feed.entry_count,
+            "newest": feed.newest.strftime("%Y-%m-%d %H:%M UTC") if feed.newest else "—",
+            "copies": [(label, [(name, href(url)) for name, url in links]) for label, links in item.copies],
+            "archive": href(item.archive_url) if item.archive_url else None})
+    unified = listed[0].feed if listed else None
+    return render("index", **_common(title), subtitle=display(subtitle), alternates=alternates, rows=rows,
+                  opml=[(label, href(url)) for label, url in opml],
+                  unified_page=href(unified.url(unified.stem, ".html")) if unified else "index.html")
 
 
 def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], formats: Sequence[str],
@@ -147,72 +117,53 @@ def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], fo
     page = f"{ARCHIVE_DIR}/{feed.stem}/index.html"
 
     def href(stem: str, extension: str) -> str:
-        return _x(_relative(feed.url(stem, extension), feed.base_url, page))
+        return _relative(feed.url(stem, extension), feed.base_url, page)
 
-    rows = []
-    for name, count, stem in periods:
-        documents = " ".join(f'<a href="{href(stem, ext)}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
-        rows.append(f'<tr><td><a href="{href(stem, ".html")}">{_x(name)}</a></td>'
-                    f'<td class="n">{count}</td><td class="formats">{documents}</td></tr>')
-    current = " ".join(f'<a href="{href(feed.stem, ext)}">{FORMAT_LABELS[ext][0]}</a>' for ext in formats)
-    body = f"""<nav><a href="{_x(_relative(index_url, feed.base_url, page))}">All feeds</a></nav>
-<h1>{_in(feed.language, feed.title)}: archive</h1>
-<p>{feed.entry_count} stories in all. The newest are in the feed itself ({current}); the older ones, period by
-period, below. Each period is also a feed document (RFC 5005 archived feed), so a feed reader can fetch the whole
-history.</p>
-<table>
-<thead><tr><th>Period</th><th class="n">Stories</th><th>Feed documents</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-"""
-    return _page(f"{feed.title}: archive", "", body)
+    rows = [(name, count, href(stem, ".html"), [(FORMAT_LABELS[ext][0], href(stem, ext)) for ext in formats])
+            for name, count, stem in periods]
+    return render("archive", **_common(f"{feed.title}: archive"), feed_title=display(feed.title),
+                  lang=feed.language, count=feed.entry_count, periods=rows,
+                  index=_relative(index_url, feed.base_url, page), newest_page=href(feed.stem, ".html"),
+                  current=[(FORMAT_LABELS[ext][0], href(feed.stem, ext)) for ext in formats])
 
 
-_ROWS = "period rows"
-"""The `Memo` key of the period pages' rows."""
+_ROWS = "listing rows"
+"""The `Memo` key of the listing pages' rows (with the way up to the output directory: rows link relatively)."""
 
 
-def _period_row(entry: Entry, lang_attributes: Mapping[str, str]) -> str:
-    """A story's row, its title marked with the story's language and its source's name with the source's
-    (`lang_attributes`: each source's `_lang`, by slug). Its link is canonical
-    (`links.canonical_link`): ASCII, with nothing for `display` to mend, only escaping to do."""
+def _row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Markup:
+    """A story's row: its title linking to its page, in the story's language, its time, its source's name (in
+    the source's language) and its original link."""
     meta = entry.meta
-    lang = lang_attributes.get(meta.source_slug, "")
-    return (f'<tr><td class="d">{meta.updated:%Y-%m-%d %H:%M}</td>'
-            f'<td{_lang(meta.language)}><a href="{escape(meta.link)}" rel="noopener noreferrer">{_x(meta.title)}</a>'
-            f"</td><td{lang}>{_x(meta.source_name)}</td></tr>")
+    return Markup(render("row", page=up + story_page(meta.id), lang=meta.language, title=display(meta.title),
+                         iso=meta.updated.isoformat(), when=f"{meta.updated:%Y-%m-%d %H:%M}",
+                         source=display(meta.source_name), source_lang=languages.get(meta.source_slug),
+                         link=meta.link).decode("utf-8").rstrip("\n"))
 
 
-def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str,
+def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str | None,
                   neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None], memo: Memo | None = None,
-                  languages: Mapping[str, str | None] | None = None) -> bytes:
-    """One archive period's stories as a plain list: date, title linking to the original article, source
-    (`memo`: what was made of the entries for other documents rendered with it, whose period pages list the
-    same stories; `languages`: each source's language, by slug)."""
-    row = functools.partial(_period_row, lang_attributes={slug: _lang(language)
-                                                          for slug, language in (languages or {}).items()})
-    rows = [made_once(memo, _ROWS, entry, row) for entry in entries]
-    newer, older = neighbours
+                  languages: Mapping[str, str | None] | None = None, index_url: str | None = None) -> bytes:
+    """A listing of stories: a feed's newest (its subscription document's page) or one archive period's, newest
+    first, each row linking to the story's page and to the original (`memo`: what was made of the entries for
+    other documents rendered with it, whose pages list the same stories; `languages`: each source's language, by
+    slug; `neighbours`: the newer and older listing, as (name, URL))."""
     page = feed.stem + ".html"
+    up = _up(page)
+    known = languages or {}
+    row = functools.partial(_row, up=up, languages=known)
+    rows = [made_once(memo, f"{_ROWS} {up}", entry, row) for entry in entries]
+    newer, older = neighbours
 
     def href(url: str) -> str:
-        return _x(_relative(url, feed.base_url, page))
+        return _relative(url, feed.base_url, page)
 
-    links = [f'<a href="{href(archive_url)}">{_x(feed.title)}: archive</a>']
-    if newer:
-        links.append(f'<a href="{href(newer[1])}">newer: {_x(newer[0])}</a>')
-    if older:
-        links.append(f'<a href="{href(older[1])}">older: {_x(older[0])}</a>')
-    body = f"""<nav>{" · ".join(links)}</nav>
-<h1>{_in(feed.language, feed.title)}: {_x(name)}</h1>
-<p>{len(entries)} stories, newest first (times in UTC).</p>
-<table>
-<thead><tr><th>Date</th><th>Title</th><th>Source</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-"""
-    return _page(f"{feed.title}: {name}", "", body)
+    links = [("All feeds", href(index_url or feed.url("index", ".html")))]
+    if archive_url:
+        links.append((f"{display(feed.title)}: archive", href(archive_url)))
+    return render("listing", **_common(f"{feed.title}: {name}"), feed_title=display(feed.title), lang=feed.language,
+                  name=name, count=len(entries), rows=rows, links=links,
+                  newer=(newer[0], href(newer[1])) if newer else None,
+                  older=(older[0], href(older[1])) if older else None,
+                  alternates=[(display(feed.title), FORMAT_LABELS[".atom"][1], href(feed.url(feed.stem, ".atom")))]
+                  if feed.current is None else [])

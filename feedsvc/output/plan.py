@@ -43,6 +43,11 @@ class Planned:
     stories: tuple[Story, ...]
     period: Period | None = None
     """For an archive document: the period it spans."""
+    before: Story | None = None
+    """The story just newer than this document's newest, in the same feed (the last of the newer document)."""
+    after: Story | None = None
+    """The story just older than this document's oldest (the first of the older document): with `before`, what
+    the pages of the document's first and last stories show as their neighbours."""
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,17 @@ def _with_archives(settings: Settings, feed: Feed, ordered: Sequence[Story]) -> 
         return FeedPlan(Planned(feed, tuple(ordered[:settings.max_entries])))
     current, periods = paginate(ordered, settings.max_entries, settings.archive_split_entries)
     stems = [archive_stem(feed.stem, p.name) for p in periods]
+    runs = [current, *(p.stories for p in periods)]
+    edges = [(runs[n - 1][-1] if n and runs[n - 1] else None,
+              runs[n + 1][0] if n + 1 < len(runs) and runs[n + 1] else None) for n in range(len(runs))]
     archives = tuple(  # no hub: an archive document is not subscribed to
         Planned(replace(feed, stem=stems[n], current=feed.stem, hubs=(),
                         prev_archive=stems[n + 1] if n + 1 < len(stems) else None,
                         next_archive=stems[n - 1] if n else None, entry_count=len(period.stories),
-                        newest=moment(period.stories[0].newest.updated)), period.stories, period)
+                        newest=moment(period.stories[0].newest.updated)), period.stories, period, *edges[n + 1])
         for n, period in enumerate(periods))
-    return FeedPlan(Planned(replace(feed, prev_archive=stems[0] if stems else None), current), archives)
+    return FeedPlan(Planned(replace(feed, prev_archive=stems[0] if stems else None), current, None, *edges[0]),
+                    archives)
 
 
 def plan_feeds(settings: Settings, stories: Iterable[Story], unified_stories: Iterable[Story] | None = None,
@@ -110,9 +119,10 @@ def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source
     return plans
 
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Raised whenever the renderers write other bytes for the same stories (2: RSS titles and descriptions escaped
-as HTML), so that every document published by an earlier version is rendered again."""
+as HTML; 3: story pages, listings from templates), so that every document published by an earlier version is
+rendered again."""
 
 
 def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
@@ -124,4 +134,6 @@ def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
     # version stands for its cached entry, which the fingerprint pins.
     digest.update("".join(f"{s.newest.digest}{s.newest.n}.{s.oldest.digest}{s.oldest.n}|"
                           for s in planned.stories).encode())
+    for edge in (planned.before, planned.after):  # the neighbours the story pages at either end show
+        digest.update(f"<{edge.newest.digest}{edge.newest.n}>".encode() if edge else b"<>")
     return digest.hexdigest()

@@ -52,9 +52,9 @@ def archive_document(name: str) -> bool:
 def precompressed(name: str) -> bool:
     """Whether `name` gets a `.gz` sibling: every file but the archive's (`…archive/…`: its documents, which would
     double the cost of writing them, and its pages, a few hundred more files a cold run writes for people who
-    read one now and then). The servers compress those when asked (feedsvc.serve.web, and nginx's `gzip on` for
-    /archive/)."""
-    return "/archive/" not in f"/{name}"
+    read one now and then) and the story pages (`stories/…`, one a story). The servers compress those when asked
+    (feedsvc.serve.web, and nginx's `gzip on` for /archive/ and /stories/)."""
+    return "/archive/" not in f"/{name}" and not name.startswith("stories/")
 
 
 def with_sibling(name: str) -> list[str]:

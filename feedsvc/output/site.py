@@ -7,6 +7,7 @@ from feedsvc.model import Feed
 from feedsvc.output.documents import FORMATS, PeriodPage, Rendered, RenderRun, render_documents
 from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml
 from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
+from feedsvc.output.story import NEWEST
 from feedsvc.output.variants import VARIANTS
 from feedsvc.settings import Settings
 
@@ -21,20 +22,20 @@ def _archive_index_stem(feed: Feed) -> str:
     return f"{ARCHIVE_DIR}/{feed.stem}/index"
 
 
-def period_pages(plans: list[FeedPlan]) -> dict[str, PeriodPage]:
-    """Archive document stem -> what its HTML page links to."""
+def period_pages(plans: list[FeedPlan], archives: bool = True) -> dict[str, PeriodPage]:
+    """Document stem -> what its listing page links to: each feed's newest stories, and each archive period."""
     pages = {}
     for plan in plans:
         feed = plan.current.feed
-        archive_url = feed.url(_archive_index_stem(feed), ".html")
-        archives = plan.archives
-        for index, planned in enumerate(archives):
-            neighbours = [archives[index - 1] if index else None,
-                          archives[index + 1] if index + 1 < len(archives) else None]
-            newer, older = ((p.period.name, feed.url(p.feed.stem, ".html")) if p and p.period else None
+        archive_url = feed.url(_archive_index_stem(feed), ".html") if archives else None
+        documents = plan.documents
+        for index, planned in enumerate(documents):
+            neighbours = [documents[index - 1] if index else None,
+                          documents[index + 1] if index + 1 < len(documents) else None]
+            newer, older = ((p.period.name if p.period else NEWEST, feed.url(p.feed.stem, ".html")) if p else None
                             for p in neighbours)
-            if planned.period is not None:
-                pages[planned.feed.stem] = PeriodPage(planned.period.name, archive_url, newer, older)
+            name = planned.period.name if planned.period is not None else NEWEST
+            pages[planned.feed.stem] = PeriodPage(name, archive_url, newer, older)
     return pages
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from feedsvc.errors import Cancelled
 from feedsvc.images.policy import ImagePolicy
-from feedsvc.output.documents import DocumentRenderer, PeriodPage
+from feedsvc.output.documents import DocumentRenderer, Navs, PeriodPage
 from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, cannot_write, discard_staged, stage_file
 from feedsvc.state.cache import Cache
@@ -31,6 +31,7 @@ class RenderJob:
     variants: tuple[str, ...]
     languages: Mapping[str, str | None]
     images: ImagePolicy
+    site_title: str = ""
 
 
 @dataclass
@@ -50,11 +51,11 @@ _WRITERS = 2
 def init_render(job: RenderJob) -> None:
     """Prepare this worker process (a `pool.WorkerPool` initializer calls it) to render for `job`."""
     global _WORKER  # noqa: PLW0603 - one job per worker process, set by the pool initializer
-    _WORKER = _Worker(job, DocumentRenderer(job.formats, job.variants, job.languages, {}, job.images),
+    _WORKER = _Worker(job, DocumentRenderer(job.formats, job.variants, job.languages, {}, job.images, job.site_title),
                       ThreadPoolExecutor(_WRITERS, thread_name_prefix="stage"))
 
 
-def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Staged]:
+def _render(group: list[Planned], pages: Mapping[str, PeriodPage], navs: Navs) -> list[Staged]:
     assert _WORKER is not None, "init_render was not called"
     worker = _WORKER
     if worker.cache is None:
@@ -62,7 +63,7 @@ def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Stage
     cache, job = worker.cache, worker.job
     with cycles_collected_after():  # a group's entries, trees and feedgen objects: walked again by every collection
         pending = [worker.writers.submit(stage_file, job.output_dir, name, data)
-                   for name, data in worker.renderer.with_pages(pages).render_group(
+                   for name, data in worker.renderer.with_pages(pages, navs).render_group(
                        group, lambda stories: cache.published_entries(stories, job.fingerprint,
                                                                       text=bool(job.variants)))]
         staged: list[Staged] = []
@@ -79,11 +80,12 @@ def _render(group: list[Planned], pages: Mapping[str, PeriodPage]) -> list[Stage
 
 
 def render_in_workers(pool: ProcessPoolExecutor, groups: list[list[Planned]], pages: Mapping[str, PeriodPage],
-                      staging: Staging, cancel: threading.Event | None) -> list[str]:
+                      navs: Navs, staging: Staging, cancel: threading.Event | None) -> list[str]:
     """Render and stage `groups` of documents in the worker processes of `pool` (prepared by `init_render`);
     the staged files are handed to `staging`."""
     names: list[str] = []
-    futures = [pool.submit(_render, group, {d.feed.stem: pages[d.feed.stem] for d in group if d.feed.stem in pages})
+    futures = [pool.submit(_render, group, {d.feed.stem: pages[d.feed.stem] for d in group if d.feed.stem in pages},
+                           {d.feed.stem: navs[d.feed.stem] for d in group if d.feed.stem in navs})
                for group in groups]
     try:
         for future in as_completed(futures):

@@ -138,6 +138,8 @@ class Index:
             if before is not None:
                 removed.append(before)
                 del self.stories[key]
+                if after is None:
+                    changes.gone_stories.append(before.newest.id)
             if after is not None:
                 self.stories[key] = after
                 added.append(after)
@@ -217,6 +219,8 @@ class Changes:
     """Digests no seed holds any more: their outcomes can go."""
     stories: int = 0
     """Stories added, changed or removed."""
+    gone_stories: list[str] = field(default_factory=list)
+    """Ids of the stories removed (no seed holds them any more)."""
 
 
 def grouped_by_digest(versions: Iterable[Version]) -> dict[str, list[Version]]:

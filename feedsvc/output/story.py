@@ -1,0 +1,172 @@
+"""A page per story: the cleaned article as the feeds carry it, its title, source, author, dates and categories,
+the original as a secondary link, and the stories next to it in the unified feed and in its source's feed. Pure.
+
+Where each story stands is told by the plans (`Navigator`): a story's page is rendered with the unified feed's
+document that holds it (or, for a story the unified feed leaves out, its source's), and again whenever the source's
+document that holds it is rendered while that one is not, so a page changes when anything it shows changes: the
+story itself, its neighbours in either feed (each document's plan names the stories just outside it), or the listing
+that holds it. A page whose bytes are unchanged is not written again (`publish.stage_file`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from feedsvc import __version__
+from feedsvc.model import Entry, Story
+from feedsvc.output.body import entry_html
+from feedsvc.output.pages import STORIES_DIR, story_page
+from feedsvc.output.plan import FeedPlan, Planned
+from feedsvc.output.templates import Markup, render
+from feedsvc.stories.group import order_key
+from feedsvc.text import display
+
+NEWEST = "newest stories"
+"""The name of a feed's subscription document's listing page."""
+_LAZY = b"<img "
+_LAZY_IMG = b'<img loading="lazy" decoding="async" referrerpolicy="no-referrer" '
+
+__all__ = ["NEWEST", "STORIES_DIR", "Navigator", "StoryNav", "render_story", "story_page"]
+
+
+@dataclass(frozen=True)
+class StoryNav:
+    """Where a story stands: the listing page that holds it (stem, name), its neighbours newest-first in the
+    unified feed and in its source's feed (None at either end, or outside the unified feed)."""
+
+    story: Story
+    listing: tuple[str, str]
+    newer: Story | None = None
+    older: Story | None = None
+    source_newer: Story | None = None
+    source_older: Story | None = None
+
+    def neighbours(self) -> tuple[Story, ...]:
+        return tuple(s for s in (self.newer, self.older, self.source_newer, self.source_older) if s is not None)
+
+
+class _Feed:
+    """One feed's documents, newest first, and where each ends (for bisection)."""
+
+    def __init__(self, documents: Sequence[Planned]) -> None:
+        self.documents = [d for d in documents if d.stories]
+        self.ends = [order_key(d.stories[-1]) for d in self.documents]
+
+    def locate(self, story: Story) -> tuple[int, int] | None:
+        key = order_key(story)
+        at = bisect.bisect_left(self.ends, key)
+        if at == len(self.documents):
+            return None
+        stories = self.documents[at].stories
+        position = bisect.bisect_left(stories, key, key=order_key)
+        while position < len(stories) and stories[position] is not story and order_key(stories[position]) == key:
+            position += 1
+        if position == len(stories) or stories[position] != story:
+            return None
+        return at, position
+
+    def neighbours(self, where: tuple[int, int]) -> tuple[Story | None, Story | None]:
+        document, position = where
+        stories = self.documents[document].stories
+        newer = stories[position - 1] if position else (
+            self.documents[document - 1].stories[-1] if document else None)
+        older = stories[position + 1] if position + 1 < len(stories) else (
+            self.documents[document + 1].stories[0] if document + 1 < len(self.documents) else None)
+        return newer, older
+
+
+def _listing(planned: Planned) -> tuple[str, str]:
+    return planned.feed.stem, planned.period.name if planned.period is not None else NEWEST
+
+
+class Navigator:
+    """Where every story stands in the feeds of one run's plans (the unified feed's first)."""
+
+    def __init__(self, plans: Sequence[FeedPlan]) -> None:
+        self.unified = _Feed(plans[0].documents) if plans and plans[0].current.feed.unified else _Feed(())
+        self._plans = {plan.current.feed.slug: plan for plan in plans if not plan.current.feed.unified}
+        self._sources: dict[str, _Feed] = {}
+
+    def _source(self, slug: str) -> _Feed:
+        feed = self._sources.get(slug)
+        if feed is None:
+            plan = self._plans.get(slug)
+            feed = self._sources[slug] = _Feed(plan.documents if plan else ())
+        return feed
+
+    def in_unified(self, story: Story) -> Planned | None:
+        """The unified feed's document that holds `story`, if one does."""
+        where = self.unified.locate(story)
+        return self.unified.documents[where[0]] if where else None
+
+    def nav(self, story: Story) -> StoryNav | None:
+        """Where `story` stands, None when no feed holds it."""
+        source = self._source(story.source_slug)
+        in_source = source.locate(story)
+        in_unified = self.unified.locate(story)
+        if in_unified is None and in_source is None:
+            return None
+        newer, older = self.unified.neighbours(in_unified) if in_unified else (None, None)
+        source_newer, source_older = source.neighbours(in_source) if in_source else (None, None)
+        holder = self.unified.documents[in_unified[0]] if in_unified else \
+            source.documents[in_source[0]] if in_source else None
+        assert holder is not None
+        return StoryNav(story, _listing(holder), newer, older, source_newer, source_older)
+
+    def pages_for(self, documents: Iterable[Planned]) -> dict[str, tuple[StoryNav, ...]]:
+        """Document stem -> the story pages to render with it, for the documents a run renders: every story of a
+        unified feed's document; the stories of a source's document that no unified document being rendered
+        holds (the unified feed left them out, or its document did not change)."""
+        documents = list(documents)
+        rendered = {d.feed.stem for d in documents if d.feed.unified}
+        pages: dict[str, tuple[StoryNav, ...]] = {}
+        for planned in documents:
+            if planned.feed.unified:
+                chosen: Iterable[Story] = planned.stories
+            else:
+                chosen = [s for s in planned.stories
+                          if (holder := self.in_unified(s)) is None or holder.feed.stem not in rendered]
+            navs = tuple(nav for story in chosen if (nav := self.nav(story)) is not None)
+            if navs:
+                pages[planned.feed.stem] = navs
+        return pages
+
+
+def _with_lazy_images(html: str) -> Markup:
+    """The article with its images loaded lazily and fetched without a referrer."""
+    return Markup(html.encode("utf-8").replace(_LAZY, _LAZY_IMG).decode("utf-8"))
+
+
+def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], site_title: str,
+                 languages: Mapping[str, str | None]) -> tuple[str, bytes]:
+    """(path, bytes) of the page of `entry` (prepared as the feeds publish it), standing where `nav` says;
+    `others` holds the entries of its neighbours."""
+    meta = entry.meta
+    page = story_page(meta.id)
+    up = "../" * page.count("/")
+
+    def link(story: Story | None) -> tuple[str, str, str | None] | None:
+        other = others.get(story) if story is not None else None
+        if other is None:
+            return None
+        return display(other.meta.title), up + story_page(other.meta.id), other.meta.language
+
+    source = display(meta.source_name)
+    updated = meta.updated if (meta.updated - meta.published).total_seconds() >= 60 else None
+    return page, render(
+        "story", title=f"{display(meta.title)} · {source}", version=__version__, site_title=display(site_title),
+        headline=display(meta.title), lang=meta.language, source=source,
+        source_lang=languages.get(meta.source_slug), source_page=f"{up}sources/{meta.source_slug}.html",
+        index=f"{up}index.html", listing=(nav.listing[1], up + nav.listing[0] + ".html"),
+        author=display(meta.author) if meta.author else None, categories=[display(c) for c in meta.categories],
+        published=f"{meta.published:%Y-%m-%d %H:%M} UTC", published_iso=meta.published.isoformat(),
+        updated=f"{updated:%Y-%m-%d %H:%M} UTC" if updated else None,
+        updated_iso=updated.isoformat() if updated else None, content=_with_lazy_images(entry_html(entry)),
+        link=meta.link, host=urlsplit(meta.link).hostname or meta.link,
+        neighbours=[("all sources", link(nav.newer), link(nav.older)),
+                    (source, link(nav.source_newer), link(nav.source_older))],
+        alternates=[(source, "application/atom+xml", f"{up}sources/{meta.source_slug}.atom"),
+                    (display(site_title), "application/atom+xml", f"{up}all.atom")])
