@@ -14,10 +14,11 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,9 +37,9 @@ from feedsvc.output.publish import Listing, Staging
 from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
-from feedsvc.state.index import UNIFIED, Index, Memory
+from feedsvc.state.index import UNIFIED, Changes, Index, Memory
 from feedsvc.stories.filters import Judge, Judged, judge
-from feedsvc.stories.group import story_meta
+from feedsvc.stories.group import order_key, story_meta
 from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory
@@ -237,6 +238,9 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
         entries=len(stories), merged=merged, outputs=_outputs(staging.names),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
+    if not options.dry_run:
+        _update_search(settings, cache, prints, index.paths, plans, changes,
+                       (state.token, token, options.rehash or rendered.rendered == rendered.documents))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
     unreferenced = changes.forgotten | index.unreferenced()
@@ -271,6 +275,45 @@ def _forget_story_pages(output_dir: Path, plans: list[FeedPlan], gone: Iterable[
     for name in names:
         with contextlib.suppress(OSError):
             (output_dir / name).unlink()
+
+
+def _update_search(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
+                   plans: list[FeedPlan], changes: Changes, tokens: tuple[str, str, bool]) -> None:
+    """Bring the search index up to this run: the stories that changed, or every published story when the index
+    is not the last run's (or this run rendered everything). The feeds are published already: a failure here is
+    logged, and the next run builds the index again."""
+    from feedsvc.output.pages import story_page
+    from feedsvc.output.story import Navigator
+    from feedsvc.search.index import Document, SearchIndex
+    from feedsvc.search.terms import plain_text
+
+    previous, token, everything = tokens
+
+    def documents(stories: list[Story]) -> Iterator[Document]:
+        for at in range(0, len(stories), 500):
+            batch = stories[at:at + 500]
+            for story, entry in cache.published_entries(batch, prints, paths, text=True).items():
+                meta = entry.meta
+                yield Document(meta.id, meta.source_slug, meta.source_name, meta.title, meta.link,
+                               story_page(meta.id), meta.published.isoformat(), meta.updated.isoformat(),
+                               meta.language, entry.summary, f"{meta.title}\n{plain_text(entry.content)}",
+                               story.newest.updated // 1000)
+
+    try:
+        search = SearchIndex.open(settings.state_dir)
+        try:
+            rebuild = everything or not previous or search.token() != previous
+            if rebuild:
+                published = {s.newest.key: s for plan in plans for d in plan.documents for s in d.stories}
+                stories = sorted(published.values(), key=order_key)
+            else:
+                navigator = Navigator(plans)
+                stories = [s for s in changes.changed_stories if navigator.nav(s) is not None]
+            search.update(documents(stories), changes.gone_stories, token, rebuild=rebuild)
+        finally:
+            search.close()
+    except (sqlite3.Error, OSError, CacheError) as exc:
+        log.warning("the search index was not updated (the next run builds it again): %s", exc)
 
 
 def _languages(settings: Settings) -> dict[str, str | None]:

@@ -144,6 +144,7 @@ class Index:
                 self.stories[key] = after
                 added.append(after)
         self._reorder(removed, added)
+        changes.changed_stories = added
         self.retry = seeds.retry()
         return changes
 
@@ -221,6 +222,8 @@ class Changes:
     """Stories added, changed or removed."""
     gone_stories: list[str] = field(default_factory=list)
     """Ids of the stories removed (no seed holds them any more)."""
+    changed_stories: list[Story] = field(default_factory=list)
+    """The stories added or changed."""
 
 
 def grouped_by_digest(versions: Iterable[Version]) -> dict[str, list[Version]]:
