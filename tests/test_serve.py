@@ -446,3 +446,16 @@ def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Pa
         assert now is not None and now not in seen
         seen.add(now)
     assert _files(None) is None and _quiet_for(None) == 0.0
+
+
+def test_search_is_served_with_its_opensearch_description(daemon: Daemon) -> None:
+    status, headers, body = daemon.request("/search?q=%E6%A0%B8")  # 核
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert body.count(b'<li><a href="stories/') == 3
+    status, headers, body = daemon.request("/search.atom?q=Mallory")
+    assert status == 200 and headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert b"<opensearch:totalResults>2</opensearch:totalResults>" in body
+    assert daemon.request("/search.rss?q=%22")[0] == 400
+    status, headers, body = daemon.request("/opensearch.xml")
+    assert status == 200 and headers["content-type"] == "application/opensearchdescription+xml; charset=utf-8"
+    assert b"search?q={searchTerms}" in body

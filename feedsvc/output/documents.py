@@ -107,7 +107,7 @@ class DocumentRenderer:
         if page is not None:
             yield feed.stem + ".html", render_period(feed, feed.entries, page.name, page.archive_url,
                                                      (page.newer, page.older), built, self.languages,
-                                                     feed.url("index", ".html"))
+                                                     feed.url("index", ".html"), self.site_title)
         for version in [feed, *(t(feed) for t in self.transforms)]:
             if version is None:
                 continue

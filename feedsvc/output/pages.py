@@ -51,8 +51,10 @@ def story_page(story_id: str) -> str:
     return f"{STORIES_DIR}/{name[:2]}/{name}.html"
 
 
-def _common(title: str) -> dict[str, object]:
-    return {"title": display(title), "version": __version__}
+def _common(title: str, page: str, site_title: str) -> dict[str, object]:
+    """What every page's frame shows: its title, the way to the site's root (the search box, the OpenSearch
+    description), the site's title."""
+    return {"title": display(title), "version": __version__, "root": _up(page), "site_title": display(site_title)}
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,22 @@ def render_opml(title: str, feeds: Sequence[Feed], extension: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
+def render_opensearch(title: str, base: str) -> bytes:
+    """The OpenSearch 1.1 description of the archive's search (`feedsvc serve`'s `/search`, in HTML, Atom, RSS and
+    JSON Feed), so a browser offers it; its templates are absolute, as the specification asks."""
+    urls = "".join(f'  <Url type="{kind}" template="{_x(base)}{path}?q={{searchTerms}}&amp;page={{startPage?}}"/>\n'
+                   for kind, path in (("text/html", "search"), ("application/atom+xml", "search.atom"),
+                                      ("application/rss+xml", "search.rss"), ("application/feed+json", "search.json")))
+    return (f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>{_x(display(title)[:16])}</ShortName>
+  <Description>{_x(display(title))}: every story, searched in Chinese (either script) and other languages</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+{urls}  <Url type="application/opensearchdescription+xml" rel="self" template="{_x(base)}opensearch.xml"/>
+</OpenSearchDescription>
+""").encode()
+
+
 def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], listed: Sequence[Listed],
                  discovery: Sequence[tuple[str, str, str]], base: str) -> bytes:
     """A plain page listing the feeds (title, entry count, newest entry, every format and variant, archive),
@@ -105,13 +123,13 @@ def render_index(title: str, subtitle: str, opml: Sequence[tuple[str, str]], lis
             "copies": [(label, [(name, href(url)) for name, url in links]) for label, links in item.copies],
             "archive": href(item.archive_url) if item.archive_url else None})
     unified = listed[0].feed if listed else None
-    return render("index", **_common(title), subtitle=display(subtitle), alternates=alternates, rows=rows,
-                  opml=[(label, href(url)) for label, url in opml],
+    return render("index", **_common(title, "index.html", title), subtitle=display(subtitle), alternates=alternates,
+                  rows=rows, opml=[(label, href(url)) for label, url in opml],
                   unified_page=href(unified.url(unified.stem, ".html")) if unified else "index.html")
 
 
 def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], formats: Sequence[str],
-                         index_url: str) -> bytes:
+                         index_url: str, site_title: str = "") -> bytes:
     """A feed's archive: every period (name, story count, stem) newest first, linking to the period's page and
     its feed documents (relative links: the page is `archive/<feed>/index.html`)."""
     page = f"{ARCHIVE_DIR}/{feed.stem}/index.html"
@@ -121,7 +139,7 @@ def render_archive_index(feed: Feed, periods: Sequence[tuple[str, int, str]], fo
 
     rows = [(name, count, href(stem, ".html"), [(FORMAT_LABELS[ext][0], href(stem, ext)) for ext in formats])
             for name, count, stem in periods]
-    return render("archive", **_common(f"{feed.title}: archive"), feed_title=display(feed.title),
+    return render("archive", **_common(f"{feed.title}: archive", page, site_title), feed_title=display(feed.title),
                   lang=feed.language, count=feed.entry_count, periods=rows,
                   index=_relative(index_url, feed.base_url, page), newest_page=href(feed.stem, ".html"),
                   current=[(FORMAT_LABELS[ext][0], href(feed.stem, ext)) for ext in formats])
@@ -131,7 +149,7 @@ _ROWS = "listing rows"
 """The `Memo` key of the listing pages' rows (with the way up to the output directory: rows link relatively)."""
 
 
-def _row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Markup:
+def story_row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Markup:
     """A story's row: its title linking to its page, in the story's language, its time, its source's name (in
     the source's language) and its original link."""
     meta = entry.meta
@@ -143,7 +161,8 @@ def _row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Markup:
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str | None,
                   neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None], memo: Memo | None = None,
-                  languages: Mapping[str, str | None] | None = None, index_url: str | None = None) -> bytes:
+                  languages: Mapping[str, str | None] | None = None, index_url: str | None = None,
+                  site_title: str = "") -> bytes:
     """A listing of stories: a feed's newest (its subscription document's page) or one archive period's, newest
     first, each row linking to the story's page and to the original (`memo`: what was made of the entries for
     other documents rendered with it, whose pages list the same stories; `languages`: each source's language, by
@@ -151,7 +170,7 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     page = feed.stem + ".html"
     up = _up(page)
     known = languages or {}
-    row = functools.partial(_row, up=up, languages=known)
+    row = functools.partial(story_row, up=up, languages=known)
     rows = [made_once(memo, f"{_ROWS} {up}", entry, row) for entry in entries]
     newer, older = neighbours
 
@@ -161,8 +180,8 @@ def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: 
     links = [("All feeds", href(index_url or feed.url("index", ".html")))]
     if archive_url:
         links.append((f"{display(feed.title)}: archive", href(archive_url)))
-    return render("listing", **_common(f"{feed.title}: {name}"), feed_title=display(feed.title), lang=feed.language,
-                  name=name, count=len(entries), rows=rows, links=links,
+    return render("listing", **_common(f"{feed.title}: {name}", page, site_title), feed_title=display(feed.title),
+                  lang=feed.language, name=name, count=len(entries), rows=rows, links=links,
                   newer=(newer[0], href(newer[1])) if newer else None,
                   older=(older[0], href(older[1])) if older else None,
                   alternates=[(display(feed.title), FORMAT_LABELS[".atom"][1], href(feed.url(feed.stem, ".atom")))]

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from feedsvc.model import Feed
 from feedsvc.output.documents import FORMATS, PeriodPage, Rendered, RenderRun, render_documents
-from feedsvc.output.pages import FORMAT_LABELS, Listed, render_archive_index, render_index, render_opml
+from feedsvc.output.pages import (
+    FORMAT_LABELS,
+    Listed,
+    render_archive_index,
+    render_index,
+    render_opensearch,
+    render_opml,
+)
 from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
 from feedsvc.output.story import NEWEST
 from feedsvc.output.variants import VARIANTS
@@ -58,7 +65,8 @@ def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Re
             if last is not None and last[0] == inputs:  # published by the last run in this process, as it is
                 done.kept.append(name)
             else:
-                done.add(name, render_archive_index(plan.current.feed, periods, extensions, index_url))
+                done.add(name, render_archive_index(plan.current.feed, periods, extensions, index_url,
+                                                    settings.title))
     copies: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {f.stem: [] for f in feeds}
     opml: list[tuple[str, str]] = []
     for label, transform in [(ORIGINAL, None), *zip((VARIANTS[t].label for t in settings.chinese_variants),
@@ -81,4 +89,5 @@ def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Re
     listed = [Listed(f, tuple(copies[f.stem]),
                      f.url(_archive_index_stem(f), ".html") if settings.archives else None) for f in feeds]
     done.add("index.html", render_index(settings.title, settings.subtitle, opml, listed, discovery, unified.base_url))
+    done.add("opensearch.xml", render_opensearch(settings.title, unified.base_url))
     return done

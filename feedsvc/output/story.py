@@ -158,6 +158,7 @@ def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], sit
     updated = meta.updated if (meta.updated - meta.published).total_seconds() >= 60 else None
     return page, render(
         "story", title=f"{display(meta.title)} · {source}", version=__version__, site_title=display(site_title),
+        root=up,
         headline=display(meta.title), lang=meta.language, source=source,
         source_lang=languages.get(meta.source_slug), source_page=f"{up}sources/{meta.source_slug}.html",
         index=f"{up}index.html", listing=(nav.listing[1], up + nav.listing[0] + ".html"),

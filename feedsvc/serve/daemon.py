@@ -45,6 +45,7 @@ from feedsvc.output.plan import base_url
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
+from feedsvc.serve.search import SearchPages
 from feedsvc.serve.watch import SeedEvents, start_events
 from feedsvc.serve.web import FileServer, HttpService
 from feedsvc.serve.websub import Publisher, changed_topics
@@ -352,14 +353,18 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
              settings.output_dir, settings.state_dir, settings.config_path)
     service = None
     images = None
+    search = None
     if http:
         try:
             images = _image_proxy(settings, watcher)
         except (FeedsvcError, OSError) as exc:
             log.error("cannot start the image proxy: %s", exc)
             return 3
+        search = SearchPages(settings.state_dir, base_url(settings), settings.title,
+                             {s.slug: s.language for s in settings.sources})
         server = FileServer(settings.output_dir, settings.cache_max_age, watcher.health,
-                            lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request, images)
+                            lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request, images,
+                            search)
         service = HttpService(server, settings.host, settings.port, request_timeout=settings.request_timeout_seconds,
                               max_connections=settings.max_connections)
         try:
@@ -404,6 +409,8 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
     if images is not None:
         await images.fetcher.close()
         images.store.close()
+    if search is not None:
+        search.close()
     await loop.run_in_executor(None, _wait_for, watcher, 4.0)
     log.info("stopped")
     return 0

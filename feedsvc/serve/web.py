@@ -28,6 +28,7 @@ from pathlib import Path
 from aiohttp import web
 
 from feedsvc.images.proxy import ImageProxy
+from feedsvc.serve.search import KINDS, SearchPages
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
 }
+OPENSEARCH_TYPE = "application/opensearchdescription+xml; charset=utf-8"
 ARCHIVE_DOCUMENT = re.compile(r"^(?:[a-z-]+/)?archive/.+/(\d{4}-\d{2}(?:-\d{2})?)\.(?:atom|rss|json)$")
 """An RFC 5005 archive document: `[variant/]archive/<feed>/<period>.<format>`."""
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -58,6 +60,8 @@ def path_class(path: str) -> str:
         return path[1:].removesuffix("z")
     if path.startswith("/img/"):
         return "image"
+    if path in KINDS:
+        return "search"
     relative = path.lstrip("/")
     if ARCHIVE_DOCUMENT.match(relative):
         return "archive"
@@ -78,9 +82,11 @@ class FileServer:
     """Answers GET and HEAD for the files below `root`, with ETag, Last-Modified, gzip and 304 handling."""
 
     def __init__(self, root: Path, max_age: int, health: HealthProvider, metrics: MetricsProvider | None = None,
-                 observe: Observer | None = None, images: ImageProxy | None = None) -> None:
+                 observe: Observer | None = None, images: ImageProxy | None = None,
+                 search: SearchPages | None = None) -> None:
         self.root = root
         self.images = images
+        self.search = search
         self.max_age = max_age
         self.health = health
         self.metrics = metrics
@@ -176,6 +182,13 @@ class FileServer:
                 return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
             answer = await self.images.answer(parts[0], parts[1], request.headers.get("If-None-Match"))
             return web.Response(status=answer.status, body=answer.body or None, headers=answer.headers)
+        if request.path in KINDS and self.search is not None:
+            search = self.search
+            params = {key: request.query.get(key, "") for key in ("q", "source", "page") if key in request.query}
+            found = await asyncio.to_thread(search.answer, request.path, params)
+            return web.Response(status=found.status, body=found.body, headers={
+                "Content-Type": found.content_type, "Cache-Control": f"public, max-age={self.max_age}"
+                if found.status == 200 else "no-store", "X-Content-Type-Options": "nosniff"})
         if request.path == "/healthz":
             status, payload = self.health()
             return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False),
@@ -196,7 +209,8 @@ class FileServer:
             "Last-Modified": formatdate(plain.mtime, usegmt=True),
             "Cache-Control": self.cache_control(request.path.lstrip("/"), path),
             "Vary": "Accept-Encoding",
-            "Content-Type": CONTENT_TYPES.get(os.path.splitext(path.name)[1], "application/octet-stream"),
+            "Content-Type": OPENSEARCH_TYPE if path.name == "opensearch.xml" else
+            CONTENT_TYPES.get(os.path.splitext(path.name)[1], "application/octet-stream"),
             "X-Content-Type-Options": "nosniff",
         }
         if encoding:
