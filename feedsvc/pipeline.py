@@ -238,7 +238,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
         entries=len(stories), merged=merged, outputs=_outputs(staging.names),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
-    if not options.dry_run:
+    if settings.search and not options.dry_run:
         _update_search(settings, cache, prints, index.paths, plans, changes,
                        (state.token, token, options.rehash or rendered.rendered == rendered.documents))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used

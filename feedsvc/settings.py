@@ -81,6 +81,7 @@ class Settings:
     image_prefetch: bool = _setting(False, RUNTIME)
     image_referers: tuple[tuple[str, str], ...] = _setting((), RUNTIME)
     """(host, Referer) pairs: the image proxy sends that Referer to that host (and its subdomains)."""
+    search: bool = _setting(True, RUNTIME)
     request_timeout_seconds: float = _setting(5.0, RUNTIME)
     max_connections: int = _setting(1000, RUNTIME)
     config_path: str = _setting("(built-in defaults)", RUNTIME)

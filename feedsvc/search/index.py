@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS stories (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, source_name TEXT NOT NULL,
     title TEXT NOT NULL, link TEXT NOT NULL, page TEXT NOT NULL, published TEXT NOT NULL, updated TEXT NOT NULL,
     language TEXT, summary TEXT NOT NULL, text BLOB NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(source, body, content='',
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(source, body, content='', prefix='1',
                                                      tokenize='unicode61 remove_diacritics 2');
 """
 _SLOTS = 4096
@@ -151,6 +151,8 @@ class SearchIndex:
                 batch = []
         count += self._put(batch, replace=not rebuild)
         with self._transaction():
+            if rebuild:  # one segment: what a query reads
+                self.db.execute("INSERT INTO terms(terms) VALUES ('optimize')")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('token', ?)", (token,))
         return count
 

@@ -361,7 +361,7 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
             log.error("cannot start the image proxy: %s", exc)
             return 3
         search = SearchPages(settings.state_dir, base_url(settings), settings.title,
-                             {s.slug: s.language for s in settings.sources})
+                             {s.slug: s.language for s in settings.sources}) if settings.search else None
         server = FileServer(settings.output_dir, settings.cache_max_age, watcher.health,
                             lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request, images,
                             search)
