@@ -223,6 +223,10 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
                                 looked.images)
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
+    token = uuid.uuid4().hex
+    if settings.search and not options.dry_run:  # before the files: a story is searchable when it is served
+        _update_search(settings, cache, prints, index.paths, plans, changes,
+                       (state.token, token, options.rehash or rendered.rendered == rendered.documents))
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
     if not options.dry_run:
         _forget_story_pages(settings.output_dir, plans, changes.gone_stories,
@@ -233,14 +237,10 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     report = replace(_report(seeds, index, problems, stories, judged.dropped, feeds, rendered, written, started,
                              options.dry_run), merged=merged, cleaning_seconds=cleaning)
     complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
-    token = uuid.uuid4().hex
     cache.save_state(RunState(
         token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
         entries=len(stories), merged=merged, outputs=_outputs(staging.names),
         feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
-    if settings.search and not options.dry_run:
-        _update_search(settings, cache, prints, index.paths, plans, changes,
-                       (state.token, token, options.rehash or rendered.rendered == rendered.documents))
     if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(prints)
     unreferenced = changes.forgotten | index.unreferenced()

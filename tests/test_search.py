@@ -156,3 +156,20 @@ def test_each_regeneration_keeps_the_index_in_step(make_settings) -> None:  # ty
     _seed(settings.seeds_dir, 2, "鸚鵡學舌")
     regenerate(settings, NOW)  # a damaged index is built again, and the run publishes all the same
     assert search("鹦鹉") == ["稿件2"] and len(search("核")) == 3
+
+
+def test_the_shipped_fold_table_is_opencc_s() -> None:
+    """`fold-chars.txt` is OpenCC's t2s on every single character that it turns into another single one."""
+    import opencc
+
+    from feedsvc.search.terms import _fold_table
+
+    converter = opencc.OpenCC("t2s")
+    ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0)]
+    expected = {}
+    for low, high in ranges:
+        for code in range(low, high):
+            folded = converter.convert(chr(code))
+            if folded != chr(code) and len(folded) == 1:
+                expected[code] = folded
+    assert _fold_table() == expected

@@ -459,3 +459,10 @@ def test_search_is_served_with_its_opensearch_description(daemon: Daemon) -> Non
     status, headers, body = daemon.request("/opensearch.xml")
     assert status == 200 and headers["content-type"] == "application/opensearchdescription+xml; charset=utf-8"
     assert b"search?q={searchTerms}" in body
+
+
+def test_a_new_story_is_searchable_once_it_is_served(daemon: Daemon) -> None:
+    (daemon.seeds / "searchable.txt").write_text(seed_text(990, "<p>獨一無二的鸕鶿報道</p>"), encoding="utf-8")
+    wait_for(lambda: "测试稿件第990号" in daemon.request("/all.atom")[2].decode(), 10, "the new story")
+    status, _, body = daemon.request("/search?q=%E9%B8%AC%E9%B9%9A")  # 鸬鹚, in Simplified
+    assert status == 200 and "测试稿件第990号" in body.decode()
