@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,7 +39,7 @@ from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.state.index import UNIFIED, Changes, Index, Memory
 from feedsvc.stories.filters import Judge, Judged, judge
-from feedsvc.stories.group import order_key, story_meta
+from feedsvc.stories.group import story_meta
 from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory
@@ -78,6 +78,8 @@ class RunOptions:
     cancel: threading.Event | None = None
     found: ScanResult | None = None
     memory: Memory | None = None
+    search_building: bool = False
+    """The daemon is building the search index again: put in what this run changes, though it is stale."""
 
 
 def fingerprint(settings: Settings) -> str:
@@ -225,8 +227,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     # in case a run was killed between publishing and saving its state.
     token = uuid.uuid4().hex
     if settings.search and not options.dry_run:  # before the files: a story is searchable when it is served
-        _update_search(settings, cache, prints, index.paths, plans, changes,
-                       (state.token, token, options.rehash or rendered.rendered == rendered.documents))
+        _update_search(settings, cache, prints, index.paths, changes, (state.token, token), options,
+                       stale=rendered.rendered == rendered.documents and not options.rehash)
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
     if not options.dry_run:
         _forget_story_pages(settings.output_dir, plans, changes.gone_stories,
@@ -278,42 +280,30 @@ def _forget_story_pages(output_dir: Path, plans: list[FeedPlan], gone: Iterable[
 
 
 def _update_search(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
-                   plans: list[FeedPlan], changes: Changes, tokens: tuple[str, str, bool]) -> None:
-    """Bring the search index up to this run: the stories that changed, or every published story when the index
-    is not the last run's (or this run rendered everything). The feeds are published already: a failure here is
-    logged, and the next run builds the index again."""
-    from feedsvc.output.pages import story_page
-    from feedsvc.output.story import Navigator
-    from feedsvc.search.index import Document, SearchIndex
-    from feedsvc.search.terms import plain_text
+                   changes: Changes, tokens: tuple[str, str], options: RunOptions, *, stale: bool) -> None:
+    """Bring the search index up to this run from the stories it changed, when the index is the last run's; put
+    in what this run changed when `feedsvc serve` is building it again (`options.search_building`); else leave it
+    stale, for the daemon to build. A failure is logged: the feeds do not depend on it, and the index is then
+    built again."""
+    from feedsvc.search.documents import documents
+    from feedsvc.search.index import SearchIndex
 
-    previous, token, everything = tokens
+    previous, token = tokens
 
-    def documents(stories: list[Story]) -> Iterator[Document]:
-        for at in range(0, len(stories), 500):
-            batch = stories[at:at + 500]
-            for story, entry in cache.published_entries(batch, prints, paths, text=True).items():
-                meta = entry.meta
-                yield Document(meta.id, meta.source_slug, meta.source_name, meta.title, meta.link,
-                               story_page(meta.id), meta.published.isoformat(), meta.updated.isoformat(),
-                               meta.language, entry.summary, f"{meta.title}\n{plain_text(entry.content)}",
-                               story.newest.updated // 1000)
+    def read(stories: Sequence[Story]) -> Mapping[Story, Entry]:
+        return cache.published_entries(stories, prints, paths, text=True)
 
     try:
         search = SearchIndex.open(settings.state_dir)
         try:
-            rebuild = everything or not previous or search.token() != previous
-            if rebuild:
-                published = {s.newest.key: s for plan in plans for d in plan.documents for s in d.stories}
-                stories = sorted(published.values(), key=order_key)
-            else:
-                navigator = Navigator(plans)
-                stories = [s for s in changes.changed_stories if navigator.nav(s) is not None]
-            search.update(documents(stories), changes.gone_stories, token, rebuild=rebuild)
+            current = bool(previous) and search.token() == previous and not stale
+            if current or options.search_building:
+                search.apply(documents(changes.changed_stories, read), changes.gone_stories)
+            search.set_token(token if current else "")
         finally:
             search.close()
     except (sqlite3.Error, OSError, CacheError) as exc:
-        log.warning("the search index was not updated (the next run builds it again): %s", exc)
+        log.warning("the search index was not updated (it will be built again): %s", exc)
 
 
 def _languages(settings: Settings) -> dict[str, str | None]:

@@ -102,3 +102,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def build_search(settings: Settings) -> None:
+    """Build the search index of what the last run published, as `feedsvc serve` does in its background."""
+    import threading
+
+    from feedsvc.pipeline import fingerprint
+    from feedsvc.serve.searchbuild import SearchBuilder
+    from feedsvc.state.cache import Cache
+    from feedsvc.state.index import Index, Memory
+
+    with Cache.open(settings.state_dir / "cache.sqlite") as cache:
+        index = Index.load(cache, fingerprint(settings))
+        index.token = cache.load_state().token
+    builder = SearchBuilder(settings.state_dir, Memory(index), threading.RLock(), threading.Event())
+    builder.check()
+    assert builder.wait(120), "the search index was not built in two minutes"

@@ -15,7 +15,7 @@ import pytest
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.search.index import FILE, Document, SearchIndex
 from feedsvc.search.terms import QueryError, document_tokens, fold, match_expression
-from tests.conftest import NOW, SAMPLES
+from tests.conftest import NOW, SAMPLES, build_search
 
 SIMPLIFIED = "中国美国会议经济发展记者报道台湾香港"
 TRADITIONAL = "中國美國會議經濟發展記者報導臺灣香港"
@@ -139,6 +139,8 @@ def test_each_regeneration_keeps_the_index_in_step(make_settings) -> None:  # ty
         finally:
             reader.close()
 
+    assert search("核") == [], "a first run leaves the index to be built (by feedsvc serve, in its background)"
+    build_search(settings)
     assert len(search("核")) == 3 and search("Mallory")
     _seed(settings.seeds_dir, 1, "獨家新聞：鯨魚擱淺")
     regenerate(settings, NOW)
@@ -151,11 +153,29 @@ def test_each_regeneration_keeps_the_index_in_step(make_settings) -> None:  # ty
     assert search("海豚") == []
     (settings.state_dir / FILE).unlink()
     regenerate(settings, NOW, RunOptions(rehash=True))
+    assert search("核") == []
+    build_search(settings)
     assert len(search("核")) == 3
-    (settings.state_dir / FILE).write_bytes(b"not a database")
     _seed(settings.seeds_dir, 2, "鸚鵡學舌")
-    regenerate(settings, NOW)  # a damaged index is built again, and the run publishes all the same
+    regenerate(settings, NOW)
     assert search("鹦鹉") == ["稿件2"] and len(search("核")) == 3
+    (settings.state_dir / FILE).write_bytes(b"not a database")
+    _seed(settings.seeds_dir, 3, "畫眉鳥")
+    assert regenerate(settings, NOW).new == 1, "a damaged index costs no run"
+    build_search(settings)
+    assert search("画眉") == ["稿件3"] and len(search("核")) == 3
+
+
+def test_runs_during_a_build_put_in_what_they_change(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    _seed(settings.seeds_dir, 4, "翠鳥")
+    regenerate(settings, NOW, RunOptions(search_building=True))  # stale, but a build is under way
+    reader = SearchIndex.reader(settings.state_dir)
+    assert reader is not None
+    assert [hit.title for hit in reader.search("翠鸟").hits] == ["稿件4"] and reader.token() == ""
+    reader.close()
 
 
 def test_the_shipped_fold_table_is_opencc_s() -> None:

@@ -449,9 +449,11 @@ def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Pa
 
 
 def test_search_is_served_with_its_opensearch_description(daemon: Daemon) -> None:
-    status, headers, body = daemon.request("/search?q=%E6%A0%B8")  # 核
+    wait_for(lambda: daemon.request("/search?q=%E6%A0%B8")[2].count(b'<li><a href="stories/') == 3, 20,
+             "the index, built in the background after the first run")  # 核
+    status, headers, body = daemon.request("/search?q=%E6%A0%B8")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
-    assert body.count(b'<li><a href="stories/') == 3
+    assert "search index built: 3 stories" in daemon.log_text()
     status, headers, body = daemon.request("/search.atom?q=Mallory")
     assert status == 200 and headers["content-type"] == "application/atom+xml; charset=utf-8"
     assert b"<opensearch:totalResults>2</opensearch:totalResults>" in body

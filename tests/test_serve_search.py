@@ -14,7 +14,7 @@ import pytest
 from feedsvc.pipeline import regenerate
 from feedsvc.serve.search import PER_PAGE, SearchPages
 from feedsvc.settings import Settings
-from tests.conftest import NOW, SAMPLES
+from tests.conftest import NOW, SAMPLES, build_search
 from tests.feedcheck import VALIDATOR, assert_valid, w3c_problems
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -30,6 +30,7 @@ def pages(make_settings) -> tuple[SearchPages, Settings]:  # type: ignore[no-unt
             f"<!--{1_690_000_000_000 + number * 60_000}-->\n[稿件{number} A&amp;B](https://www.voachinese.com/a/"
             f"x-{number}.html)\n------\n\n<p>第{number}篇稿件。</p>\n", encoding="utf-8")
     regenerate(settings, NOW)
+    build_search(settings)
     return SearchPages(settings.state_dir, settings.base_url, settings.title,
                        {s.slug: s.language for s in settings.sources}), settings
 

@@ -5,8 +5,9 @@ Each story is one row: its text as `terms.document_tokens` makes it (the FTS5 ta
 rowid says where the story's compressed plain text is, so a row can be deleted), and what a result shows (title,
 links, source, dates, summary). A row's id orders stories newest first (its `updated` time, then its id), so the
 newest results of a query come first out of the index without sorting every match. The index belongs to the run
-that last completed it (`token`): when the run before this one is not that run (a first run, a deleted or damaged
-file, other cleaning rules), this run builds it again from every published story.
+that last brought it up to date (`token`): a run whose predecessor is that run updates it from what it changed;
+otherwise (a first run, a deleted or damaged file, other rules) the index is stale, and `feedsvc serve` builds it
+again in the background (`serve.searchbuild`), the runs meanwhile putting in what they change.
 """
 
 from __future__ import annotations
@@ -132,34 +133,62 @@ class SearchIndex:
                             (row[0], row[1], document_tokens(text)))
             self.db.execute("DELETE FROM stories WHERE rowid = ?", (row[0],))
 
-    def update(self, documents: Iterable[Document], gone: Iterable[str], token: str, *, rebuild: bool) -> int:
-        """Put `documents` in (replacing what it held of them), take the stories `gone` out (or, to `rebuild`,
-        everything), and record the run's `token`; returns how many documents went in."""
-        count = 0
+    def set_token(self, token: str) -> None:
+        """Say the index is that of the run `token` (empty: of none, to be built again)."""
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('token', ?)", (token,))
+
+    def apply(self, documents: Iterable[Document], gone: Iterable[str]) -> int:
+        """Put `documents` in (replacing what it held of them) and take the stories `gone` out; returns how many
+        documents went in."""
+        with self._transaction():
+            self._delete(gone)
+        return self._batched(documents, replace=True)
+
+    def clear(self) -> None:
         with self._transaction():
             self.db.execute("DELETE FROM meta WHERE key = 'token'")
-            if rebuild:
-                self.db.execute("INSERT INTO terms(terms) VALUES ('delete-all')")
-                self.db.execute("DELETE FROM stories")
-            else:
-                self._delete(gone)
+            self.db.execute("INSERT INTO terms(terms) VALUES ('delete-all')")
+            self.db.execute("DELETE FROM stories")
+
+    def add_missing(self, documents: Iterable[Document]) -> int:
+        """Put in those of `documents` it does not hold yet (a build, beside runs that put in what they change)."""
+        return self._batched(documents, replace=False)
+
+    def optimize(self) -> None:
+        """Merge the index into one segment: what a query reads."""
+        with self._transaction():
+            self.db.execute("INSERT INTO terms(terms) VALUES ('optimize')")
+
+    def holds(self, story_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is not None
+
+    def update(self, documents: Iterable[Document], gone: Iterable[str], token: str, *, rebuild: bool) -> int:
+        """All at once: `clear` first to `rebuild`, `apply`, `optimize` after a rebuild, `set_token`."""
+        if rebuild:
+            self.clear()
+        count = self.apply(documents, gone)
+        if rebuild:
+            self.optimize()
+        self.set_token(token)
+        return count
+
+    def _batched(self, documents: Iterable[Document], *, replace: bool) -> int:
+        count = 0
         batch: list[Document] = []
         for document in documents:
             batch.append(document)
             if len(batch) >= 500:
-                count += self._put(batch, replace=not rebuild)
+                count += self._put(batch, replace=replace)
                 batch = []
-        count += self._put(batch, replace=not rebuild)
-        with self._transaction():
-            if rebuild:  # one segment: what a query reads
-                self.db.execute("INSERT INTO terms(terms) VALUES ('optimize')")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('token', ?)", (token,))
-        return count
+        return count + self._put(batch, replace=replace)
 
     def _put(self, documents: list[Document], *, replace: bool) -> int:
         with self._transaction():
             if replace:
                 self._delete(d.id for d in documents)
+            else:
+                documents = [d for d in documents if not self.holds(d.id)]
             for document in documents:
                 row = _row_id(document, self.db)
                 self.db.execute("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (

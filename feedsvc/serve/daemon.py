@@ -46,6 +46,7 @@ from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
 from feedsvc.serve.search import SearchPages
+from feedsvc.serve.searchbuild import SearchBuilder
 from feedsvc.serve.watch import SeedEvents, start_events
 from feedsvc.serve.web import FileServer, HttpService
 from feedsvc.serve.websub import Publisher, changed_topics
@@ -106,6 +107,9 @@ class Watcher:
         """Filesystem events (`watch` = events or auto); None: polling."""
         self.hubs: Publisher | None = None
         self._configure_hubs()
+        self.search = SearchBuilder(settings.state_dir, self.memory, self._lock, self.cancel) \
+            if settings.search else None
+        """Builds the search index again in the background when it is not the last run's."""
         self.prefetch: Prefetcher | None = None
         """Fetches the images of what was published (`image_prefetch`, in `self` mode)."""
         self._prefetched: tuple[str, ...] | None = None
@@ -214,8 +218,10 @@ class Watcher:
             if self.cancel.is_set():
                 return
             try:
+                building = self.search is not None and self.search.building
                 report = regenerate(self.settings, self.clock(),
-                                    RunOptions(cancel=self.cancel, rehash=rehash, found=found, memory=self.memory))
+                                    RunOptions(cancel=self.cancel, rehash=rehash, found=found, memory=self.memory,
+                                               search_building=building))
             except Cancelled:
                 log.info("regeneration abandoned for shutdown; the published feeds are unchanged")
                 return
@@ -227,6 +233,8 @@ class Watcher:
                 self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
                 return
             self.metrics.regenerated(report, self.clock())
+            if self.search is not None:
+                self.search.check()
             if self.hubs is not None:  # in the background: a hub never delays or fails a regeneration
                 self.hubs.publish(changed_topics(self.settings, report))
             if self.prefetch is not None:  # in the background too
@@ -360,8 +368,10 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         except (FeedsvcError, OSError) as exc:
             log.error("cannot start the image proxy: %s", exc)
             return 3
+        builder = watcher.search
         search = SearchPages(settings.state_dir, base_url(settings), settings.title,
-                             {s.slug: s.language for s in settings.sources}) if settings.search else None
+                             {s.slug: s.language for s in settings.sources},
+                             lambda: builder is not None and builder.building) if settings.search else None
         server = FileServer(settings.output_dir, settings.cache_max_age, watcher.health,
                             lambda: (CONTENT_TYPE, watcher.metrics.exposition()), watcher.metrics.request, images,
                             search)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,8 +54,10 @@ def _plain(status: int, text: str) -> Answer:
 class SearchPages:
     """Answers the search URLs from the index in `state_dir`; `base` is `base_url`, `title` the site's."""
 
-    def __init__(self, state_dir: Path, base: str, title: str, languages: Mapping[str, str | None]) -> None:
+    def __init__(self, state_dir: Path, base: str, title: str, languages: Mapping[str, str | None],
+                 building: Callable[[], bool] = lambda: False) -> None:
         self.state_dir, self.base, self.title, self.languages = state_dir, base, title, dict(languages)
+        self.building = building
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
 
@@ -109,8 +111,9 @@ class SearchPages:
         total = results.total if results else 0
         hits = results.hits if results else ()
         rows = [story_row(_entry(hit), "", self.languages) for hit in hits]
-        return render("search", title=f"{query} · {self.title}" if query else f"Search · {self.title}",
-                      version=__version__, root="", site_title=self.title, query=query, source=source,
+        return render("search", building=self.building(),
+                      title=f"{query} · {self.title}" if query else f"Search · {self.title}", version=__version__,
+                      root="", site_title=self.title, query=query, source=source,
                       problem=problem, total=total, rows=rows, shown_from=offset, shown_to=offset + len(hits),
                       newer=self._url("search", query, source, page - 1) if page > 1 else None,
                       older=self._url("search", query, source, page + 1) if offset + len(hits) < total else None,
