@@ -61,6 +61,16 @@ class StoryFilter:
     exclude: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Topic:
+    """A feed of every story, from every source, that its rules keep (`[topics.<slug>]`): a saved search."""
+
+    slug: str
+    title: str
+    rules: StoryFilter
+    """Its include and exclude rules (`feed` is `topics/<slug>`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SeedFile:
     """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change."""
@@ -191,6 +201,8 @@ class Feed:
     id: str = ""
     """The feed's permanent id (the same for its archive documents and in every format)."""
     unified: bool = False
+    topic: bool = False
+    """A topic's feed (`[topics.<slug>]`): stories of every source, chosen by its rules."""
     entry_count: int = 0
     """How many entries the feed has in all (a document holds some of them)."""
     newest: datetime | None = None

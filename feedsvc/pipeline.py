@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 FEED_EXTENSIONS = (".atom", ".rss", ".json")
 """The extensions of `output.documents.FORMATS` (a test holds them equal)."""
-_PRUNED = ("sources", "archive", "zh-hans", "zh-hant")
+_PRUNED = ("sources", "topics", "archive", "zh-hans", "zh-hant")
 """Folders whose files that are no longer published are removed (a source gone, a period re-paged, a variant
 turned off)."""
 _STORE_BATCH = 32
@@ -216,8 +216,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     stories = list(index.stories.values())
     merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
     judged = _judge(settings, cache, prints, index.paths, stories)
-    if settings.filters:
-        plans = plan_feeds(settings, judged.sources, judged.unified)
+    if settings.filters or settings.topics:
+        plans = plan_feeds(settings, judged.sources, judged.unified, judged.topics)
     else:
         plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
                              {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
@@ -369,7 +369,7 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
 def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
            stories: list[Story]) -> Judged:
     """The stories each feed holds after the filters (verdicts of earlier runs reused)."""
-    if not settings.filters:
+    if not settings.filters and not settings.topics:
         return judge((), stories, {}, _no_read, _no_remember)
 
     def read(story: Story, with_content: bool) -> tuple[EntryMeta, str]:
@@ -377,8 +377,8 @@ def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, li
         return meta, cache.content(story.newest.digest, story.newest.n, prints)[0] if with_content else ""
 
     judged = judge(settings.filters, stories, cache.verdicts(prints), read,
-                   lambda rows: cache.remember_verdicts(rows, prints))
-    cache.forget_verdicts_except(Judge(f).key for f in settings.filters)
+                   lambda rows: cache.remember_verdicts(rows, prints), settings.topics)
+    cache.forget_verdicts_except(Judge(f).key for f in (*settings.filters, *(t.rules for t in settings.topics)))
     by_id = {s.newest.id: s for s in stories} if judged.dropped else {}
     named = []
     for dropped in judged.dropped:  # say which stories, by title and link
@@ -455,7 +455,7 @@ def _problem_order(problem: SeedProblem) -> tuple[str, str]:
 
 
 def _statuses(feeds: list[Feed]) -> tuple[SourceStatus, ...]:
-    return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.newest) for f in feeds[1:])
+    return tuple(SourceStatus(f.slug, f.title, f.entry_count, f.newest) for f in feeds[1:] if not f.topic)
 
 
 def _is_feed_file(path: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedsvc.errors import ConfigError
-from feedsvc.model import FILTER_FIELDS, CleanRules, Source, StoryFilter
+from feedsvc.model import FILTER_FIELDS, CleanRules, Source, StoryFilter, Topic
 
 DEFAULT_CONFIG_PATH = Path("config/feedsvc.toml")
 ENV_PREFIX = "FEEDSVC_"
@@ -69,6 +69,7 @@ class Settings:
     sources: tuple[Source, ...] = _setting((), CLEANING)
     """Cleaning, except each source's `SOURCE_OUTPUT_KEYS` (see `cleaning_values`)."""
     filters: tuple[StoryFilter, ...] = _setting((), OUTPUT)
+    topics: tuple[Topic, ...] = _setting((), OUTPUT)
     image_mode: str = _setting("origin", OUTPUT)
     image_url_template: str = _setting("", OUTPUT)
     image_proxy_key: str = _setting("", OUTPUT)
@@ -113,7 +114,7 @@ def output_values(settings: Settings) -> tuple[object, ...]:
     return (*(getattr(settings, name) for name in affecting(OUTPUT)), sources)
 
 
-_TABLES = ("sources", "filters", "image_referers")
+_TABLES = ("sources", "filters", "topics", "image_referers")
 _SCALARS = frozenset(f.name for f in fields(Settings) if f.name not in (*_TABLES, "config_path"))
 FORMAT_NAMES = ("atom", "rss", "json")
 VARIANT_TAGS = ("zh-Hans", "zh-Hant")
@@ -394,8 +395,8 @@ def _source(slug: str, table: Any, origin: str) -> Source:
     )
 
 
-def _filter(feed: str, table: Any, origin: str) -> StoryFilter:
-    prefix = f"filters.{feed}"
+def _filter(feed: str, table: Any, origin: str, prefix: str = "") -> StoryFilter:
+    prefix = prefix or f"filters.{feed}"
     if feed != "all" and not _SLUG.match(feed):
         raise ConfigError(origin, prefix, f"{feed!r} is not `all` or a source slug")
     if not isinstance(table, dict):
@@ -416,6 +417,22 @@ def _filter(feed: str, table: Any, origin: str) -> StoryFilter:
     return StoryFilter(feed, tuple(rules["include"]), tuple(rules["exclude"]))
 
 
+def _topic(slug: str, table: Any, origin: str) -> Topic:
+    prefix = f"topics.{slug}"
+    if not _SLUG.match(slug):
+        raise ConfigError(origin, prefix, f"{slug!r} is not a valid slug (lower-case letters, digits, dashes)")
+    if not isinstance(table, dict):
+        raise ConfigError(origin, prefix, "must be a table")
+    rules = {key: value for key, value in table.items() if key != "title"}
+    title = table.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(origin, f"{prefix}.title", f"{title!r} must be a non-empty string")
+    parsed = _filter("all", rules, origin, prefix)
+    if not parsed.include:
+        raise ConfigError(origin, prefix, "needs an include_<field> rule (else it is every story: the unified feed)")
+    return Topic(slug, title.strip(), replace(parsed, feed=f"topics/{slug}"))
+
+
 def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -423,6 +440,10 @@ def _from_table(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise ConfigError(origin, key, "must be a table of [filters.<feed>] tables")
             values["filters"] = tuple(_filter(feed, table, origin) for feed, table in value.items())
+        elif key == "topics":
+            if not isinstance(value, dict):
+                raise ConfigError(origin, key, "must be a table of [topics.<slug>] tables")
+            values["topics"] = tuple(_topic(slug, table, origin) for slug, table in sorted(value.items()))
         elif key == "image_referers":
             values[key] = _referers(value, origin)
         elif key == "sources":

@@ -27,7 +27,7 @@ def test_shipped_config_equals_the_embedded_default() -> None:
 def test_shipped_config_documents_every_setting() -> None:
     text = SHIPPED.read_text(encoding="utf-8")
     for name in Settings.__dataclass_fields__:
-        if name not in ("sources", "filters", "image_referers", "config_path"):
+        if name not in ("sources", "filters", "topics", "image_referers", "config_path"):
             assert f"\n{name} = " in text, f"config/feedsvc.toml does not show {name}"
     assert "[image_referers]" in text
     defaults, shipped = Settings(), load_settings(SHIPPED, environ={})
@@ -40,11 +40,12 @@ def test_the_docs_describe_every_setting() -> None:
     """docs/configuration.md is where an operator looks a setting up: each one is in its table (or, for the tables
     of sources and filters, its sections), and so is every key of a source and of its cleaning rules."""
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    names = [n for n in Settings.__dataclass_fields__ if n not in ("sources", "filters", "image_referers",
+    names = [n for n in Settings.__dataclass_fields__ if n not in ("sources", "filters", "topics", "image_referers",
                                                                     "config_path")]
     missing = [n for n in names if f"`{n}`" not in text]
     assert not missing, f"docs/configuration.md does not describe {missing}"
     assert "[sources.<slug>]" in text and "[filters.<feed>]" in text and "[image_referers]" in text
+    assert "[topics.<slug>]" in text
     for key in (*_SOURCE_KEYS, *_RULE_KEYS):
         assert f"`{key}`" in text, f"docs/configuration.md does not describe the source key {key}"
 

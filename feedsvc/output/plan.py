@@ -94,13 +94,21 @@ def _with_archives(settings: Settings, feed: Feed, ordered: Sequence[Story]) -> 
 
 
 def plan_feeds(settings: Settings, stories: Iterable[Story], unified_stories: Iterable[Story] | None = None,
-               ) -> list[FeedPlan]:
-    """The unified feed (of `unified_stories`, by default all), then one feed per source in slug order."""
+               topics: Mapping[str, Sequence[Story]] | None = None) -> list[FeedPlan]:
+    """The unified feed (of `unified_stories`, by default all), then one feed per source in slug order, then one
+    per topic (`topics`: slug -> its stories) in slug order."""
     ordered = newest(stories, None)
     by_source: dict[str, list[Story]] = {}
     for story in ordered:
         by_source.setdefault(story.source_slug, []).append(story)
-    return plan_ordered(settings, ordered if unified_stories is None else newest(unified_stories, None), by_source)
+    plans = plan_ordered(settings, ordered if unified_stories is None else newest(unified_stories, None), by_source)
+    base = base_url(settings)
+    for topic in sorted(settings.topics, key=lambda t: t.slug):
+        feed = Feed(topic.slug, topic.title, f"{topic.title}: stories from every source, chosen by its rules",
+                    f"topics/{topic.slug}", base, f"{base}topics/{topic.slug}.html", None, (),
+                    id=feed_id(topic.slug, "topics"), topic=True)
+        plans.append(_with_archives(settings, feed, newest((topics or {}).get(topic.slug, ()), None)))
+    return plans
 
 
 def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source: Mapping[str, Sequence[Story]],

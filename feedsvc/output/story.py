@@ -87,7 +87,8 @@ class Navigator:
 
     def __init__(self, plans: Sequence[FeedPlan]) -> None:
         self.unified = _Feed(plans[0].documents) if plans and plans[0].current.feed.unified else _Feed(())
-        self._plans = {plan.current.feed.slug: plan for plan in plans if not plan.current.feed.unified}
+        self._plans = {plan.current.feed.slug: plan for plan in plans
+                       if not plan.current.feed.unified and not plan.current.feed.topic}
         self._sources: dict[str, _Feed] = {}
 
     def _source(self, slug: str) -> _Feed:
@@ -124,6 +125,8 @@ class Navigator:
         rendered = {d.feed.stem for d in documents if d.feed.unified}
         pages: dict[str, tuple[StoryNav, ...]] = {}
         for planned in documents:
+            if planned.feed.topic:
+                continue  # its stories have their pages with their own feeds
             if planned.feed.unified:
                 chosen: Iterable[Story] = planned.stories
             else:

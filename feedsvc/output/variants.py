@@ -60,8 +60,9 @@ def written_in(language: str | None) -> str | None:
 
 
 def wanted(variant: Variant, feed: Feed) -> bool:
-    """Whether `feed` gets a copy in `variant`: the unified feed, and every feed of a source written in Chinese."""
-    return feed.unified or written_in(feed.language) is not None
+    """Whether `feed` gets a copy in `variant`: the unified feed and the topics' (every source's stories), and every
+    feed of a source written in Chinese."""
+    return feed.unified or feed.topic or written_in(feed.language) is not None
 
 
 def kept_as_written(variant: Variant, entry: Entry) -> bool:
@@ -135,7 +136,8 @@ def _copy(variant: Variant, converter: Converter, skips: frozenset[str], feed: F
     prefix = variant.directory + "/"
     return replace(
         feed, title=converter.text(feed.title), subtitle=converter.text(feed.subtitle), stem=prefix + feed.stem,
-        language=variant.tag, id=feed_id(feed.slug, variant.directory),
+        language=variant.tag,
+        id=feed_id(f"topics/{feed.slug}" if feed.topic else feed.slug, variant.directory),
         current=prefix + feed.current if feed.current else None,
         prev_archive=prefix + feed.prev_archive if feed.prev_archive else None,
         next_archive=prefix + feed.next_archive if feed.next_archive else None,

@@ -11,9 +11,9 @@ import hashlib
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from feedsvc.model import Dropped, EntryMeta, Story, StoryFilter
+from feedsvc.model import Dropped, EntryMeta, Story, StoryFilter, Topic
 
 NO_INCLUDE = "no include rule matched"
 _TAG = re.compile(r"<[^>]*>")
@@ -68,6 +68,8 @@ class Judged:
     unified: list[Story]
     """Stories the unified feed holds."""
     dropped: tuple[Dropped, ...]
+    topics: dict[str, list[Story]] = field(default_factory=dict)
+    """Topic slug -> the stories its rules keep (of `sources`), in their order."""
 
 
 Verdicts = Mapping[tuple[str, str, int], str | None]
@@ -76,11 +78,14 @@ Verdicts = Mapping[tuple[str, str, int], str | None]
 
 def judge(filters: Iterable[StoryFilter], stories: list[Story], known: Verdicts,
           read: Callable[[Story, bool], tuple[EntryMeta, str]],
-          remember: Callable[[list[tuple[str, str, int, str | None]]], None]) -> Judged:
-    """Apply the filters to `stories`. Verdicts already `known` are reused; the others are decided (reading each
-    story with `read(story, with_content)`) and handed to `remember`."""
+          remember: Callable[[list[tuple[str, str, int, str | None]]], None],
+          topics: Iterable[Topic] = ()) -> Judged:
+    """Apply the filters to `stories`, and each topic's rules to those its source's filter keeps. Verdicts already
+    `known` are reused; the others are decided (reading each story with `read(story, with_content)`) and handed
+    to `remember`. A story a topic does not take is not reported: a topic chooses, it does not filter out."""
     judges = {f.feed: Judge(f) for f in filters}
-    if not judges:
+    topics = list(topics)
+    if not judges and not topics:
         return Judged(stories, stories, ())
     fresh: list[tuple[str, str, int, str | None]] = []
     dropped: list[Dropped] = []
@@ -112,6 +117,10 @@ def judge(filters: Iterable[StoryFilter], stories: list[Story], known: Verdicts,
     kept = {id(s) for slug, members in by_source.items() for s in apply(judges.get(slug), members)}
     sources = [s for s in stories if id(s) in kept]
     unified = apply(judges.get("all"), sources)
+    chosen = {}
+    for topic in topics:
+        topic_judge = Judge(topic.rules)
+        chosen[topic.slug] = [s for s in sources if decide(topic_judge, s) is None]
     if fresh:
         remember(fresh)
-    return Judged(sources, unified, tuple(sorted(dropped, key=lambda d: (d.feed, d.rule, d.story_id))))
+    return Judged(sources, unified, tuple(sorted(dropped, key=lambda d: (d.feed, d.rule, d.story_id))), chosen)
