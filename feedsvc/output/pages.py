@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -20,6 +21,7 @@ from feedsvc.output.templates import Markup, render
 from feedsvc.text import display
 
 STORIES_DIR = "stories"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),
                  ".json": ("JSON Feed", "application/feed+json")}
@@ -46,7 +48,7 @@ def story_page(story_id: str) -> str:
     """Where a story's page is published, from its id (`urn:uuid:…`, derived from its link alone, so the page
     keeps its address for good): `stories/<2 hex digits>/<uuid>.html`, a few hundred pages a folder."""
     name = story_id.removeprefix("urn:uuid:")
-    if len(name) != 36 or not all(c in "0123456789abcdef-" for c in name):
+    if not _UUID.match(name):
         name = hashlib.sha256(story_id.encode("utf-8")).hexdigest()[:32]
     return f"{STORIES_DIR}/{name[:2]}/{name}.html"
 
