@@ -18,6 +18,7 @@ import lxml.html
 
 from feedsvc.clean.blocks import Block, blocks, classed
 from feedsvc.clean.media import ADDED_LABEL, captions_to_figures, embeds_to_links, fix_images, fix_links
+from feedsvc.clean.platforms import remove_platform_widgets
 from feedsvc.clean.structure import (
     RULE_KIND,
     apply_rules,
@@ -75,6 +76,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     remove_head(head, record)
     remove_active(body, record)
     remove_footer(body, record)
+    remove_platform_widgets(body, record)
     remove_lead_date(body, record)
     remove_repeated_title(body, title, record)
     apply_rules(body, rules, record)

@@ -1,0 +1,60 @@
+"""What the publishing platforms add to every article, whatever the site: the sharing, like, related-posts, tag and
+comment blocks of WordPress (Jetpack and the common plugins), Blogger and Drupal, Medium's closing link, WeChat's
+account promotions. Removed from every story, each removal recorded as `platform <what>` (`feedsvc rules test`
+lists them). Selectors name the platforms' own class names and ids, never generic ones (`.text`, `.share`) that
+an article's own markup could carry; a paragraph is removed only when its whole text is the platform's line.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from lxml.cssselect import CSSSelector
+
+from feedsvc.clean.tree import HtmlElement, Recorder, visible_text
+
+PLATFORM_KIND = "platform"
+SELECTORS: dict[str, str] = {
+    "wordpress sharing": ".sharedaddy, .sd-sharing-enabled, .sd-block.sd-social, .sharing-hidden, "
+                         ".addtoany_share_save_container, .a2a_kit, .heateor_sss_sharing_container",
+    "wordpress likes": ".jetpack-likes-widget-wrapper, .sd-like, .wpl-likebox, #likes-other-gravatars",
+    "wordpress related posts": "#jp-relatedposts, .jp-relatedposts, .wp-block-jetpack-related-posts, "
+                               ".yarpp-related, .crp_related, .related-posts, .wp_rp_wrap",
+    "wordpress tags": ".post-tags, .tags-links, .entry-tags, .wp-block-post-terms",
+    "wordpress comments": "#comments, .comments-area, #respond, .comment-respond, ol.comment-list, ol.commentlist",
+    "blogger": ".post-share-buttons, .post-footer, .blog-pager, .comment-footer",
+    "drupal": ".field--name-field-tags, .node__links, ul.links.inline",
+}
+PARAGRAPHS: dict[str, str] = {
+    "wordpress sharing": r"^(?:共享此文章|分享此文章|分享到|Share this)[：:]?$"
+                         r"|^点击以在 ?\S{1,20} ?上共享（在新窗口中打开）$",
+    "wordpress likes": r"^(?:赞|喜欢|Like) ?(?:正在加载……|Loading\.\.\.)$",
+    "wordpress related posts": r"^(?:您可能感兴趣的文章|相关文章|相關文章|Related(?: posts)?)[：:]?$",
+    "medium": r"^Continue reading on .{1,80}»$",
+    "wechat": r"^(?:(?:微信搜索|微信搜尋)\S{0,30}(?:公众号|公眾號)|(?:关注|關注|搜索|搜尋)微信(?:公众号|公眾號)"
+              r"|长按二维码关注|長按二維碼關注)\S{0,30}$",
+}
+_PARAGRAPH_TAGS = ("p", "div", "small", "li", "section", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "span")
+
+
+@functools.cache
+def _selector(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+@functools.cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
+
+
+def remove_platform_widgets(body: HtmlElement, record: Recorder) -> None:
+    """Remove the platforms' blocks and lines from `body`."""
+    for what, selector in SELECTORS.items():
+        record.drop_all(_selector(selector)(body), f"{PLATFORM_KIND} {what}")
+    for what, source in PARAGRAPHS.items():
+        pattern = _pattern(source)
+        matches = [e for e in body.iter(*_PARAGRAPH_TAGS) if len(e) <= 3 and pattern.search(visible_text(e))]
+        if what == "wordpress related posts":  # the heading, and the list of links it introduces
+            matches += [e.getnext() for e in matches if e.getnext() is not None and e.getnext().tag in ("ul", "ol")]
+        record.drop_all(matches, f"{PLATFORM_KIND} {what}")
