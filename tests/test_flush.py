@@ -22,7 +22,7 @@ def _files(folder: Path, count: int) -> list[Path]:
 
 def test_a_few_files_are_fsynced_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     synced: list[int] = []
-    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    monkeypatch.setattr(os, "fsync", synced.append)
     monkeypatch.setattr(flush, "_SYNCFS", lambda fd: pytest.fail("syncfs for a few files"))
     flush.make_durable(_files(tmp_path, 3))
     assert len(synced) == 3

@@ -41,7 +41,13 @@ def _through_lxml(entry: Entry, rss: bool) -> bytes:
         item.description(html_text(entry.summary) if entry.summary else body)  # HTML, as RSS readers read it
         item.title(markup_safe(entry.meta.title))  # what looks like a tag, escaped as HTML
     item.content(body, type="html")
-    return _serialized(item.rss_entry() if rss else item.atom_entry(), rss)
+    if rss:
+        return _serialized(item.rss_entry(), rss)
+    element = item.atom_entry()
+    title = element.find("title")  # feedgen's entry element, before the document's namespace applies
+    title.set("type", "html")  # it looks like markup: published as HTML, escaped
+    title.text = markup_safe(entry.meta.title)
+    return _serialized(element, rss)
 
 
 @pytest.mark.parametrize("body", BODIES)

@@ -250,6 +250,18 @@ def _rss_title(data: bytes, entry: Entry) -> bytes:
     return b"".join((before, start, _xml_escaped(safe.encode()), end, after))
 
 
+def _atom_title(element: Any, entry: Entry) -> None:
+    """An Atom title that holds something an HTML parser takes for a tag is published as `type="html"`, escaped:
+    the same text for readers, and no undeclared markup in a text construct (the W3C validator warns of it)."""
+    title = display(entry.meta.title)
+    safe = markup_safe(title)
+    if safe != title:
+        node = element.find("title")  # feedgen's entry element: the document's namespace applies later
+        if node is not None:
+            node.set("type", "html")
+            node.text = safe
+
+
 def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
     """`entry` serialized for one format: from `memo` where another document of the group made it, from the
     group's feedgen entry where the other format made that."""
@@ -260,6 +272,7 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
             element = item.atom_entry()
             if entry.meta.language:
                 element.set(XML_LANG, entry.meta.language)
+            _atom_title(element, entry)
             return _with_body(_serialized(element, rss), _ATOM_BODY, body)
         item = made_once(memo, _FEEDGEN_RSS, entry, lambda entry: _with_rss_fields(item, entry))
         data = _rss_title(_with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body), entry)
