@@ -30,7 +30,12 @@ def test_a_few_files_are_fsynced_each(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_many_files_take_one_syncfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(flush, "_SYNCFS", lambda fd: calls.append(fd) or 0)
+
+    def syncfs(fd: int) -> int:
+        calls.append(fd)
+        return 0
+
+    monkeypatch.setattr(flush, "_SYNCFS", syncfs)
     monkeypatch.setattr(os, "fsync", lambda fd: pytest.fail("fsync beside syncfs"))
     flush.make_durable(_files(tmp_path, flush.SYNCFS_FROM))
     assert len(calls) == 1
