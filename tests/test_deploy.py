@@ -73,7 +73,8 @@ def nginx(tmp_path: Path, feedsvc_server: Origin) -> Iterator[tuple[str, Path]]:
     publish(root, {"all.atom": b"<feed>" + "<entry>新聞</entry>".encode() * 200 + b"</feed>",
                    "index.html": page.encode(),
                    "archive/all/2024-05.atom": b"<feed>" + "<entry>舊聞</entry>".encode() * 200 + b"</feed>",
-                   "archive/all/2024-05.html": page.encode(), "archive/all/index.html": page.encode()})
+                   "archive/all/2024-05.html": page.encode(), "archive/all/index.html": page.encode(),
+                   "style.css": b"body { color: #222; }\n" * 80})
     (root / ".hidden").write_text("secret")
     port = _free_port()
     config = _config(tmp_path, root, port, f"http://127.0.0.1:{feedsvc_server.port}")
@@ -135,3 +136,10 @@ def test_the_deployed_nginx_passes_images_to_feedsvc(nginx: tuple[str, Path], fe
     assert (status, body, headers["content-type"]) == (200, PNG, "image/png")
     assert feedsvc_server.hits("/img/c2lnbmF0dXJl/aHR0cHM6Ly9leGFtcGxlLm9yZy9hLnBuZw") == 1
     assert _get(f"{base}/imgs/a.png")[0] == 404  # only /img/ goes through
+
+
+def test_the_deployed_nginx_serves_the_stylesheet_as_css(nginx: tuple[str, Path]) -> None:
+    """Pages ask for `nosniff`: a stylesheet served with another type would not apply."""
+    base, _ = nginx
+    status, headers, _ = _get(f"{base}/style.css")
+    assert status == 200 and headers["content-type"] == "text/css; charset=utf-8"

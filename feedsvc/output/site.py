@@ -15,6 +15,7 @@ from feedsvc.output.pages import (
 )
 from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
 from feedsvc.output.story import NEWEST
+from feedsvc.output.templates import stylesheet
 from feedsvc.output.variants import VARIANTS
 from feedsvc.settings import Settings
 
@@ -90,4 +91,5 @@ def render_site(settings: Settings, plans: list[FeedPlan], run: RenderRun) -> Re
                      f.url(_archive_index_stem(f), ".html") if settings.archives else None) for f in feeds]
     done.add("index.html", render_index(settings.title, settings.subtitle, opml, listed, discovery, unified.base_url))
     done.add("opensearch.xml", render_opensearch(settings.title, unified.base_url))
+    done.add("style.css", stylesheet())
     return done

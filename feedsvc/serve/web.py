@@ -39,6 +39,7 @@ CONTENT_TYPES = {
     ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
 }
 OPENSEARCH_TYPE = "application/opensearchdescription+xml; charset=utf-8"
 ARCHIVE_DOCUMENT = re.compile(r"^(?:[a-z-]+/)?archive/.+/(\d{4}-\d{2}(?:-\d{2})?)\.(?:atom|rss|json)$")
