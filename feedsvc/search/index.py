@@ -95,7 +95,7 @@ class SearchIndex:
         path = state_dir / FILE
         state_dir.mkdir(parents=True, exist_ok=True)
         for attempt in (1, 2):
-            db = sqlite3.connect(path, isolation_level=None)
+            db = sqlite3.connect(path, isolation_level=None, timeout=120)  # a build and a run write by turns
             try:
                 db.executescript(_SCHEMA)
                 return cls(db, path)
