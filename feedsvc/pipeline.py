@@ -221,8 +221,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     else:
         plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
                              {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
-    rendered, staging = _render(settings, cache, prints, index.paths, plans, state, options, index.documents, pool,
-                                looked.images)
+    rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images)
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     token = uuid.uuid4().hex
@@ -332,9 +331,8 @@ def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
     init_render(render)
 
 
-def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]], plans: list[FeedPlan],
-            state: RunState, options: RunOptions, remembered: Mapping[str, tuple[object, str]], pool: WorkerPool,
-            images: ImagePolicy) -> tuple[Rendered, Staging]:
+def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: list[FeedPlan], state: RunState,
+            options: RunOptions, pool: WorkerPool, images: ImagePolicy) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
     from feedsvc.output.documents import DocumentRenderer, Navs, RenderRun
@@ -353,11 +351,12 @@ def _render(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, l
 
     try:
         def read(stories: Sequence[Story]) -> Mapping[Story, Entry]:
-            return cache.published_entries(stories, prints, paths, text=bool(settings.chinese_variants))
+            return cache.published_entries(stories, prints, index.paths, text=bool(settings.chinese_variants))
 
         run = RenderRun(staging.add, renderer, state.feed_digests, Listing(settings.output_dir).holds, read, prints,
                         None if options.dry_run or _workers(settings) < 2 else parallel,
-                        {} if options.rehash else remembered, Navigator(plans))
+                        {} if options.rehash else index.documents, Navigator(plans),
+                        None if options.rehash or options.memory is None else index.pages)
         rendered = render_site(settings, plans, run)
     except BaseException:
         staging.discard()

@@ -161,3 +161,31 @@ def test_story_pages_are_not_among_the_outputs_every_run_reads(make_settings) ->
     assert "all.html" in outputs and "sources/dw.html" in outputs
     for page in (settings.output_dir / "stories").rglob("*"):
         assert not page.name.endswith(".gz")
+
+
+def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from feedsvc.output import documents
+    from feedsvc.state.index import Memory
+
+    settings = make_settings(max_entries=2, archive_split_entries=1000)
+    for number in range(8):
+        _seed(settings.seeds_dir, number, days=20 - number)
+    memory = Memory()
+    regenerate(settings, NOW, RunOptions(memory=memory))
+    rendered: list[str] = []
+    real = documents.render_story
+
+    def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
+        rendered.append(entry.meta.title)
+        return real(entry, nav, others, site_title, languages)
+
+    monkeypatch.setattr(documents, "render_story", counted)
+    _seed(settings.seeds_dir, 8, days=1)
+    regenerate(settings, NOW, RunOptions(memory=memory))
+    # the new story, its older neighbour (7), and 6, which left the newest two for the archive: not the archive's
+    # other pages, though its document was rendered again
+    assert sorted(rendered) == ["第6號稿件", "第7號稿件", "第8號稿件"]
+    assert "第8號稿件" in _page_of(settings, 7).read_text(encoding="utf-8")
+    rendered.clear()
+    regenerate(settings, NOW, RunOptions(memory=memory))
+    assert rendered == [], "nothing changed: no page rendered"

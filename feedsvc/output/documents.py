@@ -214,6 +214,9 @@ class RenderRun:
     """The `Rendered.plans` of the last run in this process."""
     navigator: Navigator | None = None
     """Where each story stands, for the story pages (None: no story pages)."""
+    shown: dict[str, object] | None = None
+    """Story id -> what its page showed when last written, kept from run to run by the daemon (`Index.pages`):
+    only the pages that show something else are rendered again. None: every page of the documents rendered."""
 
 
 def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tuple[object, ...]) -> Rendered:
@@ -241,7 +244,8 @@ def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tu
         else:
             todo.append(planned)
     done.rendered = len(todo)
-    navs = run.navigator.pages_for(todo) if run.navigator is not None else {}
+    context = (renderer.images.identity, renderer.site_title, tuple(sorted(renderer.languages.items())))
+    navs = run.navigator.pages_for(todo, run.shown, context) if run.navigator is not None else {}
     if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
         done.names.extend(parallel(in_groups(todo), navs))
         return done

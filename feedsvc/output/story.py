@@ -117,10 +117,13 @@ class Navigator:
         assert holder is not None
         return StoryNav(story, _listing(holder), newer, older, source_newer, source_older)
 
-    def pages_for(self, documents: Iterable[Planned]) -> dict[str, tuple[StoryNav, ...]]:
+    def pages_for(self, documents: Iterable[Planned], shown: dict[str, object] | None = None,
+                  context: object = None) -> dict[str, tuple[StoryNav, ...]]:
         """Document stem -> the story pages to render with it, for the documents a run renders: every story of a
         unified feed's document; the stories of a source's document that no unified document being rendered
-        holds (the unified feed left them out, or its document did not change)."""
+        holds (the unified feed left them out, or its document did not change). With `shown` (story id -> what
+        its page last showed, kept by the daemon from run to run and updated here), only the pages whose story,
+        neighbours or listing changed: a new story changes a few pages of the documents it changes."""
         documents = list(documents)
         rendered = {d.feed.stem for d in documents if d.feed.unified}
         pages: dict[str, tuple[StoryNav, ...]] = {}
@@ -133,9 +136,26 @@ class Navigator:
                 chosen = [s for s in planned.stories
                           if (holder := self.in_unified(s)) is None or holder.feed.stem not in rendered]
             navs = tuple(nav for story in chosen if (nav := self.nav(story)) is not None)
+            if shown is not None:
+                navs = tuple(nav for nav in navs if _changed(shown, nav, context))
             if navs:
                 pages[planned.feed.stem] = navs
         return pages
+
+
+def _version(story: Story | None) -> tuple[str, int, str, int] | None:
+    return (story.newest.digest, story.newest.n, story.oldest.digest, story.oldest.n) if story is not None else None
+
+
+def _changed(shown: dict[str, object], nav: StoryNav, context: object) -> bool:
+    """Whether the page of `nav`'s story shows something else than it last did (and remember what it shows)."""
+    key = (context, nav.listing, *(_version(s) for s in (nav.story, nav.newer, nav.older, nav.source_newer,
+                                                        nav.source_older)))
+    story_id = nav.story.newest.id
+    if shown.get(story_id) == key:
+        return False
+    shown[story_id] = key
+    return True
 
 
 def _with_lazy_images(html: str) -> Markup:
