@@ -173,7 +173,7 @@ def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_s
     memory = Memory()
     regenerate(settings, NOW, RunOptions(memory=memory))
     rendered: list[str] = []
-    real = documents.render_story
+    from feedsvc.output.story import render_story as real
 
     def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
         rendered.append(entry.meta.title)
