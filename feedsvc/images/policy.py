@@ -12,6 +12,7 @@ The cleaner leaves each image the URL its seed gave it (made absolute), the imag
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -78,19 +79,25 @@ class ImagePolicy:
         publishes them; `html` itself when that changes nothing."""
         if self.mode == "keep" or b"<img" not in html:
             return html
-
-        def attribute(match: re.Match[bytes]) -> bytes:
-            value = unescape(match.group(2).decode("utf-8"))
-            if match.group(1).endswith(b"srcset=\""):
-                new = ", ".join(f"{self.url(url, source)} {descriptors}".rstrip()
-                                for url, descriptors in srcset_candidates(value))
-            else:
-                new = self.url(value, source)
-            escaped = new.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            return match.group(1) + escaped.encode("utf-8") + match.group(3)
-
-        rewritten = _IMG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), html)
+        rewritten = _rewritten(self, html, source)
         return html if rewritten == html else rewritten
+
+
+@functools.lru_cache(maxsize=512)
+def _rewritten(policy: ImagePolicy, html: bytes, source: str) -> bytes:
+    """`ImagePolicy.rewrite`'s work, remembered: the daemon publishes the newest stories again on every run, and
+    rewriting their image URLs again took 0.06 s of a 0.6 s run at 3,000 seeds (cProfile of a new seed's run)."""
+    def attribute(match: re.Match[bytes]) -> bytes:
+        value = unescape(match.group(2).decode("utf-8"))
+        if match.group(1).endswith(b"srcset=\""):
+            new = ", ".join(f"{policy.url(url, source)} {descriptors}".rstrip()
+                            for url, descriptors in srcset_candidates(value))
+        else:
+            new = policy.url(value, source)
+        escaped = new.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        return match.group(1) + escaped.encode("utf-8") + match.group(3)
+
+    return _IMG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), html)
 
 
 
