@@ -32,7 +32,7 @@ from feedsvc.ingest.dates import DatePolicy
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
-from feedsvc.output.plan import FeedPlan, Planned, plan_feeds, plan_ordered
+from feedsvc.output.plan import STORIES_DIR, FeedPlan, Planned, plan_feeds, plan_ordered
 from feedsvc.output.publish import Listing, Staging
 from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
@@ -222,16 +222,17 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
                              {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
     rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images)
-    # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
-    # in case a run was killed between publishing and saving its state.
     token = uuid.uuid4().hex
+    every_document = rendered.rendered == rendered.documents
     if settings.search and not options.dry_run:  # before the files: a story is searchable when it is served
         _update_search(settings, cache, prints, index.paths, changes, (state.token, token), options,
-                       stale=rendered.rendered == rendered.documents and not options.rehash)
+                       stale=every_document and not options.rehash)
+    # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
+    # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
     if not options.dry_run:
         _forget_story_pages(settings.output_dir, plans, changes.gone_stories,
-                            everything=options.rehash or rendered.rendered == rendered.documents)
+                            everything=options.rehash or every_document)
 
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in index.problem_paths()), key=_problem_order))
@@ -253,10 +254,10 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     return report
 
 
-STORY_PAGES = "stories/"
-"""The story pages' folder (`output.pages.story_page`): not among a run's outputs, which every run reads and
-writes (one a story would make that cost grow with the archive); a run removes the pages of the stories it
-removes, and a run that renders every document (a cold run, a rescan) every page no feed holds."""
+STORY_PAGES = STORIES_DIR + "/"
+"""The story pages (`output.pages.story_page`) are not among a run's outputs, which every run reads and writes
+(one a story would make that cost grow with the archive); a run removes the pages of the stories it removes, and
+a run that renders every document (a cold run, a rescan) every page no feed holds."""
 
 
 def _outputs(names: Iterable[str]) -> tuple[str, ...]:

@@ -65,6 +65,14 @@ def display(text: str) -> str:
 _TAG_LIKE = re.compile(r"<[A-Za-z/!?]")
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(markup: str) -> str:
+    """The text of HTML: tags dropped, character references resolved, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+
+
 def html_text(text: str) -> str:
     """Plain `text` as HTML that shows it: for a field that readers read as HTML (RSS's `description`)."""
     return html.escape(text, quote=False)

@@ -14,7 +14,7 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from feedsvc.images.fetch import FetchError
@@ -27,11 +27,9 @@ _VARIANT_DIRS = ("zh-hans/", "zh-hant/")
 """The Chinese copies: the same images as the originals."""
 
 
-def signed_urls(text: str, prefix: str) -> Iterator[tuple[str, str]]:
-    """(signature, encoded origin) of every image URL under `prefix` (`base_url`) in `text`."""
-    pattern = re.compile(re.escape(prefix + PREFIX) + r"([A-Za-z0-9_-]{20,})/([A-Za-z0-9_-]+)")
-    for match in pattern.finditer(text):
-        yield match.group(1), match.group(2)
+def signed_urls_pattern(prefix: str) -> re.Pattern[str]:
+    """What every image URL under `prefix` (`base_url`) looks like: (signature, encoded origin)."""
+    return re.compile(re.escape(prefix + PREFIX) + r"([A-Za-z0-9_-]{20,})/([A-Za-z0-9_-]+)")
 
 
 class Prefetcher:
@@ -40,7 +38,8 @@ class Prefetcher:
 
     def __init__(self, proxy: ImageProxy, loop: asyncio.AbstractEventLoop, output_dir: Path, prefix: str,
                  extension: str) -> None:
-        self.proxy, self.loop, self.output_dir, self.prefix, self.extension = proxy, loop, output_dir, prefix, extension
+        self.proxy, self.loop, self.output_dir, self.extension = proxy, loop, output_dir, extension
+        self.signed = signed_urls_pattern(prefix)
         self._jobs: queue.Queue[list[str] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -71,8 +70,8 @@ class Prefetcher:
                     text = (self.output_dir / name).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     continue  # replaced or removed since: the next regeneration's files say what is published
-                for signature, encoded in signed_urls(text, self.prefix):
-                    origin = origin_of(self.proxy.key, signature, encoded)
+                for match in self.signed.finditer(text):
+                    origin = origin_of(self.proxy.key, match.group(1), match.group(2))
                     if origin is not None:
                         origins[origin] = None
             if self._stopped.is_set():

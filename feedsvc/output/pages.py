@@ -16,11 +16,10 @@ from html import escape
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.memo import Memo, made_once
-from feedsvc.output.plan import ARCHIVE_DIR
+from feedsvc.output.plan import ARCHIVE_DIR, STORIES_DIR
 from feedsvc.output.templates import Markup, render
 from feedsvc.text import display
 
-STORIES_DIR = "stories"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 FORMAT_LABELS = {".atom": ("Atom", "application/atom+xml"), ".rss": ("RSS", "application/rss+xml"),

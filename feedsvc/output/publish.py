@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
+from feedsvc.output.plan import STORIES_DIR
 from feedsvc.system import flush
 from feedsvc.system.flush import written_out
 
@@ -54,7 +55,7 @@ def precompressed(name: str) -> bool:
     double the cost of writing them, and its pages, a few hundred more files a cold run writes for people who
     read one now and then) and the story pages (`stories/…`, one a story). The servers compress those when asked
     (feedsvc.serve.web, and nginx's `gzip on` for /archive/ and /stories/)."""
-    return "/archive/" not in f"/{name}" and not name.startswith("stories/")
+    return "/archive/" not in f"/{name}" and not name.startswith(f"{STORIES_DIR}/")
 
 
 def with_sibling(name: str) -> list[str]:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from feedsvc import __version__
 from feedsvc.model import Entry, Story
 from feedsvc.output.body import entry_html
-from feedsvc.output.pages import STORIES_DIR, story_page
+from feedsvc.output.pages import story_page
 from feedsvc.output.plan import FeedPlan, Planned
 from feedsvc.output.templates import Markup, render
 from feedsvc.stories.group import order_key
@@ -26,10 +26,9 @@ from feedsvc.text import display
 
 NEWEST = "newest stories"
 """The name of a feed's subscription document's listing page."""
-_LAZY = b"<img "
-_LAZY_IMG = b'<img loading="lazy" decoding="async" referrerpolicy="no-referrer" '
+_LAZY = "<img "
+_LAZY_IMG = '<img loading="lazy" decoding="async" referrerpolicy="no-referrer" '
 
-__all__ = ["NEWEST", "STORIES_DIR", "Navigator", "StoryNav", "render_story", "story_page"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ def _changed(shown: dict[str, object], nav: StoryNav, context: object) -> bool:
 
 def _with_lazy_images(html: str) -> Markup:
     """The article with its images loaded lazily and fetched without a referrer."""
-    return Markup(html.encode("utf-8").replace(_LAZY, _LAZY_IMG).decode("utf-8"))
+    return Markup(html.replace(_LAZY, _LAZY_IMG))
 
 
 def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], site_title: str,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from feedsvc.model import Entry, Story
 from feedsvc.output.pages import story_page
 from feedsvc.search.index import Document
-from feedsvc.search.terms import plain_text
+from feedsvc.text import plain_text
 
 Read = Callable[[Sequence[Story]], Mapping[Story, Entry]]
 BATCH = 200

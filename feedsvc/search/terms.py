@@ -85,9 +85,3 @@ def match_expression(query: str) -> str:
         raise QueryError("the query holds no letters, digits or Chinese characters to search for")
     return " AND ".join(phrases)
 
-
-def plain_text(html: str) -> str:
-    """The text of cleaned article HTML (tags dropped, character references resolved)."""
-    from html import unescape
-
-    return unescape(re.sub(r"<[^>]*>", " ", html))

@@ -183,11 +183,11 @@ class FileServer:
                 return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
             answer = await self.images.answer(parts[0], parts[1], request.headers.get("If-None-Match"))
             return web.Response(status=answer.status, body=answer.body or None, headers=answer.headers)
-        if request.path in KINDS and self.search is None:
-            return web.Response(status=503, text="503: search is turned off here (search = false)\n",
-                                headers={"Cache-Control": "no-store"})
-        if request.path in KINDS and self.search is not None:
+        if request.path in KINDS:
             search = self.search
+            if search is None:
+                return web.Response(status=503, text="503: search is turned off here (search = false)\n",
+                                    headers={"Cache-Control": "no-store"})
             params = {key: request.query.get(key, "") for key in ("q", "source", "page") if key in request.query}
             found = await asyncio.to_thread(search.answer, request.path, params)
             return web.Response(status=found.status, body=found.body, headers={

@@ -8,19 +8,14 @@ only. Every story left out is reported with the rule that dropped it: never sile
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from feedsvc.model import Dropped, EntryMeta, Story, StoryFilter, Topic
+from feedsvc.text import plain_text
 
 NO_INCLUDE = "no include rule matched"
-_TAG = re.compile(r"<[^>]*>")
-
-
-def plain_text(markup: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
 
 
 class _Rule:
