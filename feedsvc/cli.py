@@ -275,8 +275,9 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
                base_url: str | None, verbose: bool, quiet: bool, slug: str | None, candidates: tuple[str, ...],
                as_json: bool) -> None:
     """Show, for each cleaning rule, how many articles it changes and samples of what it removed; flag rules that
-    match nothing and rules that remove most of an article."""
-    from feedsvc.rules.commands import RULE_KEYS, rule_reports, sources
+    match nothing, rules that remove most of an article and selectors generic enough to hit articles; then the
+    blocks each source learned (`learned_rules`), with how many of its stories they are cut from."""
+    from feedsvc.rules.commands import RULE_KEYS, learned_blocks, rule_reports, sources
 
     configure_logging(verbose, quiet)
     settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
@@ -297,18 +298,21 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
 
         for key, pattern in parsed:
             check_rule(key, pattern, "--rule")
-        reports = {s.slug: rule_reports(settings, s, datetime.now(UTC), parsed) for s in sources(settings, slug)}
+        chosen = sources(settings, slug)
+        reports = {s.slug: rule_reports(settings, s, datetime.now(UTC), parsed) for s in chosen}
+        learned = {s.slug: learned_blocks(settings, s) for s in chosen}
     if as_json:
         click.echo(json.dumps({s: {"from_cache": cached, "rules": [
             {"key": r.key, "pattern": r.pattern, "articles": r.articles, "total": r.total,
              "removed_chars": r.removed_chars, "removes_most_of": r.most, "samples": list(r.samples),
-             "flags": list(r.flags)} for r in items]} for s, (items, cached) in reports.items()},
-            ensure_ascii=False, sort_keys=True))
+             "flags": list(r.flags)} for r in items], "learned": [
+            {"text": b.text, "articles": b.articles, "total": b.total} for b in learned[s]]}
+            for s, (items, cached) in reports.items()}, ensure_ascii=False, sort_keys=True))
         return
     for slug_, (items, cached) in reports.items():
-        if not items:
+        if not items and not learned[slug_]:
             continue
-        total = items[0].total
+        total = items[0].total if items else learned[slug_][0].total
         click.echo(f"{slug_}: {_count(total, 'article')} ({'from the cache' if cached else 'seeds cleaned again'})")
         for report in items:
             share = f"{report.articles / total:.1%}" if total else "—"
@@ -317,3 +321,6 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
                        f"({share}), {_count(report.removed_chars, 'character')}{flags}")
             for sample in report.samples:
                 click.echo(f"      − {_short(sample, 100)}")
+        for block in learned[slug_]:
+            click.echo(f"  learned: {_count(block.articles, 'article')} ({block.articles / block.total:.1%}): "
+                       f"{_short(block.text, 100)}  (veto: keep_paragraphs)")

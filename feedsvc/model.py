@@ -25,6 +25,8 @@ class CleanRules:
     """Regular expressions; a paragraph-like element whose whole text matches one is removed."""
     strip_text: tuple[str, ...] = ()
     """Regular expressions removed from text wherever they occur (shortcode leftovers and the like)."""
+    keep_paragraphs: tuple[str, ...] = ()
+    """Regular expressions; a block whose text matches one is never learned as boilerplate (`clean.edges`)."""
     unwrap_image_proxy: bool = True
     """Replace images.weserv.nl URLs by the origin image URL."""
 
@@ -144,6 +146,8 @@ class Cleaned:
     removed: tuple[Removal, ...] = ()
     added_text: str = ""
     """Visible text the cleaner wrote itself (labels of links that replace embeds)."""
+    edges: tuple[tuple[bytes, int, int], ...] = ()
+    """The blocks at either end that could be boilerplate (`clean.edges`): key and byte offsets in `html`."""
 
 
 @dataclass(frozen=True)
@@ -159,12 +163,19 @@ class Entry:
     """Content hash of the seed version this entry was built from (tie-breaker between versions)."""
     removed: tuple[Removal, ...] = ()
     """What the source's rules removed from the article (kind `rule <key> <pattern>`): `feedsvc rules test`."""
+    edges: tuple[tuple[bytes, int, int], ...] = ()
+    """The article's blocks that could be boilerplate (`Cleaned.edges`)."""
 
     @property
     def content(self) -> str:
         """The cleaned article HTML."""
         article = self.article
         return article if isinstance(article, str) else article.decode("utf-8")
+
+    @property
+    def marks(self) -> bytes:
+        """The keys of `edges`, joined (`Version.marks`)."""
+        return b"".join(key for key, _, _ in self.edges)
 
     @property
     def content_utf8(self) -> bytes:
@@ -282,11 +293,13 @@ class Version(NamedTuple):
     source_slug: str
     updated: int
     published: int
+    marks: bytes = b""
+    """The keys of the article's blocks that could be boilerplate (`clean.edges`), 8 bytes each, in order."""
 
     @classmethod
-    def of(cls, meta: EntryMeta, digest: str, n: int) -> Version:
+    def of(cls, meta: EntryMeta, digest: str, n: int, marks: bytes = b"") -> Version:
         return cls(digest, n, link_key(meta.link), meta.id, meta.source_slug, instant(meta.updated),
-                   instant(meta.published))
+                   instant(meta.published), marks)
 
 
 class Story(NamedTuple):
@@ -295,6 +308,8 @@ class Story(NamedTuple):
     newest: Version
     oldest: Version
     digests: tuple[str, ...]
+    cut: bytes = b""
+    """The keys of the newest version's blocks that its source's learned rules remove (`stories.boilerplate`)."""
 
     @property
     def source_slug(self) -> str:

@@ -38,6 +38,7 @@ from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.state.index import UNIFIED, Changes, Index, Memory
+from feedsvc.stories.boilerplate import Learning
 from feedsvc.stories.filters import Judge, Judged, judge
 from feedsvc.stories.group import story_meta
 from feedsvc.stories.sources import SourceCatalog
@@ -86,6 +87,11 @@ def fingerprint(settings: Settings) -> str:
     """Changes whenever parsing or cleaning would give other results: code versions and the settings they read."""
     parts = [__version__, PARSER_VERSION, CLEANER_VERSION, SCHEMA_VERSION, *map(repr, cleaning_values(settings))]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+def learning_of(settings: Settings) -> Learning:
+    """How the run learns each source's boilerplate (`stories.boilerplate`)."""
+    return Learning(settings.learned_rules, settings.learned_rules_share, settings.learned_rules_min_stories)
 
 
 def signature(settings: Settings, prints: str, found: ScanResult, images: ImagePolicy) -> str:
@@ -190,8 +196,9 @@ def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: f
     if options.rehash or state.signature != looked.signature or state.fingerprint != prints or \
             not _all_exist(settings.output_dir, state.outputs):
         return None
-    if options.memory is not None and options.memory.current(state.token, prints) is None and state.token:
-        options.memory.index = replace(Index.load(cache, prints), token=state.token)  # the daemon's start
+    learning = learning_of(settings)
+    if options.memory is not None and options.memory.current(state.token, prints, learning) is None and state.token:
+        options.memory.index = replace(Index.load(cache, prints, learning), token=state.token)  # the daemon's start
     return replace(_unchanged_report(looked.seeds, state, started), dry_run=options.dry_run)
 
 
@@ -200,13 +207,14 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     """One run over `cache`; `prints` is the settings' `fingerprint`, `looked` what the run found first."""
     found, state, run_signature = looked.seeds, looked.state, looked.signature
     memory = options.memory or Memory()
-    index = memory.current(state.token, prints)
+    learning = learning_of(settings)
+    index = memory.current(state.token, prints, learning)
     memory.index = None  # until this run completes
     if state.fingerprint != prints:  # outcomes of other rules are swept once a run under these completes
         cache.save_state(replace(state, fingerprint="", token=""))
     only = None if index is None or found.changed is None or options.rehash else found.changed | index.retry
     if index is None:
-        index = Index.load(cache, prints)
+        index = Index.load(cache, prints, learning)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
     cleaning_started = time.monotonic()
@@ -434,8 +442,8 @@ def _process(settings: Settings, now: datetime, pool: WorkerPool, cache: Cache, 
                 if outcome.path in seeds.unhashed:
                     seeds.hashed(outcome.path, outcome.digest)
                 pending.append((outcome.digest, outcome.problem, outcome.entries))
-                index.learn(outcome.digest, outcome.problem,
-                            tuple(Version.of(e.meta, outcome.digest, n) for n, e in enumerate(outcome.entries)))
+                index.learn(outcome.digest, outcome.problem, tuple(Version.of(e.meta, outcome.digest, n, e.marks)
+                                                                   for n, e in enumerate(outcome.entries)))
             for note in outcome.notes:
                 log.debug("%s: %s", outcome.path, note)
             if len(pending) >= _STORE_BATCH:

@@ -51,6 +51,9 @@ class Settings:
     ignore_categories: tuple[str, ...] = _setting(("news",), CLEANING)
     future_tolerance_hours: int = _setting(48, CLEANING)
     url_date_tolerance_days: int = _setting(3, CLEANING)
+    learned_rules: bool = _setting(True, OUTPUT)
+    learned_rules_share: float = _setting(0.1, OUTPUT)
+    learned_rules_min_stories: int = _setting(5, OUTPUT)
     min_seed_ratio: float = _setting(0.5, RUNTIME)
     workers: int = _setting(0, RUNTIME)
     host: str = _setting("127.0.0.1", RUNTIME)
@@ -192,6 +195,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "future_tolerance_hours": _non_negative,
     "url_date_tolerance_days": _non_negative,
     "min_seed_ratio": _ratio,
+    "learned_rules_share": _ratio,
+    "learned_rules_min_stories": _positive,
     "workers": _non_negative,
     "port": _port,
     "poll_seconds": _positive,

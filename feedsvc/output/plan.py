@@ -140,9 +140,9 @@ def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:
     entry's contents), the feed's own values and links, each story's versions, and `extra` (the output settings
     the renderers read). When it is unchanged, the document need not be rendered again."""
     digest = hashlib.sha256(repr((__version__, RENDERER_VERSION, fingerprint, planned.feed, extra)).encode())
-    # A story renders from its newest version (content and fields) and its oldest (the `published` date); each
-    # version stands for its cached entry, which the fingerprint pins.
-    digest.update("".join(f"{s.newest.digest}{s.newest.n}.{s.oldest.digest}{s.oldest.n}|"
+    # A story renders from its newest version (content and fields, less the blocks its source learned to cut) and
+    # its oldest (the `published` date); each version stands for its cached entry, which the fingerprint pins.
+    digest.update("".join(f"{s.newest.digest}{s.newest.n}.{s.oldest.digest}{s.oldest.n}{s.cut.hex()}|"
                           for s in planned.stories).encode())
     for edge in (planned.before, planned.after):  # the neighbours the story pages at either end show
         digest.update(f"<{edge.newest.digest}{edge.newest.n}>".encode() if edge else b"<>")

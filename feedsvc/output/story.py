@@ -142,8 +142,9 @@ class Navigator:
         return pages
 
 
-def _version(story: Story | None) -> tuple[str, int, str, int] | None:
-    return (story.newest.digest, story.newest.n, story.oldest.digest, story.oldest.n) if story is not None else None
+def _version(story: Story | None) -> tuple[str, int, str, int, bytes] | None:
+    return (story.newest.digest, story.newest.n, story.oldest.digest, story.oldest.n, story.cut) \
+        if story is not None else None
 
 
 def _changed(shown: dict[str, object], nav: StoryNav, context: object) -> bool:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedsvc.clean import RULE_KIND
+
+_GENERIC = re.compile(
+    r"^\.(?:text|txt|content|contents|body|main|article|post|entry|story|detail|details|title|summary|desc|info|"
+    r"inner|wrap|wrapper|container|box|block|item|items|row|col|column|section|left|right|center|clearfix|fl|fr|"
+    r"small|large|big|bold|normal|red|blue|gray|grey|hidden|show|active|first|last|"
+    r"(?:size|font|fs|text|col|span|mt|mb|ml|mr|pt|pb|px|py|m|p)-[\w-]+)$", re.IGNORECASE)
+"""Class names a site gives its article's own elements as readily as its clutter (`.text`, `.size-md`)."""
+
+
+def generic_selector(selector: str) -> bool:
+    """Whether `selector` is one class whose name says nothing of clutter: it would likely hit articles too."""
+    return _GENERIC.match(selector.strip()) is not None
+
 
 MOST = 0.5
 """A rule that takes more than this share of an article's text is flagged."""
@@ -36,6 +50,8 @@ class RuleReport:
             found.append("matches nothing")
         if self.most:
             found.append(f"removes most of {self.most} article{'s' if self.most > 1 else ''}")
+        if self.key == "drop_selectors" and generic_selector(self.pattern):
+            found.append("generic selector: may match the articles' own text")
         return tuple(found)
 
 

@@ -1,27 +1,33 @@
-"""The data behind `feedsvc rules`: each source's cleaned articles and recorded rule removals from the cache, and,
-where the cache cannot tell (rules changed since the last run, candidate rules, classes before cleaning), the
-source's own seeds, parsed and cleaned in memory. Writes nothing."""
+"""The data behind `feedsvc rules`: each source's cleaned articles, recorded rule removals and learned blocks from
+the cache, and, where the cache cannot tell (rules changed since the last run, candidate rules, classes before
+cleaning), the source's own seeds, parsed and cleaned in memory: only the seeds the cache places in that source,
+so a command costs the sources it looks at, never the archive once per source. The sources are those of the
+configuration and those feedsvc derived from the archive's links. Writes nothing."""
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from feedsvc.clean import Block, blocks, classed, visible_text_of
-from feedsvc.errors import SeedReadError
+from feedsvc.errors import ConfigError, SeedReadError
 from feedsvc.ingest.parse import parse_seed
 from feedsvc.ingest.scan import read_seed, scan
 from feedsvc.ingest.work import process
 from feedsvc.links import link_key
 from feedsvc.model import CleanRules, Source
-from feedsvc.pipeline import fingerprint, make_job
+from feedsvc.pipeline import fingerprint, learning_of, make_job
 from feedsvc.rules.audit import Removals, RuleReport, audit
 from feedsvc.rules.suggest import Suggestion, suggest
 from feedsvc.settings import Settings
 from feedsvc.state.cache import IN_MEMORY, REMOVAL_SAMPLE, Cache
+from feedsvc.state.index import Index
+from feedsvc.stories.boilerplate import keys_of
+from feedsvc.text import plain_text
 
 RULE_KEYS = ("drop_selectors", "drop_xpaths", "drop_paragraphs", "strip_text")
 
@@ -32,6 +38,7 @@ class Article:
     cleaned: str
     removals: Removals
     raw: str = ""
+    title: str = ""
 
 
 def rules_of(rules: CleanRules) -> list[tuple[str, str]]:
@@ -46,14 +53,16 @@ def _open(settings: Settings) -> Cache:
 def _from_cache(settings: Settings, source: Source) -> list[Article]:
     with _open(settings) as cache:
         rows = cache.source_entries(source.slug, fingerprint(settings))
-    return [Article(key, content, removals) for key, content, removals in rows]
+    return [Article(key, content, removals, title=title) for key, content, removals, title in rows]
 
 
 def _from_seeds(settings: Settings, source: Source, now: datetime, *, clean: bool = True) -> Iterator[Article]:
     """Every article of `source` from its seeds (those the cache places in the source; every seed when the cache
-    knows none), parsed and, with `clean`, cleaned under `settings`."""
+    knows no source at all), parsed and, with `clean`, cleaned under `settings`."""
     with _open(settings) as cache:
         paths = cache.source_seeds(source.slug)
+        if not paths and cache.sources():
+            return  # the cache knows the archive's sources, and this one has no seed
     found = scan(settings.seeds_dir).files
     job = make_job(settings, now)
     for path in paths or sorted(found):
@@ -66,14 +75,14 @@ def _from_seeds(settings: Settings, source: Source, now: datetime, *, clean: boo
             continue
         raws = parse_seed(data, path, seed.modified, job.ctx).entries
         if not clean:
-            yield from (Article(link_key(r.meta.link), "", (), r.html) for r in raws
+            yield from (Article(link_key(r.meta.link), "", (), r.html, r.meta.title) for r in raws
                         if r.meta.source_slug == source.slug)
             continue
         outcome = process(job, data, path, hashlib.sha256(data).hexdigest(), seed.modified)
         for entry, raw in zip(outcome.entries, raws, strict=False):
             if entry.meta.source_slug == source.slug:
                 removals = [(r.kind, len(r.text), r.text[:REMOVAL_SAMPLE]) for r in entry.removed]
-                yield Article(link_key(entry.meta.link), entry.content, removals, raw.html)
+                yield Article(link_key(entry.meta.link), entry.content, removals, raw.html, entry.meta.title)
 
 
 def _one_per_story(articles: list[Article]) -> list[Article]:
@@ -95,7 +104,7 @@ def suggestions(settings: Settings, source: Source, now: datetime, *, min_share:
         articles = _one_per_story(list(_from_seeds(settings, source, now)))
     cleaned = [blocks(a.cleaned) for a in articles]
     raw: list[list[Block]] = [classed(a.raw) for a in articles]
-    return suggest(cleaned, raw, min_share=min_share)
+    return suggest(cleaned, raw, min_share=min_share, titles=[a.title for a in articles])
 
 
 def rule_reports(settings: Settings, source: Source, now: datetime,
@@ -116,12 +125,54 @@ def rule_reports(settings: Settings, source: Source, now: datetime,
     return audit(rules_of(rules), remaining), cached
 
 
-def sources(settings: Settings, slug: str | None) -> list[Source]:
-    if slug is None:
-        return list(settings.sources)
-    source = settings.source_by_slug(slug)
-    if source is None:
-        from feedsvc.errors import ConfigError
+@dataclass(frozen=True)
+class LearnedBlock:
+    """A block a source's stories taught (`stories.boilerplate`), as `rules test` shows it."""
 
-        raise ConfigError(settings.config_path, f"sources.{slug}", "no such source in the configuration")
-    return [source]
+    text: str
+    articles: int
+    """Stories of the source it is cut from."""
+    total: int
+
+
+def learned_blocks(settings: Settings, source: Source) -> list[LearnedBlock]:
+    """The blocks `source` learned from the stories of the last run, most frequent first."""
+    database = settings.state_dir / "cache.sqlite"
+    if not database.exists():
+        return []
+    prints = fingerprint(settings)
+    counts: Counter[bytes] = Counter()
+    examples: dict[bytes, str] = {}
+    with Cache.open(database) as cache:
+        index = Index.load(cache, prints, learning_of(settings))
+        stories = index.ordered.get(source.slug, [])
+        for story in stories:
+            keys = set(keys_of(story.cut))
+            counts.update(keys)
+            if keys - examples.keys():
+                for key, markup in cache.learned_blocks(story.newest, prints):
+                    examples.setdefault(key, plain_text(markup))
+    return sorted((LearnedBlock(examples.get(key, ""), n, len(stories)) for key, n in counts.items()),
+                  key=lambda block: (-block.articles, block.text))
+
+
+def sources(settings: Settings, slug: str | None) -> list[Source]:
+    """The sources `rules` looks at: the one named `slug` (configured, or derived by feedsvc from the archive's
+    links), or every source the cache holds stories of, configured ones first."""
+    with _open(settings) as cache:
+        known = cache.sources()
+    configured = {s.slug: s for s in settings.sources}
+    if slug is not None:
+        if slug in configured:
+            return [configured[slug]]
+        if slug in known:
+            return [Source(slug, known[slug])]
+        raise ConfigError(settings.config_path, f"sources.{slug}",
+                          "no such source in the configuration or in the archive's cache (a new archive: run "
+                          "`feedsvc regenerate` first)")
+    if not known:
+        raise ConfigError(settings.config_path, "state_dir",
+                          f"the cache in {settings.state_dir} holds no stories: run `feedsvc regenerate` first "
+                          "(rules read what it cleaned), or name one source with --source")
+    return [*(s for s in settings.sources if s.slug in known),
+            *(Source(s, known[s]) for s in sorted(known) if s not in configured)]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedsvc.clean import ADDED_LABEL, Block
+from feedsvc.rules.audit import generic_selector
 
 MAX_TEXT = 300
 """Longer blocks are article text, never boilerplate candidates."""
@@ -36,10 +37,15 @@ class Suggestion:
     example: str
 
 
-def paragraph_pattern(text: str) -> str:
-    """An anchored pattern for `text` with its digit runs generalized (dates, counts, editor codes)."""
-    parts = _DIGITS.split(text)
-    return "^" + r"\d+".join(re.escape(part) for part in parts) + "$"
+MIN_TITLE = 4
+"""A shorter title is not looked for in a paragraph (it would be found by chance)."""
+
+
+def paragraph_pattern(text: str, title: str = "") -> str:
+    """An anchored pattern for `text` with its digit runs generalized (dates, counts, editor codes), and the
+    article's `title`, where the text quotes it, as any text ("The post <title> appeared first on …")."""
+    pieces = text.split(title) if len(title) >= MIN_TITLE else [text]
+    return "^" + ".+".join(r"\d+".join(re.escape(part) for part in _DIGITS.split(piece)) for piece in pieces) + "$"
 
 
 def _where(positions: Counter[str]) -> str:
@@ -48,9 +54,10 @@ def _where(positions: Counter[str]) -> str:
 
 
 def suggest(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]] = (), *, min_share: float = 0.05,
-            min_articles: int = 3, limit: int = 20) -> list[Suggestion]:
-    """Candidates for one source: `cleaned` holds each article's blocks after today's rules, `raw` (aligned with
-    it, or empty) each article's classed elements before cleaning."""
+            min_articles: int = 3, limit: int = 20, titles: Sequence[str] = ()) -> list[Suggestion]:
+    """Candidates for one source: `cleaned` holds each article's blocks after today's rules, `raw` and `titles`
+    (aligned with it, or empty) each article's classed elements before cleaning and its title: a line that
+    repeats except for the article's own title is found too."""
     total = len(cleaned)
     if not total:
         return []
@@ -58,12 +65,13 @@ def suggest(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]] =
     counts: Counter[str] = Counter()
     positions: dict[str, Counter[str]] = {}
     examples: dict[str, str] = {}
-    for article in cleaned:
+    for number, article in enumerate(cleaned):
+        title = titles[number] if number < len(titles) else ""
         seen: set[str] = set()
         for index, block in enumerate(article):
             if len(block.text) > MAX_TEXT or ADDED_LABEL.match(block.text):
                 continue
-            pattern = paragraph_pattern(block.text)
+            pattern = paragraph_pattern(block.text, title)
             if pattern in seen:
                 continue
             seen.add(pattern)
@@ -96,7 +104,7 @@ def _classes(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]],
                         surviving[(name, element.text)] += 1
     found = []
     for name, count in articles.items():
-        if count < threshold or not _CSS_IDENT.match(name):
+        if count < threshold or not _CSS_IDENT.match(name) or generic_selector(f".{name}"):
             continue
         text, same = texts[name].most_common(1)[0]
         if not text or same < CONSTANT_SHARE * sum(texts[name].values()) or surviving[(name, text)] < threshold:

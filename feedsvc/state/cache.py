@@ -33,10 +33,11 @@ from feedsvc.model import (
     Story,
     Version,
 )
+from feedsvc.stories.boilerplate import cut_article, trim_summary
 from feedsvc.stories.group import story_meta
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -47,10 +48,12 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     key TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL,
                                     updated INTEGER NOT NULL, published INTEGER NOT NULL,
                                     meta TEXT NOT NULL, content TEXT NOT NULL, summary TEXT NOT NULL,
-                                    removed TEXT NOT NULL, PRIMARY KEY (digest, fingerprint, n));
+                                    removed TEXT NOT NULL, marks BLOB NOT NULL, spans TEXT NOT NULL,
+                                    PRIMARY KEY (digest, fingerprint, n));
 CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT NULL, digest TEXT NOT NULL,
                                      n INTEGER NOT NULL, rule TEXT, PRIMARY KEY (fingerprint, rules, digest, n));
-CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published);
+CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published,
+                                                         marks);
 """
 _TABLES = ("seeds", "outcomes", "entries", "verdicts", "meta")
 READ_BATCH = 500
@@ -142,6 +145,11 @@ REMOVAL_SAMPLE = 240
 
 def removals_to_json(removed: Iterable[Removal]) -> str:
     return json.dumps([[r.kind, len(r.text), r.text[:REMOVAL_SAMPLE]] for r in removed], ensure_ascii=False)
+
+
+def spans_to_json(edges: Iterable[tuple[bytes, int, int]]) -> str:
+    """The byte offsets of an entry's marks (`Entry.edges`), in their order."""
+    return json.dumps([[start, end] for _, start, end in edges])
 
 
 def _guarded(method: Callable[P, R]) -> Callable[P, R]:
@@ -290,11 +298,12 @@ class Cache:
             for digest, problem, entries in outcomes:
                 self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
                 self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
-                versions = (Version.of(e.meta, digest, n) for n, e in enumerate(entries))
+                versions = (Version.of(e.meta, digest, n, e.marks) for n, e in enumerate(entries))
                 self._db.executemany(
-                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ((digest, fingerprint, v.n, v.key, v.id, v.source_slug, v.updated, v.published,
-                      meta_to_json(e.meta), e.content, e.summary, removals_to_json(e.removed))
+                      meta_to_json(e.meta), e.content, e.summary, removals_to_json(e.removed), v.marks,
+                      spans_to_json(e.edges))
                      for v, e in zip(versions, entries, strict=True)))
 
     @_guarded
@@ -307,7 +316,8 @@ class Cache:
     def versions(self, digests: Container[str], fingerprint: str) -> list[Version]:
         """What merging needs of every cached entry of the seeds with `digests` (no metadata is parsed)."""
         return [Version(*row) for row in self._db.execute(
-            "SELECT digest, n, key, id, source, updated, published FROM entries WHERE fingerprint=?", (fingerprint,))
+            "SELECT digest, n, key, id, source, updated, published, marks FROM entries WHERE fingerprint=?",
+            (fingerprint,))
             if row[0] in digests]
 
     @_guarded
@@ -316,7 +326,8 @@ class Cache:
         found: list[Version] = []
         for digest in digests:
             found.extend(Version(*row) for row in self._db.execute(
-                "SELECT digest, n, key, id, source, updated, published FROM entries WHERE fingerprint=? AND digest=? "
+                "SELECT digest, n, key, id, source, updated, published, marks FROM entries WHERE fingerprint=? "
+                "AND digest=? "
                 "ORDER BY n", (fingerprint, digest)))
         return found
 
@@ -333,20 +344,21 @@ class Cache:
                           paths: Mapping[str, Sequence[str]] | None = None, *, text: bool = False,
                           ) -> dict[Story, Entry]:
         """The published form of each of `stories`: merged metadata (`paths`, digest -> seed paths, completes the
-        provenance) and the newest version's cleaned content: as the UTF-8 bytes stored (the renderers of Atom and
-        RSS write them as they are), or with `text`, decoded (for renderers that convert every article to other
-        scripts: each would decode it again). A few queries for all of them, not two per story."""
+        provenance) and the newest version's cleaned content, without the blocks its source's learned rules cut
+        (`Story.cut`): as the UTF-8 bytes stored (the renderers of Atom and RSS write them as they are), or with
+        `text`, decoded (for renderers that convert every article to other scripts: each would decode it again).
+        A few queries for all of them, not two per story."""
         stories = list(dict.fromkeys(stories))
         wanted = {(version.digest, version.n) for story in stories for version in (story.newest, story.oldest)}
         digests = sorted({digest for digest, _ in wanted})
-        rows: dict[tuple[str, int], tuple[str, bytes, str]] = {}
+        rows: dict[tuple[str, int], tuple[str, bytes, str, bytes, str]] = {}
         for start in range(0, len(digests), READ_BATCH):
             chunk = digests[start:start + READ_BATCH]
-            for digest, n, meta, content, summary in self._db.execute(
-                    f"SELECT digest, n, meta, CAST(content AS BLOB), summary FROM entries "
+            for digest, n, meta, content, summary, marks, spans in self._db.execute(
+                    f"SELECT digest, n, meta, CAST(content AS BLOB), summary, marks, spans FROM entries "
                     f"WHERE fingerprint=? AND digest IN ({','.join('?' * len(chunk))})", (fingerprint, *chunk)):
                 if (digest, n) in wanted:
-                    rows[(digest, n)] = (meta, content, summary)
+                    rows[(digest, n)] = (meta, content, summary, marks, spans)
         metas: dict[tuple[str, int], EntryMeta] = {}
 
         def meta_of(version: Version) -> EntryMeta:
@@ -360,7 +372,10 @@ class Cache:
         entries = {}
         for story in stories:
             meta = story_meta(story, meta_of, paths or {})  # KeyError if the newest version is not cached
-            _, content, summary = rows[(story.newest.digest, story.newest.n)]
+            _, content, summary, marks, spans = rows[(story.newest.digest, story.newest.n)]
+            if story.cut:  # what the source's learned rules remove (`stories.boilerplate`)
+                content, taken = cut_article(content, marks, json.loads(spans), story.cut)
+                summary = trim_summary(summary, taken)
             entries[story] = Entry(meta, content.decode("utf-8") if text else content, summary, story.newest.digest)
         return entries
 
@@ -385,13 +400,35 @@ class Cache:
                                  ((fingerprint, *row) for row in verdicts))
 
     @_guarded
-    def source_entries(self, source: str, fingerprint: str) -> list[tuple[str, str, list[tuple[str, int, str]]]]:
-        """(link key, cleaned content, rule removals as (kind, length, sample)) of every current entry of
+    def source_entries(self, source: str, fingerprint: str,
+                       ) -> list[tuple[str, str, list[tuple[str, int, str]], str]]:
+        """(link key, cleaned content, rule removals as (kind, length, sample), title) of every current entry of
         `source` cleaned under `fingerprint` (one per seed version)."""
         rows = self._db.execute(
-            "SELECT key, content, removed FROM entries WHERE fingerprint=? AND source=? "
+            "SELECT key, content, removed, meta FROM entries WHERE fingerprint=? AND source=? "
             "AND digest IN (SELECT digest FROM seeds) ORDER BY digest, n", (fingerprint, source))
-        return [(key, content, [(k, n, t) for k, n, t in json.loads(removed)]) for key, content, removed in rows]
+        return [(key, content, [(k, n, t) for k, n, t in json.loads(removed)], meta_from_json(meta).title)
+                for key, content, removed, meta in rows]
+
+    @_guarded
+    def sources(self) -> dict[str, str]:
+        """Slug -> name of every source the published seeds' entries belong to, under any rules cleaned so far."""
+        found: dict[str, str] = {}
+        for slug, meta in self._db.execute(
+                "SELECT source, meta FROM entries WHERE digest IN (SELECT digest FROM seeds) GROUP BY source"):
+            found[str(slug)] = meta_from_json(str(meta)).source_name
+        return found
+
+    @_guarded
+    def learned_blocks(self, version: Version, fingerprint: str) -> list[tuple[bytes, str]]:
+        """(key, markup) of each block of `version`'s article marked as a boilerplate candidate."""
+        row = self._db.execute("SELECT CAST(content AS BLOB), marks, spans FROM entries WHERE digest=? AND "
+                               "fingerprint=? AND n=?", (version.digest, fingerprint, version.n)).fetchone()
+        if row is None:
+            return []
+        content, marks, spans = row
+        return [(bytes(marks[at * 8:at * 8 + 8]), bytes(content[start:end]).decode("utf-8", "replace"))
+                for at, (start, end) in enumerate(json.loads(spans))]
 
     @_guarded
     def source_seeds(self, source: str) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from feedsvc.ingest.triage import Triage
 from feedsvc.model import KnownSeed, Story, Version
 from feedsvc.state.cache import Cache
+from feedsvc.stories.boilerplate import Boilerplate, Learning
 from feedsvc.stories.group import grouped, merge_group, newest, order_key
 
 UNIFIED = ""
@@ -53,18 +54,26 @@ class Index:
     """Document stem -> (its plan, its digest) as last published, so an unchanged plan is not digested again."""
     learned: dict[str, tuple[Version, ...]] = field(default_factory=dict, repr=False)
     """Entries of the digests cleaned this run, until `apply`."""
+    boilerplate: Boilerplate = field(default_factory=Boilerplate)
+    """What each source's stories teach (`stories.boilerplate`); every story in `stories` carries its cut."""
 
     @classmethod
-    def load(cls, cache: Cache, fingerprint: str) -> Index:
-        """The index of what the cache holds."""
-        index = cls(fingerprint, cache.known_seeds(), cache.outcome_digests(fingerprint), cache.problems(fingerprint))
+    def load(cls, cache: Cache, fingerprint: str, learning: Learning | None = None) -> Index:
+        """The index of what the cache holds (`learning`: how boilerplate is learned; the defaults if None)."""
+        index = cls(fingerprint, cache.known_seeds(), cache.outcome_digests(fingerprint), cache.problems(fingerprint),
+                    boilerplate=Boilerplate(learning or Learning()))
         for path, seed in sorted(index.known.items()):
             index.paths.setdefault(seed.digest, []).append(path)
         versions = cache.versions(index.paths, fingerprint)
         for digest, members in grouped_by_digest(versions).items():
             index.versions[digest] = tuple(members)
         index.groups = grouped(versions)
-        index.stories = {key: merge_group(group) for key, group in index.groups.items()}
+        merged = {key: merge_group(group) for key, group in index.groups.items()}
+        learner = index.boilerplate
+        for story in merged.values():
+            learner.count(story, 1)
+        learner.relearn(list(learner.totals))
+        index.stories = {key: learner.cut(story) for key, story in merged.items()} if learner.rules else merged
         everything = newest(index.stories.values(), None)
         index.ordered[UNIFIED] = everything
         for story in everything:
@@ -129,14 +138,23 @@ class Index:
         for digest in changes.forgotten:
             self.problems.pop(digest, None)
         cache.update_seeds(changes.rows, changes.gone)
-        removed: list[Story] = []
-        added: list[Story] = []
+        merged: list[tuple[str, Story | None, Story | None]] = []
+        learner = self.boilerplate
         for key in sorted(keys):
             before = self.stories.get(key)
             group = self.groups.get(key)
             after = merge_group(group) if group else None
-            if after == before:
+            if after == (before._replace(cut=b"") if before is not None else None):
                 continue
+            for story, sign in ((before, -1), (after, 1)):
+                if story is not None:
+                    learner.count(story, sign)
+            merged.append((key, before, after))
+        relearned = learner.relearn(sorted({s.newest.source_slug for _, *pair in merged for s in pair if s}))
+        removed: list[Story] = []
+        added: list[Story] = []
+        for key, before, uncut in merged:
+            after = learner.cut(uncut) if uncut is not None else None
             changes.stories += 1
             if before is not None:
                 removed.append(before)
@@ -146,6 +164,15 @@ class Index:
             if after is not None:
                 self.stories[key] = after
                 added.append(after)
+        for slug in sorted(relearned):  # what the source learned changed: its other stories are cut anew
+            for story in self.ordered.get(slug, ()):
+                if story.newest.key in self.stories and self.stories[story.newest.key] is story:
+                    again = learner.cut(story)
+                    if again is not story:
+                        changes.stories += 1
+                        removed.append(story)
+                        added.append(again)
+                        self.stories[story.newest.key] = again
         self._reorder(removed, added)
         changes.changed_stories = added
         self.retry = seeds.retry()
@@ -242,8 +269,8 @@ class Memory:
 
     index: Index | None = None
 
-    def current(self, token: str, fingerprint: str) -> Index | None:
+    def current(self, token: str, fingerprint: str, learning: Learning | None = None) -> Index | None:
         index = self.index
         return index if index is not None and token and index.token == token and \
-            index.fingerprint == fingerprint else None
+            index.fingerprint == fingerprint and index.boilerplate.learning == (learning or Learning()) else None
 
