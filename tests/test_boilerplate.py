@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedsvc.cli import main
 from feedsvc.clean.edges import blocks_of, edges, key_of, text_of
+from feedsvc.cli import main
 from feedsvc.ingest.scan import scan
 from feedsvc.model import CleanRules, Source, Story, Version
 from feedsvc.pipeline import RunOptions, regenerate

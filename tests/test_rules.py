@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,10 +13,12 @@ from click.testing import CliRunner
 
 from feedsvc.clean import Block
 from feedsvc.cli import main
+from feedsvc.errors import ConfigError
 from feedsvc.model import CleanRules, Source
 from feedsvc.pipeline import regenerate
-from feedsvc.rules.audit import audit
-from feedsvc.rules.commands import rule_reports, suggestions
+from feedsvc.rules import commands
+from feedsvc.rules.audit import audit, generic_selector
+from feedsvc.rules.commands import rule_reports, sources, suggestions
 from feedsvc.rules.suggest import paragraph_pattern, suggest
 from feedsvc.settings import Settings
 from tests.conftest import NOW
@@ -117,3 +120,47 @@ def test_the_commands_print_toml_and_json(rules_settings: Settings, tmp_path: Pa
     result = CliRunner().invoke(main, ["rules", "test", "--rule", "drop_selectors=[", "--source", "ex", *where],
                                 env={})
     assert result.exit_code == 2 and "invalid rule" in result.output
+
+
+def test_a_line_that_repeats_but_for_the_story_title_is_suggested_with_the_title_generalized() -> None:
+    titles = [f"{'经济政治社会文化科技'[n:n + 4]}的新闻" for n in range(6)]
+    articles = [[Block("p", "正文" + title[::-1]), Block("p", f"The post {title} appeared first on 中国数字时代.")]
+                for title in titles]
+    [found] = suggest(articles, min_share=0.5, titles=titles)
+    assert found.pattern == r"^The\ post\ .+\ appeared\ first\ on\ 中国数字时代\.$"
+    assert all(re.search(found.pattern, f"The post {t} appeared first on 中国数字时代.") for t in titles)
+    assert paragraph_pattern("短标题出现", "短") == "^短标题出现$"  # titles under four characters are not looked for
+
+
+def test_generic_selectors_are_flagged_and_never_suggested() -> None:
+    assert [generic_selector(s) for s in (".text", ".size-md", ".content", ".promo-box", ".SubscriptionInner")] == \
+        [True, True, True, False, False]
+    reports = audit([("drop_selectors", ".text")], [(90, [])])
+    assert "generic selector: may match the articles' own text" in reports[0].flags
+    raw = [[Block("div", "订阅", ("text",))] for _ in range(10)]
+    cleaned = [[Block("p", f"正文{'甲乙丙丁戊己庚辛壬癸'[n]}"), Block("p", "订阅")] for n in range(10)]
+    assert [s.key for s in suggest(cleaned, raw, min_share=0.5)] == ["drop_paragraphs"]
+
+
+def test_rules_cover_derived_sources_and_never_clean_the_archive_once_per_source(
+        rules_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    derived = rules_settings.seeds_dir / "derived.txt"
+    derived.write_text("<!--1700000000000-->\n[别处](https://other.example.net/a/1)\n------\n\n<p>别处的正文。</p>\n",
+                       encoding="utf-8")
+    regenerate(rules_settings, NOW)
+    chosen = [s.slug for s in sources(rules_settings, None)]
+    assert chosen == ["ex", "other-example-net"]  # configured first, then derived; none without stories
+    cleaned: list[str] = []
+    monkeypatch.setattr(commands, "process", lambda job, data, path, *a: cleaned.append(path) or _no_outcome())
+    for source in sources(rules_settings, None):
+        rule_reports(rules_settings, source, NOW, [("drop_selectors", ".x")])
+    assert sorted(cleaned) == sorted(p.name for p in rules_settings.seeds_dir.iterdir())  # each seed once
+    empty = replace(rules_settings, state_dir=rules_settings.state_dir.parent / "empty")
+    with pytest.raises(ConfigError, match="holds no stories: run `feedsvc regenerate` first"):
+        sources(empty, None)
+
+
+def _no_outcome() -> object:
+    from feedsvc.ingest.work import Outcome
+
+    return Outcome("", "", (), None, ())
