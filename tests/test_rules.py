@@ -151,7 +151,12 @@ def test_rules_cover_derived_sources_and_never_clean_the_archive_once_per_source
     chosen = [s.slug for s in sources(rules_settings, None)]
     assert chosen == ["ex", "other-example-net"]  # configured first, then derived; none without stories
     cleaned: list[str] = []
-    monkeypatch.setattr(commands, "process", lambda job, data, path, *a: cleaned.append(path) or _no_outcome())
+
+    def process(job: object, data: bytes, path: str, *rest: object) -> object:
+        cleaned.append(path)
+        return _no_outcome()
+
+    monkeypatch.setattr(commands, "process", process)
     for source in sources(rules_settings, None):
         rule_reports(rules_settings, source, NOW, [("drop_selectors", ".x")])
     assert sorted(cleaned) == sorted(p.name for p in rules_settings.seeds_dir.iterdir())  # each seed once
