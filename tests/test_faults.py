@@ -15,6 +15,7 @@ import pytest
 
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.serve.daemon import Watcher
+from feedsvc.serve.strategies import Polling
 from feedsvc.settings import Settings
 from tests.conftest import NOW, ROOT, SAMPLES
 
@@ -57,15 +58,16 @@ def test_daemon_survives_faults_and_recovers(make_settings, tmp_path: Path) -> N
     for sample in SAMPLES.iterdir():
         shutil.copy(sample, settings.seeds_dir / sample.name)
     watcher = Watcher(settings, clock=lambda: NOW)
-    watcher.poll()
+    polling = watcher.strategy = Polling(watcher)
+    polling.poll()
     status, health = watcher.health()
     assert status == 503 and "cannot write" in health["last_error"]
     blocker.unlink()
-    watcher.poll()  # the fault cleared: the next poll publishes, even though no seed changed
+    polling.poll()  # the fault cleared: the next poll publishes, even though no seed changed
     status, health = watcher.health()
     assert status == 200 and health["entries"] == 3 and health["last_error"] is None
     shutil.rmtree(settings.seeds_dir)
-    watcher.poll()
+    polling.poll()
     status, health = watcher.health()
     assert status == 503 and "seeds directory cannot be read" in health["last_error"]
     assert len(feedparser.parse((blocker / "public" / "all.atom").read_bytes()).entries) == 3
@@ -78,7 +80,8 @@ def test_health_goes_stale(make_settings) -> None:  # type: ignore[no-untyped-de
     shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", settings.seeds_dir)
     now = [NOW]
     watcher = Watcher(settings, clock=lambda: now[0])
-    watcher.poll()
+    polling = watcher.strategy = Polling(watcher)
+    polling.poll()
     assert watcher.health()[0] == 200
     now[0] = NOW + timedelta(minutes=11)
     status, health = watcher.health()
@@ -224,31 +227,51 @@ def test_polls_between_full_scans_see_new_seeds_by_directory_mtime(make_settings
     shutil.copy(SAMPLES / "002_7e59d68a7c4f54af.txt", settings.seeds_dir / "sub")
     now = [1000.0]
     watcher = Watcher(settings, clock=lambda: NOW, timer=lambda: now[0])
-    watcher.poll()
-    assert watcher.regenerations == 1 and watcher.full_scan_interval == 1.0
+    polling = watcher.strategy = Polling(watcher)
+    polling.poll()
+    assert watcher.regenerations == 1 and polling.full_scan_interval == 1.0
     shutil.copy(SAMPLES / "003_a3daf6ad2938cf1d.txt", settings.seeds_dir / "sub")  # created: sub's mtime moves
-    watcher.poll()
+    polling.poll()
     assert watcher.regenerations == 2 and watcher.last_report is not None and watcher.last_report.entries == 2
     rewritten = settings.seeds_dir / "sub" / "002_7e59d68a7c4f54af.txt"
     rewritten.write_text(rewritten.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    watcher.poll()  # in place, and the last full snapshot is younger than its interval: not seen yet
+    polling.poll()  # in place, and the last full snapshot is younger than its interval: not seen yet
     assert watcher.regenerations == 2
     now[0] += 1.0
-    watcher.poll()
+    polling.poll()
     assert watcher.regenerations == 3 and watcher.last_report is not None and watcher.last_report.changed == 1
 
 
-def test_polls_skipped_during_a_long_regeneration_are_not_logged(make_settings, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_poll_longer_than_its_interval_delays_the_next_instead_of_being_skipped(caplog) -> None:  # type: ignore[no-untyped-def]
+    """While a run lasts, no later run of the job is scheduled at all, so none can be due, overlap or be skipped
+    (APScheduler would log each skip); the next comes after the run ends."""
     import logging
+    import threading
+    from datetime import UTC
 
-    from feedsvc.serve.daemon import _scheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
 
-    _scheduler(Watcher(make_settings()))  # installs the filter
-    log = logging.getLogger("apscheduler.scheduler")
-    with caplog.at_level(logging.WARNING):
-        log.warning('Execution of job "%s" skipped: maximum number of running instances reached (%d)', "poll", 1)
-        log.warning("Run time of job %s was missed by %s", "rescan", "0:00:05")
-    assert [r.getMessage() for r in caplog.records] == ["Run time of job rescan was missed by 0:00:05"]
+    from feedsvc.serve.daemon import repeat
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduled_during_runs: list[list[str]] = []
+    ran = threading.Semaphore(0)
+    release = threading.Event()
+
+    def job() -> None:
+        scheduled_during_runs.append([j.id for j in scheduler.get_jobs()])
+        ran.release()
+        release.wait(10)  # the first run lasts until the test has looked, far longer than the interval
+
+    repeat(scheduler, "poll", 0.01, job, at_once=True)
+    with caplog.at_level(logging.DEBUG, logger="apscheduler"):
+        scheduler.start()
+        assert ran.acquire(timeout=10)
+        release.set()
+        assert ran.acquire(timeout=10)  # a next run, after the first ended
+        scheduler.shutdown()
+    assert scheduled_during_runs[:2] == [[], []]
+    assert not [r for r in caplog.records if "skipped" in r.getMessage() or "missed" in r.getMessage()]
 
 
 def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -267,7 +290,8 @@ def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) ->
 
     monkeypatch.setattr(feedsvc.pipeline, "scan", counted)
     watcher = Watcher(settings, clock=lambda: NOW)
-    watcher.poll()
+    polling = watcher.strategy = Polling(watcher)
+    polling.poll()
     assert scans == [] and watcher.last_report is not None and watcher.last_report.entries == 3
     (settings.seeds_dir / "003_a3daf6ad2938cf1d.txt").write_text("changed", encoding="utf-8")
     found = scan(settings.seeds_dir)
@@ -275,7 +299,7 @@ def test_the_daemon_regenerates_from_its_own_scan(make_settings, monkeypatch) ->
     watcher.regenerate(found, None)
     report = watcher.last_report
     assert report is not None and report.deferred == ("003_a3daf6ad2938cf1d.txt",) and report.entries == 3
-    watcher.poll()
+    polling.poll()
     assert watcher.last_report is not None and watcher.last_report.entries == 2 and scans == []
 
 

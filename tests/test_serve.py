@@ -423,7 +423,8 @@ def test_slow_clients_do_not_block_others(daemon: Daemon) -> None:
 
 def test_a_poll_snapshot_changes_with_any_seed_and_knows_the_newest(tmp_path: Path) -> None:
     from feedsvc.ingest.scan import scan
-    from feedsvc.serve.daemon import _files, _quiet_for
+    from feedsvc.serve.strategies import _quiet_for
+    from feedsvc.serve.strategies import snapshot as _files
 
     seeds = tmp_path / "seeds"
     (seeds / "sub").mkdir(parents=True)

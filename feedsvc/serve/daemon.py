@@ -1,23 +1,14 @@
 """`feedsvc serve`: watch the seeds, regenerate when they change, serve the feeds. Only this module imports
 APScheduler.
 
-With filesystem events (`watch`, `feedsvc.serve.watch`), the poll job waits for events and regenerates as soon as what
-they name has settled, looking only at those paths (`scan.SeedTree`) and keeping the story index in memory from
-one run to the next (`index.Memory`): a new seed costs what it changes, not what is archived. Without events it
-polls as follows.
-
-A poll job (every `poll_seconds`, never two at once) compares a snapshot of the seeds directory (names, sizes,
-mtimes) with the one last published. On a change it waits until the directory has been quiet for `settle_seconds`,
-so a burst of hundreds of seeds gives one regeneration and a half-written seed is never read, then regenerates.
-A full rescan every `rescan_minutes` re-reads every seed and looks for every published file, as a safety net;
-it renders again only the documents whose stories changed and the files that went missing. Failures are logged
-and reported on /healthz; the daemon keeps running and recovers when the fault clears.
-
-The snapshot stats every seed, which grows with the archive (about 0.5 s for 100,000 seeds). So that an idle
-daemon spends at most `SCAN_SHARE` of a core on it, a poll takes a full snapshot only when the last one is
-old enough for its cost; in between it stats just the directories, whose mtimes change whenever a seed is
-created, removed or renamed. New seeds are seen on the next poll at any size; a seed rewritten in place is seen
-by the next full snapshot (every poll up to some 10,000 seeds).
+A `Watcher` holds what the daemon knows between regenerations (what was published, the story index kept in
+memory from one run to the next, health and metrics) and runs each regeneration; a strategy
+(`serve.strategies`) decides when and from what: filesystem events followed in a thread of their own where the
+seeds directory gives them (`watch`), snapshots polled every `poll_seconds` otherwise. The scheduler runs the polls
+and, every `rescan_minutes`, a full rescan that re-reads every seed and looks for every published file, as a
+safety net; each job's next run is counted from the end of its last, so a long regeneration delays the next poll
+instead of overlapping it. Failures are logged and reported on /healthz; the daemon keeps running and recovers
+when the fault clears.
 """
 
 from __future__ import annotations
@@ -28,18 +19,18 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from feedsvc.errors import Cancelled, ConfigError, FeedsvcError, SeedsUnavailableError
+from feedsvc.errors import Cancelled, ConfigError, FeedsvcError
 from feedsvc.images.fetch import Fetcher
 from feedsvc.images.key import proxy_key
 from feedsvc.images.prefetch import Prefetcher
 from feedsvc.images.proxy import ImageProxy
 from feedsvc.images.store import ImageStore
-from feedsvc.ingest.scan import ScanResult, SeedTree, directories_unchanged, display_path, scan
+from feedsvc.ingest.scan import ScanResult, display_path
 from feedsvc.model import LFS_POINTER
 from feedsvc.output.plan import base_url
 from feedsvc.pipeline import RunOptions, regenerate
@@ -47,39 +38,22 @@ from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
 from feedsvc.serve.search import SearchPages
 from feedsvc.serve.searchbuild import SearchBuilder
-from feedsvc.serve.watch import SeedEvents, start_events
+from feedsvc.serve.strategies import FollowingEvents, Polling, Strategy
+from feedsvc.serve.watch import start_events
 from feedsvc.serve.web import FileServer, HttpService
 from feedsvc.serve.websub import Publisher, changed_topics
 from feedsvc.settings import Settings
 from feedsvc.state.index import Memory
 
 log = logging.getLogger("feedsvc.serve.daemon")
-MAX_SETTLE_WAIT = 30.0
-"""A directory that never goes quiet is regenerated anyway after this many seconds."""
-SCAN_SHARE = 0.1
-"""At most this share of one core goes to full snapshots while nothing changes."""
 Snapshot = tuple[int, int, int]
 """How many seeds, the summary of their paths, sizes and mtimes (`ScanResult.summary`), the newest mtime: what is
 compared from poll to poll. Three numbers, not a copy of 100,000 paths at every poll."""
-_BY_EVENTS: Snapshot = (-1, 0, 0)
-"""The snapshot of a run that filesystem events asked for: never compared (no full scan was taken)."""
-Marks = tuple[tuple[str, int], ...]
-
-
-def _files(found: ScanResult | None) -> Snapshot | None:
-    """The snapshot of a full scan (None: no seeds directory)."""
-    return None if found is None else (len(found.files), found.summary, found.newest)
-
-
-def _quiet_for(seen: Snapshot | None) -> float:
-    """Seconds since the newest file in the snapshot was modified (0 when that cannot be told)."""
-    if not seen or not seen[0]:
-        return 0.0
-    return max(0.0, time.time() - seen[2] / 1e9)
 
 
 class Watcher:
-    """The daemon's state: what was published last, and the jobs that keep it current."""
+    """The daemon's state: what was published last, and what each regeneration sets going (metrics, search,
+    WebSub, image prefetch). A `strategies.Strategy` decides when to regenerate and from what."""
 
     def __init__(self, settings: Settings, clock: Callable[[], datetime] | None = None,
                  timer: Callable[[], float] = time.monotonic) -> None:
@@ -87,33 +61,34 @@ class Watcher:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.timer = timer
         self.cancel = threading.Event()
-        self._lock = threading.RLock()
-        self._published: Snapshot | None = None
-        """What the last regeneration published (its snapshot; with events, the empty one): None when the next
-        poll must look again whatever events say (nothing published yet, or a seed deferred)."""
+        self.lock = threading.RLock()
+        """Held by each regeneration (and by the search index's builder while it reads the cache)."""
+        self.published: Snapshot | None = None
+        """What the last regeneration published (its snapshot; with events, `strategies.BY_EVENTS`): None when the
+        next look must regenerate whatever it finds (nothing published yet, a seed deferred, a reload)."""
         self.memory = Memory()
-        self.tree: SeedTree | None = None
-        """The seeds as events last left them (with events)."""
-        self._marks: Marks = ()
-        self._scanned_at = float("-inf")
-        self._scan_cost = 0.0
         self._reported: set[tuple[str, str]] = set()
         self.last_success: datetime | None = None
         self.last_report: Report | None = None
         self.last_error: str | None = None
         self.regenerations = 0
         self.metrics = Metrics(self._newest)
-        self.events: SeedEvents | None = None
-        """Filesystem events (`watch` = events or auto); None: polling."""
+        self.strategy: Strategy = Polling(self)
+        """How changes are noticed (`run_daemon` follows events where the seeds directory gives them)."""
         self.hubs: Publisher | None = None
         self._configure_hubs()
-        self.search = SearchBuilder(settings.state_dir, self.memory, self._lock, self.cancel) \
+        self.search = SearchBuilder(settings.state_dir, self.memory, self.lock, self.cancel) \
             if settings.search else None
         """Builds the search index again in the background when it is not the last run's."""
         self.prefetch: Prefetcher | None = None
         """Fetches the images of what was published (`image_prefetch`, in `self` mode)."""
         self._prefetched: tuple[str, ...] | None = None
         """The image policy whose published files the prefetcher has read (None: none yet)."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether the last regeneration published everything it found (nothing failed, nothing deferred)."""
+        return self.published is not None and self.last_error is None
 
     def _configure_hubs(self) -> None:
         """A WebSub publisher for the configured hubs (a new one when they change)."""
@@ -130,91 +105,26 @@ class Watcher:
         unified = max((when for _, when in sources if when is not None), default=None)
         return [("all", unified), *sources] if report else []
 
-    @property
-    def full_scan_interval(self) -> float:
-        """Seconds between full snapshots while the directories say nothing changed."""
-        return max(self.settings.poll_seconds, self._scan_cost / SCAN_SHARE)
-
-    def _scan(self) -> ScanResult | None:
-        """A full snapshot; the regeneration it leads to uses it too, instead of scanning again."""
-        started = self.timer()
-        try:
-            found: ScanResult | None = scan(self.settings.seeds_dir)
-        except SeedsUnavailableError:
-            found = None
-        self._scanned_at, self._scan_cost = started, self.timer() - started
-        self._marks = found.directories if found is not None else ()
-        return found
-
-    def poll(self) -> None:
-        """Regenerate when the seeds changed and have settled (the scheduler never runs two polls at once). With
-        filesystem events, nothing is scanned until an event says something changed."""
-        settled = self._published is not None and self.last_error is None
-        if self.events is not None:
-            self._poll_events(self.events, settled)
-            return
-        if settled and self.timer() - self._scanned_at < self.full_scan_interval and \
-                directories_unchanged(self.settings.seeds_dir, self._marks):
-            return
-        found = self._scan()
-        current = _files(found)
-        if current is not None and current == self._published and self.last_error is None:
-            return
-        started = time.monotonic()
-        while not self.cancel.is_set() and time.monotonic() - started < MAX_SETTLE_WAIT:
-            if _quiet_for(current) >= self.settings.settle_seconds:
-                break  # the newest change is older than the settling time already: no need to wait again
-            if self.cancel.wait(self.settings.settle_seconds):
-                return
-            found = self._scan()
-            later = _files(found)
-            if later == current:
-                break
-            current = later
-        self.regenerate(found, current)
-
-    def _poll_events(self, events: SeedEvents, settled: bool) -> None:
-        """Wait for events, and regenerate from the paths they name once those have settled, again and again
-        until the daemon stops (the scheduler's later polls find this one running and are skipped), so no seed
-        waits for a poll interval. Returns after a failure or a deferred seed: the next poll looks again."""
-        while not self.cancel.is_set():
-            if settled and self.tree is not None and not events.wait(self.settings.poll_seconds):
-                continue  # each wait also checks that the seeds directory is still the one watched
-            started = time.monotonic()
-            while (delay := events.settle_in(self.settings.settle_seconds)) > 0 and \
-                    time.monotonic() - started < MAX_SETTLE_WAIT:
-                if self.cancel.wait(min(delay, 1.0)):
-                    return
-            with self._lock:
-                paths = events.take()
-                if self.tree is None or paths is None or self.last_error is not None:
-                    self.regenerate(self._new_tree(), _BY_EVENTS)
-                else:
-                    self.regenerate(self.tree.refresh(paths), _BY_EVENTS)
-            settled = self._published is not None and self.last_error is None
-            if not settled:
-                return  # a failure or a deferred seed: the next interval looks again
-
-    def _new_tree(self) -> ScanResult | None:
-        try:
-            self.tree = SeedTree(self.settings.seeds_dir)
-        except SeedsUnavailableError:
-            self.tree = None
-            return None
-        return self.tree.full
-
-    def rescan(self) -> None:
-        with self._lock:
-            if self.events is not None:
-                self.regenerate(self._new_tree(), _BY_EVENTS, rehash=True)
-                return
-            found = self._scan()
-            self.regenerate(found, _files(found), rehash=True)
+    def reload(self, fresh: Settings) -> None:
+        """Use `fresh` settings from the next regeneration on (SIGHUP); what needs a restart is said so."""
+        with self.lock:
+            old = self.settings
+            if (fresh.host, fresh.port, fresh.seeds_dir, fresh.watch) != (old.host, old.port, old.seeds_dir, old.watch):
+                log.warning("host, port, seeds_dir and watch changes take effect after a restart")
+            if _image_settings(fresh) != _image_settings(old):
+                log.warning("image_* settings, request_timeout_seconds and max_connections take effect after a "
+                            "restart (until then images may be published with URLs the running proxy does not "
+                            "answer)")
+            self.settings = fresh
+            self._configure_hubs()
+            self.published = None  # rules may have changed: regenerate on the next look
+            self.strategy.forget()
+        log.info("configuration reloaded from %s", fresh.config_path)
 
     def regenerate(self, found: ScanResult | None, seen: Snapshot | None, *, rehash: bool = False) -> None:
         """Regenerate from the scan `found` (`seen` is its snapshot); a seed that changed since is noticed when
         read, and deferred."""
-        with self._lock:
+        with self.lock:
             if self.cancel.is_set():
                 return
             try:
@@ -242,7 +152,7 @@ class Watcher:
                 self.prefetch.published(report.files_written, everything=self._prefetched != policy)
                 self._prefetched = policy
             # Seeds deferred as half-written must be looked at again on the next poll.
-            self._published, self.last_error = (None if report.deferred else seen), None
+            self.published, self.last_error = (None if report.deferred else seen), None
             self.last_success, self.last_report = self.clock(), report
             self.regenerations += 1
             self._log(report)
@@ -290,24 +200,31 @@ class Watcher:
         return (200 if ok else 503), payload
 
 
-class _ExpectedSkips(logging.Filter):
-    """A poll that finds the previous one still regenerating is skipped by design (`max_instances=1`); APScheduler
-    would log a warning for each of those skips, every second of a long cold run."""
+def repeat(scheduler: BackgroundScheduler, job_id: str, seconds: float, job: Callable[[], None], *,
+           at_once: bool = False) -> None:
+    """Run `job` every `seconds` counted from the end of its last run (the first at once with `at_once`): a run
+    longer than the interval (a cold regeneration) delays the next instead of overlapping it, so the scheduler
+    never holds a run it would have to skip."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum number of running instances reached" not in record.getMessage()
+    def run() -> None:
+        try:
+            job()
+        finally:
+            if scheduler.running:
+                scheduler.add_job(run, "date", run_date=datetime.now(UTC) + timedelta(seconds=seconds), id=job_id,
+                                  replace_existing=True)
+
+    scheduler.add_job(run, "date", run_date=datetime.now(UTC) + timedelta(seconds=0 if at_once else seconds),
+                      id=job_id)
 
 
 def _scheduler(watcher: Watcher) -> BackgroundScheduler:
+    """The polls (when polling) and the rescans."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per regeneration is ours to write
-    scheduler_log = logging.getLogger("apscheduler.scheduler")
-    if not any(isinstance(f, _ExpectedSkips) for f in scheduler_log.filters):
-        scheduler_log.addFilter(_ExpectedSkips())
-    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
-                                                                "misfire_grace_time": None})
-    scheduler.add_job(watcher.poll, "interval", seconds=watcher.settings.poll_seconds, id="poll",
-                      next_run_time=datetime.now(UTC))
-    scheduler.add_job(watcher.rescan, "interval", minutes=watcher.settings.rescan_minutes, id="rescan")
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None})
+    if isinstance(watcher.strategy, Polling):
+        repeat(scheduler, "poll", watcher.settings.poll_seconds, watcher.strategy.poll, at_once=True)
+    repeat(scheduler, "rescan", watcher.settings.rescan_minutes * 60, watcher.strategy.rescan)
     return scheduler
 
 
@@ -342,17 +259,8 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
         except ConfigError as exc:
             log.error("configuration not reloaded, keeping the old one: %s", exc)
             return
-        if (fresh.host, fresh.port, fresh.seeds_dir, fresh.watch) != \
-                (watcher.settings.host, watcher.settings.port, watcher.settings.seeds_dir, watcher.settings.watch):
-            log.warning("host, port, seeds_dir and watch changes take effect after a restart")
-        if _image_settings(fresh) != _image_settings(watcher.settings):
-            log.warning("image_* settings, request_timeout_seconds and max_connections take effect after a restart "
-                        "(until then images may be published with URLs the running proxy does not answer)")
-        watcher.settings = fresh
-        watcher._configure_hubs()
-        watcher._published = None  # rules may have changed: regenerate on the next poll
-        watcher.tree = None
-        log.info("configuration reloaded from %s", fresh.config_path)
+        threading.Thread(target=watcher.reload, args=(fresh,), name="reload", daemon=True).start()  # waits for
+        # a running regeneration, which the event loop must not
 
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
@@ -392,11 +300,12 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
     elif settings.image_mode == "self" or settings.image_prefetch:
         log.warning("image_mode = \"self\" needs the HTTP server: images are not served (--no-http)")
     try:
-        watcher.events = start_events(settings.seeds_dir, settings.watch)
+        events = start_events(settings.seeds_dir, settings.watch)
     except OSError as exc:
         log.error("watch = \"events\", but %s gives no filesystem events: %s", settings.seeds_dir, exc)
         return 3
-    if watcher.events is not None:
+    if events is not None:
+        watcher.strategy = FollowingEvents(watcher, events)
         log.info("watching %s with filesystem events (a full rescan every %g minutes)", settings.seeds_dir,
                  settings.rescan_minutes)
     else:
@@ -404,12 +313,12 @@ async def _main(settings: Settings, reload: Callable[[], Settings], http: bool) 
                  settings.rescan_minutes)
     scheduler = _scheduler(watcher)
     scheduler.start()
+    watcher.strategy.start()
     await stop.wait()
     log.info("stopping")
     watcher.cancel.set()
     scheduler.shutdown(wait=False)
-    if watcher.events is not None:
-        watcher.events.stop()
+    await loop.run_in_executor(None, watcher.strategy.stop)
     if watcher.hubs is not None:
         watcher.hubs.close()
     if watcher.prefetch is not None:
@@ -433,5 +342,5 @@ def _image_settings(settings: Settings) -> tuple[object, ...]:
 
 def _wait_for(watcher: Watcher, seconds: float) -> None:
     """Give a running regeneration a moment to finish or abandon (it checks `cancel` between seeds)."""
-    if watcher._lock.acquire(timeout=seconds):
-        watcher._lock.release()
+    if watcher.lock.acquire(timeout=seconds):
+        watcher.lock.release()
