@@ -43,7 +43,7 @@ from feedsvc.stories.filters import Judge, Judged, judge
 from feedsvc.stories.group import story_meta
 from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
-from feedsvc.system.memory import cycles_collected_after, keep_freed_memory
+from feedsvc.system.memory import cycles_collected_after, keep_freed_memory, keep_out_of_collections
 from feedsvc.versions import CLEANER_VERSION, PARSER_VERSION
 
 if TYPE_CHECKING:  # the stages that parse, clean and render are imported by the runs that use them
@@ -127,8 +127,14 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
         # level; that call would wait forever for the lock the caller's own run holds.
         raise RuntimeError("regenerate() was called while a worker process was starting: a script that calls it "
                            "must do so under `if __name__ == \"__main__\":` (worker processes import the script)")
-    with cycles_collected_after():
-        return _regenerate(settings, now, options or RunOptions())
+    options = options or RunOptions()
+    if options.memory is None:  # a one-shot run: the process is the run's
+        with cycles_collected_after():
+            return _regenerate(settings, now, options)
+    try:  # the daemon's: its HTTP server collects its cycles all along (`memory.keep_out_of_collections`)
+        return _regenerate(settings, now, options)
+    finally:
+        keep_out_of_collections()
 
 
 def _regenerate(settings: Settings, now: datetime, options: RunOptions) -> Report:
@@ -198,7 +204,8 @@ def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: f
         return None
     learning = learning_of(settings)
     if options.memory is not None and options.memory.current(state.token, prints, learning) is None and state.token:
-        options.memory.index = replace(Index.load(cache, prints, learning), token=state.token)  # the daemon's start
+        with cycles_collected_after():  # the daemon's start: seconds at most, for 100,000s of objects
+            options.memory.index = replace(Index.load(cache, prints, learning), token=state.token)
     return replace(_unchanged_report(looked.seeds, state, started), dry_run=options.dry_run)
 
 
@@ -214,7 +221,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         cache.save_state(replace(state, fingerprint="", token=""))
     only = None if index is None or found.changed is None or options.rehash else found.changed | index.retry
     if index is None:
-        index = Index.load(cache, prints, learning)
+        with cycles_collected_after():
+            index = Index.load(cache, prints, learning)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
     cleaning_started = time.monotonic()

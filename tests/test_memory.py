@@ -85,3 +85,30 @@ def test_a_render_task_pauses_the_collector_in_its_worker(monkeypatch: pytest.Mo
         assert workers._render([], {}, {}) == [("all.atom", None, None)]
     assert seen == [False], "a group's objects are not walked by collections while it renders"
     assert gc.isenabled()
+
+
+def test_a_daemon_run_leaves_the_collector_running_and_freezes_what_it_built(make_settings, sample_seeds,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch) -> None:
+    """Under `serve` the HTTP server shares the process: its collections go on during a run (only loading the
+    index pauses them), and what the run left alive is frozen, out of later collections' reach."""
+    from feedsvc import pipeline
+    from feedsvc.ingest.triage import triage as real
+    from feedsvc.state.index import Memory
+
+    seen: list[bool] = []
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("feedsvc.pipeline.triage", watched)
+    gc.unfreeze()
+    try:
+        memory = Memory()
+        report = pipeline.regenerate(make_settings(seeds_dir=sample_seeds), NOW, pipeline.RunOptions(memory=memory))
+        assert report.entries and seen == [True]
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+        assert memory.index is not None and gc.is_tracked(memory.index.stories) \
+            and not any(memory.index.stories is o for o in gc.get_objects())  # frozen: collections skip it
+    finally:
+        gc.unfreeze()
