@@ -65,6 +65,7 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, str]]] = {
     "archives": ("Atom with archives", {"FEEDSVC_FORMATS": "atom"}),
     "default": ("Atom, RSS and JSON Feed with archives (the default)", {}),
     "variants": ("the default with zh-Hans and zh-Hant copies", {"FEEDSVC_CHINESE_VARIANTS": "zh-Hans,zh-Hant"}),
+    "no-learned": ("the default without learned rules (learned_rules = false)", {"FEEDSVC_LEARNED_RULES": "false"}),
     "self-images": ("the default with image_mode = \"self\" (every image signed, at <base_url>img/)",
                     {"FEEDSVC_IMAGE_MODE": "self", "FEEDSVC_IMAGE_PROXY_KEY": "benchmark-image-key-0123456789"}),
 }

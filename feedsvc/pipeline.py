@@ -211,18 +211,12 @@ def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: f
 
 def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, options: RunOptions, started: float,
          prints: str, looked: _Found) -> Report:
-    """One run over `cache`; `prints` is the settings' `fingerprint`, `looked` what the run found first."""
-    found, state, run_signature = looked.seeds, looked.state, looked.signature
+    """One run over `cache`; `prints` is the settings' `fingerprint`, `looked` what the run found first: the
+    flow (triage, clean, merge, judge, plan, render, index for search, publish), then what the next run needs
+    (`_remember`)."""
+    found, state = looked.seeds, looked.state
     memory = options.memory or Memory()
-    learning = learning_of(settings)
-    index = memory.current(state.token, prints, learning)
-    memory.index = None  # until this run completes
-    if state.fingerprint != prints:  # outcomes of other rules are swept once a run under these completes
-        cache.save_state(replace(state, fingerprint="", token=""))
-    only = None if index is None or found.changed is None or options.rehash else found.changed | index.retry
-    if index is None:
-        with cycles_collected_after():
-            index = Index.load(cache, prints, learning)
+    index, only = _index_for(settings, cache, memory, state, prints, found, options)
     seeds = triage(settings.seeds_dir, found, index.known, index.cached, max_bytes=settings.max_seed_bytes, now=now,
                    rehash=options.rehash, only=only)
     cleaning_started = time.monotonic()
@@ -230,13 +224,8 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     cleaning = time.monotonic() - cleaning_started if seeds.todo or seeds.unhashed else 0.0
     changes = index.apply(seeds, cache)
     stories = list(index.stories.values())
-    merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
     judged = _judge(settings, cache, prints, index.paths, stories)
-    if settings.filters or settings.topics:
-        plans = plan_feeds(settings, judged.sources, judged.unified, judged.topics)
-    else:
-        plans = plan_ordered(settings, index.ordered.get(UNIFIED, []),
-                             {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
+    plans = _plans(settings, index, judged)
     rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images)
     token = uuid.uuid4().hex
     every_document = rendered.rendered == rendered.documents
@@ -252,22 +241,58 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
 
     feeds = [plan.current.feed for plan in plans]
     problems = tuple(sorted((SeedProblem(path, reason) for path, reason in index.problem_paths()), key=_problem_order))
+    merged = sum(len(versions) for versions in index.versions.values()) - len(stories)
     report = replace(_report(seeds, index, problems, stories, judged.dropped, feeds, rendered, written, started,
                              options.dry_run), merged=merged, cleaning_seconds=cleaning)
-    complete = not seeds.deferred  # a deferred seed must be looked at again, even if nothing else changes
-    cache.save_state(RunState(
-        token=token, signature=run_signature if complete else "", fingerprint=prints, seed_count=len(found.files),
-        entries=len(stories), merged=merged, outputs=_outputs(staging.names),
-        feed_digests=rendered.digests, problems=problems, sources=report.sources, filtered=judged.dropped))
-    if state.fingerprint != prints:  # rules or code changed: what older ones cleaned is no longer used
-        cache.forget_other_fingerprints(prints)
+    state_now = RunState(
+        token=token, signature=looked.signature if not seeds.deferred else "",  # a deferred seed: look again
+        fingerprint=prints, seed_count=len(found.files), entries=len(stories), merged=merged,
+        outputs=_outputs(staging.names), feed_digests=rendered.digests, problems=problems, sources=report.sources,
+        filtered=judged.dropped)
+    _remember(cache, memory, index, state, state_now, changes, rendered.plans)
+    return report
+
+
+def _index_for(settings: Settings, cache: Cache, memory: Memory, state: RunState, prints: str, found: ScanResult,
+               options: RunOptions) -> tuple[Index, frozenset[str] | None]:
+    """The story index the run starts from (the one kept in `memory` when the last run left it, else loaded from
+    the cache), and the seed paths to look at (None: every one; only the changed ones and those to retry when
+    the index is the last run's and the scan says what changed). Until the run completes, no index is trusted
+    and no run state carries a fingerprint other runs would rely on."""
+    learning = learning_of(settings)
+    index = memory.current(state.token, prints, learning)
+    memory.index = None  # until this run completes
+    if state.fingerprint != prints:  # outcomes of other rules are swept once a run under these completes
+        cache.save_state(replace(state, fingerprint="", token=""))
+    only = None if index is None or found.changed is None or options.rehash else found.changed | index.retry
+    if index is None:
+        with cycles_collected_after():
+            index = Index.load(cache, prints, learning)
+    return index, only
+
+
+def _plans(settings: Settings, index: Index, judged: Judged) -> list[FeedPlan]:
+    """The documents to publish: from the filters' verdicts when there are filters or topics, else straight from
+    the index's ordered lists."""
+    if settings.filters or settings.topics:
+        return plan_feeds(settings, judged.sources, judged.unified, judged.topics)
+    return plan_ordered(settings, index.ordered.get(UNIFIED, []),
+                        {slug: members for slug, members in index.ordered.items() if slug != UNIFIED})
+
+
+def _remember(cache: Cache, memory: Memory, index: Index, before: RunState, after: RunState, changes: Changes,
+              documents: dict[str, tuple[object, str]]) -> None:
+    """What a completed run leaves for the next: its state in the cache (with the fingerprint, which tells later
+    runs that what it cleaned is current), the outcomes no run will use again swept, and the index in `memory`."""
+    cache.save_state(after)
+    if before.fingerprint != after.fingerprint:  # rules or code changed: what older ones cleaned is no longer used
+        cache.forget_other_fingerprints(after.fingerprint)
     unreferenced = changes.forgotten | index.unreferenced()
     if unreferenced:
         cache.forget(sorted(unreferenced))
         index.cached -= unreferenced
-    index.documents, index.token = rendered.plans, token
+    index.documents, index.token = documents, after.token
     memory.index = index
-    return report
 
 
 STORY_PAGES = STORIES_DIR + "/"

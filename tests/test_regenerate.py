@@ -487,8 +487,8 @@ def test_the_feed_extensions_are_the_formats() -> None:
 @needs_corpus
 def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -> None:  # type: ignore[no-untyped-def]
     """Widgets and promotions found on the 300-seed sample are gone from every story, and the credits beside them
-    stay: CDT's "The post … appeared first on", CNA's newsletter form, NYT's briefing invitation and English-version
-    link, Bitter Winter's empty donation links, RTI's item codes and RFI's column names in titles."""
+    stay: CDT's "The post … appeared first on", CNA's newsletter form and pitch, NYT's briefing invitation and
+    English-version link, Bitter Winter's empty donation links, RTI's item codes and RFI's column names in titles."""
     settings = make_settings(seeds_dir=CORPUS, formats=("json",), archives=False, max_entries=1000)
     assert regenerate(settings, NOW).entries == 300
     items = json.loads((settings.output_dir / "all.json").read_bytes())["items"]
@@ -496,7 +496,7 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     content = "\n".join(item.get("content_html", "") for item in items)
     text = re.sub(r"<[^>]*>", "", content)  # as a reader reads it
     for clutter in ("appeared first on 中国数字时代", "請輸入正確的電子信箱格式", "感謝您的訂閱", "感谢阅读今天的简报",
-                    "点击查看本文英文版"):
+                    "点击查看本文英文版", "同步發送電子報", "中央社國際新聞電子報"):
         assert clutter not in text, clutter
     assert "paypal.com" not in content
     assert content.count("翻译：") >= 5 and content.count("寒冬記者") >= 10, "credits and bylines stay"

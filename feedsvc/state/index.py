@@ -70,8 +70,7 @@ class Index:
         index.groups = grouped(versions)
         merged = {key: merge_group(group) for key, group in index.groups.items()}
         learner = index.boilerplate
-        for story in merged.values():
-            learner.count(story, 1)
+        learner.count_all(merged.values())
         learner.relearn(list(learner.totals))
         index.stories = {key: learner.cut(story) for key, story in merged.items()} if learner.rules else merged
         everything = newest(index.stories.values(), None)

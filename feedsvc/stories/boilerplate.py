@@ -15,6 +15,7 @@ the cached article itself stays as the cleaner left it, so learning more, or les
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +44,13 @@ class Learning:
         return max(self.min_stories, math.ceil(self.share * stories))
 
 
+_KEY = re.compile(b".{%d}" % KEY_BYTES, re.DOTALL)
+
+
 def keys_of(marks: bytes) -> list[bytes]:
-    """The keys packed in `Version.marks`, in order."""
-    return [marks[at:at + KEY_BYTES] for at in range(0, len(marks), KEY_BYTES)]
+    """The keys packed in `Version.marks`, in order (split by the regular expression engine: a loop over slices
+    took three times as long)."""
+    return _KEY.findall(marks)
 
 
 @dataclass
@@ -58,9 +63,24 @@ class Boilerplate:
     """Stories of each source."""
     rules: dict[str, frozenset[bytes]] = field(default_factory=dict)
     """Source slug -> the keys learned (sources that learned nothing are absent)."""
+    _finders: dict[str, re.Pattern[bytes]] = field(default_factory=dict, repr=False)
+    """Source slug -> a pattern that finds any of its learned keys in a story's marks."""
+
+    def count_all(self, stories: Iterable[Story]) -> None:
+        """Count every one of `stories` in, as `count(story, 1)` would one by one, at once (the story index's load:
+        at 100,000 stories, 0.9 s one by one, 0.2 s this way, `bench.learned`)."""
+        if not self.learning.enabled:
+            return
+        by_source: dict[str, list[bytes]] = {}
+        for story in stories:
+            by_source.setdefault(story.newest.source_slug, []).append(story.newest.marks)
+        for slug, marks in by_source.items():
+            self.totals[slug] += len(marks)
+            self.counts.setdefault(slug, Counter()).update(_KEY.findall(b"".join(marks)))
 
     def count(self, story: Story, sign: int) -> None:
-        """Count `story` in (`sign` 1) or out (-1) of its source."""
+        """Count `story`'s marks in (`sign` 1) or out (-1) of its source (a block an article repeats counts each
+        time: it is rare, and counted the same whatever the order)."""
         if not self.learning.enabled:
             return
         slug = story.newest.source_slug
@@ -69,7 +89,7 @@ class Boilerplate:
         if not marks:
             return
         counts = self.counts.setdefault(slug, Counter())
-        for key in set(keys_of(marks)):
+        for key in keys_of(marks):
             counts[key] += sign
 
     def relearn(self, slugs: Iterable[str]) -> set[str]:
@@ -83,18 +103,24 @@ class Boilerplate:
                 changed.add(slug)
                 if learned:
                     self.rules[slug] = learned
+                    self._finders[slug] = re.compile(b"|".join(re.escape(key) for key in sorted(learned)))
                 else:
                     self.rules.pop(slug, None)
+                    self._finders.pop(slug, None)
             if counts is not None and not self.totals[slug]:
                 del self.counts[slug]
         return changed
 
     def cut(self, story: Story) -> Story:
         """`story` with the blocks its source learned marked for cutting (the story itself when that is unchanged)."""
-        learned = self.rules.get(story.newest.source_slug)
-        cut = b"".join(key for key in keys_of(story.newest.marks) if key in learned) \
-            if learned and story.newest.marks else b""
-        return story if cut == story.cut else story._replace(cut=cut)
+        finder = self._finders.get(story.newest.source_slug)
+        marks = story.newest.marks
+        if finder is not None and finder.search(marks):  # one search first: most stories carry none of the keys
+            learned = self.rules[story.newest.source_slug]
+            cut = b"".join(key for key in keys_of(marks) if key in learned)
+        else:
+            cut = b""
+        return story if cut == story.cut else Story(story.newest, story.oldest, story.digests, cut)
 
 
 def cut_article(article: bytes, marks: bytes, spans: Sequence[Sequence[int]], cut: bytes,
