@@ -300,7 +300,7 @@ def test_rules(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
             check_rule(key, pattern, "--rule")
         chosen = sources(settings, slug)
         reports = {s.slug: rule_reports(settings, s, datetime.now(UTC), parsed) for s in chosen}
-        learned = {s.slug: learned_blocks(settings, s) for s in chosen}
+        learned = learned_blocks(settings, chosen)
     if as_json:
         click.echo(json.dumps({s: {"from_cache": cached, "rules": [
             {"key": r.key, "pattern": r.pattern, "articles": r.articles, "total": r.total,

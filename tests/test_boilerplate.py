@@ -185,7 +185,7 @@ def test_rules_test_lists_what_a_derived_source_learned(learning_settings: Setti
     _write(learning_settings.seeds_dir, list(range(20)))
     regenerate(learning_settings, NOW)
     slug = "news-example-org"
-    [block] = learned_blocks(learning_settings, Source(slug, slug))
+    [block] = learned_blocks(learning_settings, [Source(slug, slug)])[slug]
     assert block.text.startswith("订阅我们的电子报") and (block.articles, block.total) == (16, 20)
     where = ["--seeds", str(learning_settings.seeds_dir), "--state", str(learning_settings.state_dir)]
     result = CliRunner().invoke(main, ["rules", "test", "--source", slug, *where], env={})

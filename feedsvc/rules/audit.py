@@ -12,7 +12,7 @@ _GENERIC = re.compile(
     r"^\.(?:text|txt|content|contents|body|main|article|post|entry|story|detail|details|title|summary|desc|info|"
     r"inner|wrap|wrapper|container|box|block|item|items|row|col|column|section|left|right|center|clearfix|fl|fr|"
     r"small|large|big|bold|normal|red|blue|gray|grey|hidden|show|active|first|last|"
-    r"(?:size|font|fs|text|col|span|mt|mb|ml|mr|pt|pb|px|py|m|p)-[\w-]+)$", re.IGNORECASE)
+    r"(?:size|font|fs|text|col|span|mt|mb|ml|mr|pt|pb|px|py)-[\w-]+)$", re.IGNORECASE)
 """Class names a site gives its article's own elements as readily as its clutter (`.text`, `.size-md`)."""
 
 

@@ -135,25 +135,29 @@ class LearnedBlock:
     total: int
 
 
-def learned_blocks(settings: Settings, source: Source) -> list[LearnedBlock]:
-    """The blocks `source` learned from the stories of the last run, most frequent first."""
+def learned_blocks(settings: Settings, chosen: list[Source]) -> dict[str, list[LearnedBlock]]:
+    """The blocks each of `chosen` learned from the stories the cache holds, most frequent first (the story
+    index is loaded once for all of them)."""
     database = settings.state_dir / "cache.sqlite"
     if not database.exists():
-        return []
+        return {source.slug: [] for source in chosen}
     prints = fingerprint(settings)
-    counts: Counter[bytes] = Counter()
-    examples: dict[bytes, str] = {}
+    found: dict[str, list[LearnedBlock]] = {}
     with Cache.open(database) as cache:
         index = Index.load(cache, prints, learning_of(settings))
-        stories = index.ordered.get(source.slug, [])
-        for story in stories:
-            keys = set(keys_of(story.cut))
-            counts.update(keys)
-            if keys - examples.keys():
-                for key, markup in cache.learned_blocks(story.newest, prints):
-                    examples.setdefault(key, plain_text(markup))
-    return sorted((LearnedBlock(examples.get(key, ""), n, len(stories)) for key, n in counts.items()),
-                  key=lambda block: (-block.articles, block.text))
+        for source in chosen:
+            stories = index.ordered.get(source.slug, [])
+            counts: Counter[bytes] = Counter()
+            examples: dict[bytes, str] = {}
+            for story in stories:
+                keys = set(keys_of(story.cut))
+                counts.update(keys)
+                if keys - examples.keys():
+                    for key, markup in cache.learned_blocks(story.newest, prints):
+                        examples.setdefault(key, plain_text(markup))
+            found[source.slug] = sorted((LearnedBlock(examples.get(key, ""), n, len(stories))
+                                         for key, n in counts.items()), key=lambda b: (-b.articles, b.text))
+    return found
 
 
 def sources(settings: Settings, slug: str | None) -> list[Source]:

@@ -44,8 +44,22 @@ MIN_TITLE = 4
 def paragraph_pattern(text: str, title: str = "") -> str:
     """An anchored pattern for `text` with its digit runs generalized (dates, counts, editor codes), and the
     article's `title`, where the text quotes it, as any text ("The post <title> appeared first on …")."""
+    return _pattern(_shape(text, title))
+
+
+_TITLE, _NUMBER = "\x00", "\x01"
+
+
+def _shape(text: str, title: str) -> str:
+    """`text` with the article's title and its digit runs replaced by placeholders: what repeats, compared
+    cheaply (the pattern is written only for the few shapes that repeat enough)."""
     pieces = text.split(title) if len(title) >= MIN_TITLE else [text]
-    return "^" + ".+".join(r"\d+".join(re.escape(part) for part in _DIGITS.split(piece)) for piece in pieces) + "$"
+    return _TITLE.join(_DIGITS.sub(_NUMBER, piece) for piece in pieces)
+
+
+def _pattern(shape: str) -> str:
+    return "^" + ".+".join(r"\d+".join(re.escape(part) for part in piece.split(_NUMBER))
+                           for piece in shape.split(_TITLE)) + "$"
 
 
 def _where(positions: Counter[str]) -> str:
@@ -71,7 +85,7 @@ def suggest(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]] =
         for index, block in enumerate(article):
             if len(block.text) > MAX_TEXT or ADDED_LABEL.match(block.text):
                 continue
-            pattern = paragraph_pattern(block.text, title)
+            pattern = _shape(block.text, title)
             if pattern in seen:
                 continue
             seen.add(pattern)
@@ -79,8 +93,8 @@ def suggest(cleaned: Sequence[Sequence[Block]], raw: Sequence[Sequence[Block]] =
             place = "leading" if index < 2 else ("trailing" if index >= len(article) - 2 else "middle")
             positions.setdefault(pattern, Counter())[place] += 1
             examples.setdefault(pattern, block.text)
-    found = [Suggestion("drop_paragraphs", pattern, n, n / total, _where(positions[pattern]), examples[pattern])
-             for pattern, n in counts.items() if n >= threshold]
+    found = [Suggestion("drop_paragraphs", _pattern(shape), n, n / total, _where(positions[shape]), examples[shape])
+             for shape, n in counts.items() if n >= threshold]
     found += _classes(cleaned, raw, total, threshold)
     found.sort(key=lambda s: (-s.articles, s.key, s.pattern))
     return found[:limit]

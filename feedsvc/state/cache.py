@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     PRIMARY KEY (digest, fingerprint, n));
 CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT NULL, digest TEXT NOT NULL,
                                      n INTEGER NOT NULL, rule TEXT, PRIMARY KEY (fingerprint, rules, digest, n));
+CREATE INDEX IF NOT EXISTS entries_sources ON entries (source, fingerprint);
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published,
                                                          marks);
 """
