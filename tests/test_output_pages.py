@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import html5lib
 import lxml.etree
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsvc.model import Entry, EntryMeta, Feed, Provenance
-from feedsvc.output.pages import render_archive_index, render_opml, render_period, story_page
+from feedsvc.output.pages import relative_path, render_archive_index, render_opml, render_period, story_page
 
 WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -61,3 +64,11 @@ def test_a_period_page_lists_each_story_escaped_and_in_its_language() -> None:
     original = meta.findall(f"{XHTML}a")[-1]
     assert original.get("href") == "https://www.dw.com/zh/a-1?x=1&y=2" and original.text == "原文"
     assert original.get("rel") == "noopener noreferrer"
+
+
+_SEGMENT = st.sampled_from(["a", "b", "archive", "all", "stories", "ab", ".", "", "..", "x.html"])
+
+
+@given(st.lists(_SEGMENT, max_size=4).map("/".join), st.lists(_SEGMENT, max_size=4).map("/".join))
+def test_relative_paths_are_those_of_posixpath(path: str, start: str) -> None:
+    assert relative_path(path, start) == posixpath.relpath(path or ".", start or ".")

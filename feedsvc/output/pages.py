@@ -35,7 +35,24 @@ def _relative(url: str, base: str, page: str) -> str:
     host; any other URL as it is. Feeds and OPML keep absolute URLs: readers need them."""
     if not url.startswith(base):
         return url
-    return posixpath.relpath(url[len(base):] or ".", posixpath.dirname(page) or ".")
+    return relative_path(url[len(base):], posixpath.dirname(page))
+
+
+def relative_path(path: str, start: str) -> str:
+    """`posixpath.relpath(path or ".", start or ".")` for paths below one folder, without making either absolute
+    first (which asks the working directory of the operating system for each of them: 0.05 s of a 0.5 s daemon
+    run at 10,000 seeds went to the 455 links of one run's pages)."""
+    start_parts = [part for part in start.split("/") if part and part != "."]
+    path_parts = [part for part in path.split("/") if part and part != "."]
+    if ".." in start_parts or ".." in path_parts or path.startswith("/") or start.startswith("/"):
+        return posixpath.relpath(path or ".", start or ".")
+    common = 0
+    for ours, theirs in zip(start_parts, path_parts, strict=False):
+        if ours != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(start_parts) - common) + path_parts[common:]
+    return "/".join(parts) if parts else "."
 
 
 def _up(page: str) -> str:

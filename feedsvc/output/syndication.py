@@ -28,7 +28,7 @@ from lxml import etree
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.body import entry_html_utf8
-from feedsvc.output.memo import Memo, made_once
+from feedsvc.output.memo import Memo, Recent, made_once
 from feedsvc.output.plan import feed_id
 from feedsvc.text import display, html_text, markup_safe
 
@@ -262,9 +262,18 @@ def _atom_title(element: Any, entry: Entry) -> None:
             node.text = safe
 
 
+_RECENT: Recent[tuple[Entry, bool], bytes] = Recent(1024)
+"""The entries serialized last, in either format. Each daemon run renders the feeds a new story joins, every entry
+of them again though one is new: at 10,000 seeds, 0.1 s of a 0.58 s run went to serializing the same 400 entries
+as the run before. Keyed by the whole entry (content, fields, provenance), so any change makes another key."""
+
+
 def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
-    """`entry` serialized for one format: from `memo` where another document of the group made it, from the
-    group's feedgen entry where the other format made that."""
+    """`entry` serialized for one format: as a recent run made it (`_RECENT`), from `memo` where another document
+    of the group made it, or from the group's feedgen entry where the other format made that."""
+    recent = _RECENT.get((entry, rss))
+    if recent is not None:
+        return recent
     def serialized(entry: Entry) -> bytes:
         item = made_once(memo, _FEEDGEN, entry, _feed_entry)
         body = _escaped_body(entry)
@@ -278,7 +287,9 @@ def _entry_bytes(memo: Memo, entry: Entry, rss: bool) -> bytes:
         data = _rss_title(_with_body(_serialized(item.rss_entry(), rss), _RSS_BODY, body), entry)
         return data if entry.summary else _with_body(data, _RSS_DESCRIBED_BY_BODY, body)
 
-    return made_once(memo, RSS if rss else ATOM, entry, serialized)
+    made = made_once(memo, RSS if rss else ATOM, entry, serialized)
+    _RECENT.put((entry, rss), made)
+    return made
 
 
 def _assembled(generator: FeedGenerator, rss: bool, entries: list[bytes]) -> bytes:
