@@ -281,6 +281,11 @@ def instant(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
+MARK_BYTES = 8
+"""Bytes of the key of a block that could be boilerplate (`clean.edges`, `Version.marks`): a 64-bit digest, no
+collision among an archive's blocks in practice."""
+
+
 class Version(NamedTuple):
     """One version of a story: entry `n` of the seed with `digest`, and what merging and ordering read of it
     (`key` is the scheme-less canonical link, `links.link_key`: versions with the same key are one story).

@@ -21,13 +21,12 @@ import re
 from collections.abc import Sequence
 
 from feedsvc.clean.media import ADDED_LABEL
+from feedsvc.model import MARK_BYTES
 
 EDGE = 3
 """Blocks looked at, at each end of an article."""
 MAX_TEXT = 300
 """Longer blocks are the article's own text."""
-KEY_BYTES = 8
-"""Bytes of a mark's key (a BLAKE2b digest): 64 bits, no collision among an archive's blocks in practice."""
 Edge = tuple[bytes, int, int]
 """A mark: its key and the block's byte offsets in the cleaned article."""
 
@@ -98,7 +97,7 @@ def text_of(markup: bytes) -> str:
 
 def key_of(text: str) -> bytes:
     """A block's key: its text with digit runs generalized, hashed."""
-    return hashlib.blake2b(_DIGITS.sub("0", text).encode(), digest_size=KEY_BYTES).digest()
+    return hashlib.blake2b(_DIGITS.sub("0", text).encode(), digest_size=MARK_BYTES).digest()
 
 
 def is_attribution(text: str) -> bool:

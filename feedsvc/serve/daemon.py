@@ -38,7 +38,7 @@ from feedsvc.report import Report
 from feedsvc.serve.metrics import CONTENT_TYPE, Metrics
 from feedsvc.serve.search import SearchPages
 from feedsvc.serve.searchbuild import SearchBuilder
-from feedsvc.serve.strategies import FollowingEvents, Polling, Strategy
+from feedsvc.serve.strategies import FollowingEvents, Polling, Snapshot, Strategy
 from feedsvc.serve.watch import start_events
 from feedsvc.serve.web import FileServer, HttpService
 from feedsvc.serve.websub import Publisher, changed_topics
@@ -46,11 +46,6 @@ from feedsvc.settings import Settings
 from feedsvc.state.index import Memory
 
 log = logging.getLogger("feedsvc.serve.daemon")
-Snapshot = tuple[int, int, int]
-"""How many seeds, the summary of their paths, sizes and mtimes (`ScanResult.summary`), the newest mtime: what is
-compared from poll to poll. Three numbers, not a copy of 100,000 paths at every poll."""
-
-
 class Watcher:
     """The daemon's state: what was published last, and what each regeneration sets going (metrics, search,
     WebSub, image prefetch). A `strategies.Strategy` decides when to regenerate and from what."""

@@ -26,8 +26,11 @@ from feedsvc.ingest.scan import ScanResult, SeedTree, directories_unchanged, sca
 from feedsvc.serve.watch import SeedEvents
 
 if TYPE_CHECKING:
-    from feedsvc.serve.daemon import Snapshot, Watcher
+    from feedsvc.serve.daemon import Watcher
 
+Snapshot = tuple[int, int, int]
+"""How many seeds, the summary of their paths, sizes and mtimes (`ScanResult.summary`), the newest mtime: what is
+compared from poll to poll. Three numbers, not a copy of 100,000 paths at every poll."""
 MAX_SETTLE_WAIT = 30.0
 """A directory that never goes quiet is regenerated anyway after this many seconds."""
 SCAN_SHARE = 0.1

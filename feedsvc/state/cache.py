@@ -33,7 +33,7 @@ from feedsvc.model import (
     Story,
     Version,
 )
-from feedsvc.stories.boilerplate import cut_article, trim_summary
+from feedsvc.stories.boilerplate import cut_article, keys_of, trim_summary
 from feedsvc.stories.group import story_meta
 
 log = logging.getLogger(__name__)
@@ -428,8 +428,8 @@ class Cache:
         if row is None:
             return []
         content, marks, spans = row
-        return [(bytes(marks[at * 8:at * 8 + 8]), bytes(content[start:end]).decode("utf-8", "replace"))
-                for at, (start, end) in enumerate(json.loads(spans))]
+        return [(key, bytes(content[start:end]).decode("utf-8", "replace"))
+                for key, (start, end) in zip(keys_of(bytes(marks)), json.loads(spans), strict=True)]
 
     @_guarded
     def source_seeds(self, source: str) -> list[str]:

@@ -20,13 +20,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from feedsvc.model import Story
+from feedsvc.model import MARK_BYTES, Story
 from feedsvc.text import plain_text
 
 PROBE = 12
 """Characters of a block's text looked for in a summary."""
-KEY_BYTES = 8
-"""Bytes of a mark's key (`clean.edges.KEY_BYTES`)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class Learning:
         return max(self.min_stories, math.ceil(self.share * stories))
 
 
-_KEY = re.compile(b".{%d}" % KEY_BYTES, re.DOTALL)
+_KEY = re.compile(b".{%d}" % MARK_BYTES, re.DOTALL)
 
 
 def keys_of(marks: bytes) -> list[bytes]:
