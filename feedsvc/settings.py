@@ -326,11 +326,11 @@ def _regexes(value: Any, origin: str, key: str) -> tuple[str, ...]:
 
 
 def _selectors(value: Any, origin: str, key: str) -> tuple[str, ...]:
-    from feedsvc.clean import check_selector  # the cleaner owns the selector dialect
+    from feedsvc.clean.selectors import check_selector  # the cleaner owns the selector dialect
 
     selectors = _str_list(value, origin, key)
     for selector in selectors:
-        problem = check_selector(selector, xpath=key.endswith("drop_xpaths"))
+        problem = check_selector(selector, is_xpath=key.endswith("drop_xpaths"))
         if problem:
             raise ConfigError(origin, key, f"{selector!r} is not valid: {problem}")
     return selectors

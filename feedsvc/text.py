@@ -7,8 +7,10 @@ import html
 import re
 
 # XML 1.0 allows tab, LF, CR and U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF. Everything else (C0 controls,
-# lone surrogates, U+FFFE/U+FFFF) makes a document ill-formed, and lxml/feedgen refuse it.
-_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# lone surrogates, U+FFFE/U+FFFF) makes a document ill-formed, and lxml/feedgen refuse it. Written as the set of
+# those characters rather than the complement of the allowed ones: the same characters (a test compares every code
+# point), compiled in 0.5 ms instead of 6.6 ms, which every command paid when it imported this module.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Bidirectional overrides and isolates can disguise text; they have no place in titles and names.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.clean import clean, visible_text_of
+from feedsvc.clean.article import clean, visible_text_of
 from feedsvc.clean.sanitize import sanitize_markup
 from feedsvc.clean.tidy import ALLOWED_TAGS
 from feedsvc.images.policy import ImagePolicy

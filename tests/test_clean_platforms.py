@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedsvc.clean import clean, visible_text_of
+from feedsvc.clean.article import clean, visible_text_of
 
 ARTICLE = "<p>作者：王小明</p><p>这是文章的正文，讲述了一件事情。</p><p>（责编：李四）</p>"
 KEPT = ("作者：王小明", "这是文章的正文", "责编：李四")

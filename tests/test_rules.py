@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedsvc.clean import Block
+from feedsvc.clean.blocks import Block
 from feedsvc.cli import main
 from feedsvc.errors import ConfigError
 from feedsvc.model import CleanRules, Source

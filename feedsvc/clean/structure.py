@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
-from lxml.cssselect import CSSSelector, SelectorError
 
+from feedsvc.clean.selectors import css, xpath
 from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
 from feedsvc.ingest.dates import parse_date
 from feedsvc.model import CleanRules
@@ -113,31 +112,6 @@ def remove_lead_date(body: HtmlElement, record: Recorder) -> None:
         node = first
 
 
-@lru_cache(maxsize=512)
-def _css(selector: str) -> CSSSelector:
-    return CSSSelector(selector)
-
-
-@lru_cache(maxsize=512)
-def _xpath(expression: str) -> etree.XPath:
-    return etree.XPath(expression)
-
-
-def check_selector(selector: str, *, xpath: bool = False) -> str | None:
-    """None when `selector` is a valid CSS selector (or XPath expression), else the problem.
-
-    cssselect's `:contains()` compiles to an XPath function lxml registers for its own use; in the cleaner's runs
-    it failed every article of its source (`XPath function '{…}lower-case' not found`, the namespace garbled), so
-    it is refused with the XPath that does the same."""
-    try:
-        compiled = _xpath(selector) if xpath else _css(selector)
-    except (SelectorError, etree.XPathSyntaxError, etree.XPathError, ValueError) as exc:
-        return str(exc) or type(exc).__name__
-    if not xpath and "__lxml_internal_css:" in compiled.path:
-        return ":contains() is not supported here; use drop_xpaths, e.g. \"//a[contains(., 'text')]\""
-    return None
-
-
 RULE_KIND = "rule"
 """Removals by a source rule are recorded as `rule <key> <pattern>` (what `feedsvc rules test` reports)."""
 
@@ -150,9 +124,9 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
     """The source's own removals: selectors, XPath, paragraphs matching a pattern, text patterns; each removal is
     recorded with the rule that made it."""
     for selector in rules.drop_selectors:
-        record.drop_all(_css(selector)(body), rule_kind("drop_selectors", selector))
+        record.drop_all(css(selector)(body), rule_kind("drop_selectors", selector))
     for expression in rules.drop_xpaths:
-        found = _xpath(expression)(body)
+        found = xpath(expression)(body)
         record.drop_all((e for e in found if isinstance(e, etree._Element)), rule_kind("drop_xpaths", expression))
     for source in rules.drop_paragraphs:
         pattern = re.compile(source)

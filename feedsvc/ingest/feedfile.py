@@ -1,4 +1,5 @@
-"""RSS 2.0, RSS 1.0 and Atom files as seeds. Only this module imports feedparser.
+"""RSS 2.0, RSS 1.0 and Atom files as seeds. Only this module imports feedparser, and only when it reads such a
+file: most archives hold none, and importing it costs a run that cleans one new seed 0.06 s.
 
 Documents that declare entities are refused before feedparser sees them: no entity is ever expanded (no
 "billion laughs") and no external entity is ever resolved (no XXE).
@@ -11,8 +12,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import feedparser
 
 from feedsvc.errors import FeedFileError
 
@@ -54,6 +53,8 @@ def parse_feed(data: bytes) -> tuple[FeedItem, ...]:
     if _ENTITY_DECL.search(data):
         raise FeedFileError("feed declares XML entities (possible entity-expansion or XXE attack): refused")
     data = _DOCTYPE.sub(b"", data, count=1)
+    import feedparser
+
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=False)
     if not parsed.entries:
         problem = parsed.get("bozo_exception")

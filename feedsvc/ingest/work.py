@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.clean import RULE_KIND, clean
+from feedsvc.clean.article import clean
+from feedsvc.clean.structure import RULE_KIND
 from feedsvc.errors import SeedReadError
 from feedsvc.ingest.parse import ParseContext, parse_seed
 from feedsvc.ingest.scan import CHANGED_WHILE_READ, read_seed

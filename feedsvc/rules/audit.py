@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedsvc.clean import RULE_KIND
+from feedsvc.clean.structure import RULE_KIND
 
 _GENERIC = re.compile(
     r"^\.(?:text|txt|content|contents|body|main|article|post|entry|story|detail|details|title|summary|desc|info|"

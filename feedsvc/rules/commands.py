@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from feedsvc.clean import Block, blocks, classed, visible_text_of
+from feedsvc.clean.article import visible_text_of
+from feedsvc.clean.blocks import Block, blocks, classed
 from feedsvc.errors import ConfigError, SeedReadError
 from feedsvc.ingest.parse import parse_seed
 from feedsvc.ingest.scan import read_seed, scan

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedsvc.clean import ADDED_LABEL, Block
+from feedsvc.clean.blocks import Block
+from feedsvc.clean.media import ADDED_LABEL
 from feedsvc.rules.audit import generic_selector
 
 MAX_TEXT = 300

@@ -1,0 +1,40 @@
+"""The small text helpers every stage shares (`feedsvc.text`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedsvc.text import collapse_space, display, markup_safe, plain_text, readable, strip_xml_illegal
+
+
+def _xml_char(code: int) -> bool:
+    """XML 1.0's production `Char`, as the recommendation writes it."""
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def test_strip_xml_illegal_removes_exactly_the_characters_xml_forbids() -> None:
+    every = "".join(chr(code) for code in range(0x110000))
+    assert strip_xml_illegal(every) == "".join(chr(code) for code in range(0x110000) if _xml_char(code))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ã©tÃ©", "été"),  # UTF-8 read as ISO-8859-1, decoded again
+    ("price \x80 5", "price € 5"),  # a C1 control: the Windows-1252 character meant
+    ("a\x81b", "ab"),  # a C1 control Windows-1252 does not define
+    ("lost\ufffd byte", "lost byte"),
+    ("bell\x07 and \ud800 surrogate", "bell and  surrogate"),
+    ("德国之声", "德国之声"),
+])
+def test_readable_repairs_what_it_can_and_drops_the_rest(text: str, expected: str) -> None:
+    assert readable(text) == expected
+
+
+def test_collapse_space_and_display() -> None:
+    assert collapse_space("  a\u3000\u00a0b\n\tc \u202eevil\u202c ") == "a b c evil"
+    assert display(" Ã©tÃ©\x07  title ") == "été title"
+
+
+def test_plain_text_and_markup_safe() -> None:
+    assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c</p>") == "a & b c"
+    assert markup_safe("x < y and 3 > 2") == "x < y and 3 > 2"  # no tag an HTML parser would make
+    assert markup_safe("see <script>alert(1)</script>") == "see &lt;script&gt;alert(1)&lt;/script&gt;"
