@@ -104,7 +104,8 @@ def generate(directory: Path, count: int, *, seed: int = 20240622, start: int = 
     base = datetime(2023, 1, 1, tzinfo=UTC)
     written = 0
     for number in range(start, start + count):
-        story = number if rng.random() > 0.03 or number < 10 else rng.randrange(max(start, 1), number)
+        # a repeat draws from the seeds written before it in this call: none for its first ten (a single one too)
+        story = number if rng.random() > 0.03 or number - start < 10 else rng.randrange(max(start, 1), number)
         slug, pattern, author = SOURCES[story % len(SOURCES)]
         link = pattern.format(slug=f"story-{story}", n=story)
         when = base + timedelta(minutes=7 * number)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -27,21 +28,6 @@ from pathlib import Path
 from bench.corpus import BODIES, generate, seed_text
 
 ROOT = Path(__file__).resolve().parent.parent
-_ONE_RUN = """
-import json, sys, time
-from datetime import UTC, datetime
-from pathlib import Path
-from feedsvc.pipeline import regenerate
-from feedsvc.settings import load_settings
-settings = load_settings(Path(sys.argv[1]), overrides={"seeds_dir": sys.argv[2], "output_dir": sys.argv[3],
-                                                       "state_dir": sys.argv[4], "min_seed_ratio": 0.0})  # + FEEDSVC_*
-started = time.perf_counter()
-report = regenerate(settings, datetime.now(UTC))
-print(json.dumps({"seconds": time.perf_counter() - started, "written": len(report.files_written),
-                  "entries": report.entries, "cleaning": report.cleaning_seconds}))
-"""
-
-
 def _tree_rss_kb(pid: int) -> int:
     total, pending = 0, [pid]
     while pending:
@@ -73,14 +59,30 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, str]]] = {
 same seeds the same way; they differ in what they render and publish."""
 
 
+def _child_env(name: str) -> dict[str, str]:
+    """The environment of a command run as an operator runs it: configuration `name`'s overrides, none of this
+    shell's `FEEDSVC_*`, and Python's bytecode cache in use (a development shell may turn it off; an installed
+    feedsvc has its bytecode compiled)."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_") and k != "PYTHONDONTWRITEBYTECODE"}
+    return {**kept, "FEEDSVC_MIN_SEED_RATIO": "0", **CONFIGURATIONS[name][1]}
+
+
+def _feedsvc() -> list[str]:
+    """The command an operator runs: the installed `feedsvc` script beside this interpreter, else the module."""
+    script = Path(sys.executable).parent / "feedsvc"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "feedsvc"]
+
+
 def run_regenerate(workdir: Path, name: str = "default") -> tuple[dict[str, float], int]:
-    """One regeneration in a child process, in configuration `name` (its own output and state directories): its
-    own timing, and the peak RSS of its process tree (KiB)."""
-    command = [sys.executable, "-c", _ONE_RUN, str(ROOT / "config" / "feedsvc.toml"), str(workdir / "seeds"),
-               str(workdir / f"public-{name}"), str(workdir / f"var-{name}")]
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")}, **CONFIGURATIONS[name][1]}
+    """One `feedsvc regenerate` in a child process, in configuration `name` (its own output and state
+    directories): the report's own timing (`seconds`, inside the process, and `cleaning`), the process's wall time
+    from its start to its exit (`wall`), and the peak RSS of its process tree (KiB)."""
+    command = [*_feedsvc(), "regenerate", "--config", str(ROOT / "config" / "feedsvc.toml"), "--json", "--quiet",
+               "--seeds", str(workdir / "seeds"), "--output", str(workdir / f"public-{name}"),
+               "--state", str(workdir / f"var-{name}")]
     os.sync()  # the previous run's writes are flushed now, not during this run's fsyncs
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, env=env)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, env=_child_env(name))
     peak = 0
     done = threading.Event()
 
@@ -92,11 +94,29 @@ def run_regenerate(workdir: Path, name: str = "default") -> tuple[dict[str, floa
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, _ = process.communicate()
+    wall = time.perf_counter() - started
     done.set()
     sampler.join()
     if process.returncode:
         raise SystemExit(f"regenerate failed with status {process.returncode}")
-    return json.loads(out), peak
+    report = json.loads(out)
+    return {"seconds": report["seconds"], "wall": wall, "written": len(report["files_written"]),
+            "entries": report["entries"], "cleaning": report["cleaning_seconds"]}, peak
+
+
+def interpreter_start(runs: int = 7) -> float:
+    """Median wall seconds of `python -c pass` here: what any command pays before its first line (site-packages'
+    `.pth` files included), to read the process figures by."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True, env=_child_env("default"))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _body(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
 
 
 def floors(seeds: Path) -> tuple[float, float, int]:
@@ -110,17 +130,45 @@ def floors(seeds: Path) -> tuple[float, float, int]:
     size = 0
     started = time.perf_counter()
     for path in paths:
-        html = path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
+        html = _body(path)
         lxml.html.document_fromstring(html)
         size += len(html.encode())
     parse_seconds = time.perf_counter() - started
     bleach_seconds = 0.0
     for path in paths:
-        html = path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
+        html = _body(path)
         started = time.perf_counter()
         sanitize_markup(html)
         bleach_seconds += time.perf_counter() - started
     return parse_seconds, bleach_seconds, size
+
+
+def _import_bleach() -> None:
+    import feedsvc.clean.sanitize  # noqa: F401
+
+
+def _started(_: int) -> None:
+    return None
+
+
+def _bleach_all(paths: list[Path]) -> None:
+    from feedsvc.clean.sanitize import sanitize_markup
+
+    for path in paths:
+        sanitize_markup(_body(path))
+
+
+def parallel_floor(seeds: Path, processes: int) -> float:
+    """The floor a cold run is held to: wall seconds of bleach alone over every seed's body in `processes`
+    processes (as many as the cores), each body read by the process that cleans it, dealt out 50 at a time; the
+    processes are started and have imported bleach before the clock starts."""
+    paths = sorted(seeds.rglob("*.*"))
+    chunks = [paths[i:i + 50] for i in range(0, len(paths), 50)]
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=_import_bleach) as pool:
+        pool.map(_started, range(processes * 4), chunksize=1)
+        started = time.perf_counter()
+        pool.map(_bleach_all, chunks, chunksize=1)
+        return time.perf_counter() - started
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -285,8 +333,11 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
         workdir = Path(temporary)
         size = generate(workdir / "seeds", count, bodies=bodies)
         parse_floor, bleach_floor, _ = floors(workdir / "seeds")
+        cores = os.cpu_count() or 1
         figures: dict[str, float] = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor,
-                                     "bleach_floor": bleach_floor, "cores": os.cpu_count() or 1, "repeat": repeat}
+                                     "bleach_floor": bleach_floor, "cores": cores, "repeat": repeat,
+                                     "interpreter": interpreter_start()}
+        floors_measured: list[float] = []
         colds: dict[str, list[float]] = {name: [] for name in configurations}
         outputs: dict[str, list[float]] = {name: [] for name in configurations}
         cleanings: list[float] = []
@@ -297,6 +348,10 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
                 print(f"  {name}: cold ({turn + 1} of {repeat}) …", file=sys.stderr, flush=True)
                 for state in (f"public-{name}", f"var-{name}"):
                     _set_aside(workdir, state, turn)
+                if name == configurations[0]:  # the floor, measured turn by turn beside the cold runs
+                    print(f"  floor: bleach alone in {cores} processes …", file=sys.stderr, flush=True)
+                    drop_page_cache()
+                    floors_measured.append(parallel_floor(workdir / "seeds", cores))
                 from_disk = drop_page_cache() and from_disk
                 cold, peak = run_regenerate(workdir, name)
                 colds[name].append(cold["seconds"])
@@ -312,18 +367,21 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
             figures.update({f"{name}:cold": statistics.median(colds[name]),
                             f"{name}:output": statistics.median(outputs[name]),
                             f"{name}:warm": statistics.median(w["seconds"] for w in warms),
+                            f"{name}:warm_wall": statistics.median(w["wall"] for w in warms),
                             f"{name}:warm_first": warms[0]["seconds"],
                             f"{name}:warm_written": max(w["written"] for w in warms),
                             f"{name}:peak_rss_mb": peaks[name] / 1024,
                             f"{name}:documents": documents, f"{name}:archived": archived,
                             f"{name}:disk_mb": disk / 1e6})
         figures["cleaning"] = statistics.median(cleanings)
+        figures["floor"] = statistics.median(floors_measured)
         figures["cold_from_disk"] = float(from_disk)
         generate(workdir / "seeds" / "new", 1, start=count, bodies=bodies)
         for name in configurations:
             print(f"  {name}: incremental …", file=sys.stderr, flush=True)
             incremental, _ = run_regenerate(workdir, name)
             figures.update({f"{name}:incremental": incremental["seconds"],
+                            f"{name}:incremental_wall": incremental["wall"],
                             f"{name}:incremental_written": incremental["written"]})
         if with_daemon:
             figures.update(daemon_figures(workdir, bodies))
@@ -339,8 +397,7 @@ def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str],
         if n + ":cold" not in r:
             return "—"
         median = f", median of {r['repeat']:.0f}" if r.get("repeat", 1) > 1 else ""
-        return f"{r[n + ':cold']:.2f} s ({r[n + ':cold'] / (r['bleach_floor'] / r['cores']):.2f}× floor/cores" + \
-            f"{median})" + ratio(r, n)
+        return f"{r[n + ':cold']:.2f} s ({r[n + ':cold'] / r['floor']:.2f}× floor{median})" + ratio(r, n)
 
     def output(r: dict[str, float]) -> str:
         if n + ":output" not in r:
@@ -352,9 +409,10 @@ def _configuration_rows(n: str, ratio: Callable[[dict[str, float], str], str],
             key = f"{n}:{kind}"
             if key not in r:
                 return "—"
+            process = f"{r[key + '_wall']:.3f} s process, {r[key]:.3f} s in it"
             if key + "_first" in r and r["repeat"] > 1:  # the median, and the first run after the cold ones
-                return f"{r[key]:.3f} s, first {r[key + '_first']:.3f} s ({r[key + '_written']:.0f})"
-            return f"{r[key]:.3f} s ({r[key + '_written']:.0f})"
+                return f"{process}, first {r[key + '_first']:.3f} s ({r[key + '_written']:.0f})"
+            return f"{process} ({r[key + '_written']:.0f})"
 
         return show
 
@@ -387,8 +445,12 @@ def print_table(results: list[dict[str, float]], configurations: list[str], bodi
 
     rows: list[Row] = [
         ("seeds (MB, article sizes)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB, {bodies})"),
-        ("floor: read + lxml parse", lambda r: f"{r['parse_floor']:.2f} s"),
-        ("floor: bleach alone", lambda r: f"{r['bleach_floor']:.2f} s"),
+        ("read + lxml parse, one process", lambda r: f"{r['parse_floor']:.2f} s"),
+        ("bleach alone, one process", lambda r: f"{r['bleach_floor']:.2f} s"),
+        ("floor: bleach alone in as many processes as cores (wall, median of the turns)",
+         lambda r: f"{r['floor']:.2f} s ({r['cores']:.0f} processes)"),
+        ("interpreter start (`python -c pass`), in every process figure",
+         lambda r: f"{r['interpreter']:.3f} s"),
         ("cold: cleaning (median of every configuration's cold runs)",
          lambda r: f"{r['cleaning']:.2f} s" if "cleaning" in r else "—"),
     ]

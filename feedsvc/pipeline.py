@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -28,7 +28,6 @@ from feedsvc import __version__
 from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableError
 from feedsvc.images.key import proxy_key
 from feedsvc.images.policy import ImagePolicy, image_policy
-from feedsvc.ingest.dates import DatePolicy
 from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
@@ -38,6 +37,7 @@ from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.state.index import UNIFIED, Changes, Index, Memory
+from feedsvc.state.pages import ShownPages
 from feedsvc.stories.boilerplate import Learning
 from feedsvc.stories.filters import Judge, Judged, judge
 from feedsvc.stories.group import story_meta
@@ -59,6 +59,8 @@ FEED_EXTENSIONS = (".atom", ".rss", ".json")
 _PRUNED = ("sources", "topics", "archive", "zh-hans", "zh-hant")
 """Folders whose files that are no longer published are removed (a source gone, a period re-paged, a variant
 turned off)."""
+COMPILED_TEMPLATES = "templates"
+"""The state directory's folder of compiled page templates (`output.templates.keep_compiled`)."""
 _STORE_BATCH = 32
 """Cleaned outcomes are stored a few dozen at a time: one transaction each, and little lost to a kill."""
 
@@ -104,6 +106,7 @@ def signature(settings: Settings, prints: str, found: ScanResult, images: ImageP
 
 
 def make_job(settings: Settings, now: datetime) -> Job:
+    from feedsvc.ingest.dates import DatePolicy
     from feedsvc.ingest.parse import ParseContext
     from feedsvc.ingest.work import Job
 
@@ -122,7 +125,9 @@ def regenerate(settings: Settings, now: datetime, options: RunOptions | None = N
     Raises SeedsUnavailableError (missing seeds directory, or far fewer seeds than the last good run unless
     `options.force`), OutputError (nothing could be written; the previous files are intact) and Cancelled.
     """
-    if getattr(multiprocessing.current_process(), "_inheriting", False):  # as multiprocessing itself checks
+    processes = sys.modules.get("multiprocessing")  # imported by a worker before the main module; a command that
+    # has nothing to clean never imports it
+    if processes is not None and getattr(processes.current_process(), "_inheriting", False):  # as it checks itself
         # A worker process is starting: it imports the caller's main module, which calls `regenerate` at its top
         # level; that call would wait forever for the lock the caller's own run holds.
         raise RuntimeError("regenerate() was called while a worker process was starting: a script that calls it "
@@ -226,7 +231,10 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     stories = list(index.stories.values())
     judged = _judge(settings, cache, prints, index.paths, stories)
     plans = _plans(settings, index, judged)
-    rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images)
+    from feedsvc.output.pages import story_page  # with the renderers: a run with nothing to do never imports them
+
+    shown = ShownPages(cache, settings.output_dir, story_page, everything=options.rehash or not state.outputs)
+    rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images, shown)
     token = uuid.uuid4().hex
     every_document = rendered.rendered == rendered.documents
     if settings.search and not options.dry_run:  # before the files: a story is searchable when it is served
@@ -249,7 +257,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
         fingerprint=prints, seed_count=len(found.files), entries=len(stories), merged=merged,
         outputs=_outputs(staging.names), feed_digests=rendered.digests, problems=problems, sources=report.sources,
         filtered=judged.dropped)
-    _remember(cache, memory, index, state, state_now, changes, rendered.plans)
+    _remember(cache, memory, index, state, state_now, changes, rendered.plans, shown)
     return report
 
 
@@ -281,9 +289,11 @@ def _plans(settings: Settings, index: Index, judged: Judged) -> list[FeedPlan]:
 
 
 def _remember(cache: Cache, memory: Memory, index: Index, before: RunState, after: RunState, changes: Changes,
-              documents: dict[str, tuple[object, str]]) -> None:
-    """What a completed run leaves for the next: its state in the cache (with the fingerprint, which tells later
-    runs that what it cleaned is current), the outcomes no run will use again swept, and the index in `memory`."""
+              documents: dict[str, tuple[object, str]], shown: ShownPages) -> None:
+    """What a completed run leaves for the next: what its story pages show, its state in the cache (with the
+    fingerprint, which tells later runs that what it cleaned is current), the outcomes no run will use again
+    swept, and the index in `memory`."""
+    shown.save(changes.gone_stories)
     cache.save_state(after)
     if before.fingerprint != after.fingerprint:  # rules or code changed: what older ones cleaned is no longer used
         cache.forget_other_fingerprints(after.fingerprint)
@@ -374,14 +384,18 @@ def _prepare_worker(job: Job, render: RenderJob, parent: int) -> None:
 
 
 def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: list[FeedPlan], state: RunState,
-            options: RunOptions, pool: WorkerPool, images: ImagePolicy) -> tuple[Rendered, Staging]:
+            options: RunOptions, pool: WorkerPool, images: ImagePolicy, shown: ShownPages,
+            ) -> tuple[Rendered, Staging]:
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
     from feedsvc.output.documents import DocumentRenderer, Navs, RenderRun
     from feedsvc.output.site import period_pages, render_site
     from feedsvc.output.story import Navigator
+    from feedsvc.output.templates import keep_compiled
     from feedsvc.output.workers import render_in_workers
 
+    if not options.dry_run:
+        keep_compiled(settings.state_dir / COMPILED_TEMPLATES)
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans, settings.archives)
     renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages, images,
@@ -397,8 +411,7 @@ def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: 
 
         run = RenderRun(staging.add, renderer, state.feed_digests, Listing(settings.output_dir).holds, read, prints,
                         None if options.dry_run or _workers(settings) < 2 else parallel,
-                        {} if options.rehash else index.documents, Navigator(plans),
-                        None if options.rehash or options.memory is None else index.pages)
+                        {} if options.rehash else index.documents, Navigator(plans), shown)
         rendered = render_site(settings, plans, run)
     except BaseException:
         staging.discard()

@@ -189,3 +189,43 @@ def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_s
     rendered.clear()
     regenerate(settings, NOW, RunOptions(memory=memory))
     assert rendered == [], "nothing changed: no page rendered"
+
+
+def test_one_shot_runs_render_again_only_the_pages_that_show_something_else(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What each page shows is kept in the cache, so a run in a new process (cron) renders a new story's page and
+    its neighbours', not every page of the documents it changes; a page removed from the disk comes back."""
+    from feedsvc.output import documents
+    from feedsvc.output.story import render_story as real
+
+    settings = make_settings(max_entries=2, archive_split_entries=1000)
+    for number in range(8):
+        _seed(settings.seeds_dir, number, days=20 - number)
+    regenerate(settings, NOW)
+    rendered: list[str] = []
+
+    def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
+        rendered.append(entry.meta.title)
+        return real(entry, nav, others, site_title, languages)
+
+    monkeypatch.setattr(documents, "render_story", counted)
+    _seed(settings.seeds_dir, 8, days=1)
+    regenerate(settings, NOW)
+    assert sorted(rendered) == ["第6號稿件", "第7號稿件", "第8號稿件"]
+    assert "第8號稿件" in _page_of(settings, 7).read_text(encoding="utf-8")
+
+    rendered.clear()
+    _page_of(settings, 3).unlink()
+    _seed(settings.seeds_dir, 9, days=0)
+    regenerate(settings, NOW)
+    assert sorted(rendered) == ["第3號稿件", "第7號稿件", "第8號稿件", "第9號稿件"]  # 3: its file was gone
+    assert _page_of(settings, 3).is_file()
+
+
+def test_a_change_of_site_title_renders_every_page_again(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(max_entries=2, archive_split_entries=1000)
+    for number in range(4):
+        _seed(settings.seeds_dir, number, days=20 - number)
+    regenerate(settings, NOW)
+    regenerate(replace(settings, title="另一個標題"), NOW)
+    for number in range(4):
+        assert "另一個標題" in _page_of(settings, number).read_text(encoding="utf-8")

@@ -564,3 +564,13 @@ def test_a_crawl_of_the_corpus_site_reaches_every_story_with_no_broken_link(make
     pages = every_story_page(out)
     assert len(pages) > 250
     assert pages <= crawl(out, settings.base_url)
+
+
+def test_a_worker_process_starting_refuses_to_run(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A script that calls `regenerate` at its top level is imported again by each worker process it starts; the
+    call in the worker must fail at once rather than wait for the run lock its parent holds."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
+    with pytest.raises(RuntimeError, match="if __name__ == "):
+        regenerate(make_settings(), NOW)

@@ -14,13 +14,14 @@ import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from feedsvc import __version__
 from feedsvc.images.policy import ImagePolicy
 from feedsvc.model import Entry, Feed, Story
 from feedsvc.output.jsonfeed import JSON, render_json
 from feedsvc.output.memo import Memo
 from feedsvc.output.pages import render_period
-from feedsvc.output.plan import FeedPlan, Planned, document_digest
-from feedsvc.output.story import Navigator, StoryNav, render_story
+from feedsvc.output.plan import RENDERER_VERSION, FeedPlan, Planned, document_digest
+from feedsvc.output.story import Navigator, Shown, StoryNav, render_story
 from feedsvc.output.syndication import ATOM, RSS, render_atom, render_rss
 from feedsvc.output.variants import transforms
 from feedsvc.stories.group import order_key
@@ -214,9 +215,10 @@ class RenderRun:
     """The `Rendered.plans` of the last run in this process."""
     navigator: Navigator | None = None
     """Where each story stands, for the story pages (None: no story pages)."""
-    shown: dict[str, object] | None = None
-    """Story id -> what its page showed when last written, kept from run to run by the daemon (`Index.pages`):
-    only the pages that show something else are rendered again. None: every page of the documents rendered."""
+    shown: Shown | None = None
+    """Story id -> what its page showed when last written (`story.page_key`), kept in the cache: only the pages
+    that show something else are rendered again, and what each shows now is recorded in it. None: every page of
+    the documents rendered."""
 
 
 def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tuple[object, ...]) -> Rendered:
@@ -244,7 +246,8 @@ def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tu
         else:
             todo.append(planned)
     done.rendered = len(todo)
-    context = (renderer.images.identity, renderer.site_title, tuple(sorted(renderer.languages.items())))
+    context = (__version__, RENDERER_VERSION, fingerprint, digest_extra, renderer.images.identity,
+               renderer.site_title, tuple(sorted(renderer.languages.items())))
     navs = run.navigator.pages_for(todo, run.shown, context) if run.navigator is not None else {}
     if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
         done.names.extend(parallel(in_groups(todo), navs))

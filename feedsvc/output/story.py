@@ -11,7 +11,8 @@ that holds it. A page whose bytes are unchanged is not written again (`publish.s
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,6 +25,8 @@ from feedsvc.output.templates import Markup, render
 from feedsvc.stories.group import order_key
 from feedsvc.text import display
 
+Shown = MutableMapping[str, bytes]
+"""Story id -> the `page_key` of what its page showed when last written."""
 NEWEST = "newest stories"
 """The name of a feed's subscription document's listing page."""
 _LAZY = "<img "
@@ -116,13 +119,14 @@ class Navigator:
         assert holder is not None
         return StoryNav(story, _listing(holder), newer, older, source_newer, source_older)
 
-    def pages_for(self, documents: Iterable[Planned], shown: dict[str, object] | None = None,
+    def pages_for(self, documents: Iterable[Planned], shown: Shown | None = None,
                   context: object = None) -> dict[str, tuple[StoryNav, ...]]:
         """Document stem -> the story pages to render with it, for the documents a run renders: every story of a
         unified feed's document; the stories of a source's document that no unified document being rendered
-        holds (the unified feed left them out, or its document did not change). With `shown` (story id -> what
-        its page last showed, kept by the daemon from run to run and updated here), only the pages whose story,
-        neighbours or listing changed: a new story changes a few pages of the documents it changes."""
+        holds (the unified feed left them out, or its document did not change). With `shown` (story id -> the
+        `page_key` of what its page last showed, kept in the cache from run to run and updated here), only the
+        pages whose story, neighbours, listing or `context` changed: a new story changes a few pages of the
+        documents it changes."""
         documents = list(documents)
         rendered = {d.feed.stem for d in documents if d.feed.unified}
         pages: dict[str, tuple[StoryNav, ...]] = {}
@@ -147,10 +151,18 @@ def _version(story: Story | None) -> tuple[str, int, str, int, bytes] | None:
         if story is not None else None
 
 
-def _changed(shown: dict[str, object], nav: StoryNav, context: object) -> bool:
-    """Whether the page of `nav`'s story shows something else than it last did (and remember what it shows)."""
+def page_key(nav: StoryNav, context: object) -> bytes:
+    """What the page of `nav`'s story shows, as 16 bytes: the story and its neighbours (each version stands for its
+    cached entry, which the fingerprint in `context` pins), its listing, and `context` (the code, the settings the
+    page reads). Stable from process to process: it is kept in the cache."""
     key = (context, nav.listing, *(_version(s) for s in (nav.story, nav.newer, nav.older, nav.source_newer,
                                                         nav.source_older)))
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+
+
+def _changed(shown: Shown, nav: StoryNav, context: object) -> bool:
+    """Whether the page of `nav`'s story shows something else than it last did (and remember what it shows)."""
+    key = page_key(nav, context)
     story_id = nav.story.newest.id
     if shown.get(story_id) == key:
         return False

@@ -5,13 +5,16 @@ module imports Jinja2. Deterministic: the same values give the same bytes."""
 from __future__ import annotations
 
 import functools
+import logging
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "render", "stylesheet"]
+__all__ = ["Markup", "keep_compiled", "render", "stylesheet"]
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -19,6 +22,30 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.PackageLoader("feedsvc.output", "templates"), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True, auto_reload=False)
+
+
+def keep_compiled(directory: Path) -> None:
+    """Keep the templates compiled in `directory` (private to the operator: the state directory), so that a
+    process that renders a few pages does not compile them again: 0.05 s of a one-shot run that publishes one new
+    seed, against 3 ms to load them (Jinja2's own bytecode cache, keyed by each template's source and Jinja2's and
+    Python's versions). Where the directory cannot be made, templates are compiled as before."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        log.debug("%s: templates are compiled in memory only: %s", directory, exc)
+        return
+    _environment().bytecode_cache = _Compiled(str(directory))
+
+
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Jinja2's bytecode cache, for which a template that cannot be kept (its directory gone since, a full disk)
+    is only compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            log.debug("a compiled template was not kept: %s", exc)
 
 
 def stylesheet() -> bytes:

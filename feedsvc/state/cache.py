@@ -52,11 +52,12 @@ CREATE TABLE IF NOT EXISTS entries (digest TEXT NOT NULL, fingerprint TEXT NOT N
                                     PRIMARY KEY (digest, fingerprint, n));
 CREATE TABLE IF NOT EXISTS verdicts (fingerprint TEXT NOT NULL, rules TEXT NOT NULL, digest TEXT NOT NULL,
                                      n INTEGER NOT NULL, rule TEXT, PRIMARY KEY (fingerprint, rules, digest, n));
+CREATE TABLE IF NOT EXISTS pages (story TEXT PRIMARY KEY, shown BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_sources ON entries (source, fingerprint);
 CREATE INDEX IF NOT EXISTS entries_versions ON entries (fingerprint, digest, n, key, id, source, updated, published,
                                                          marks);
 """
-_TABLES = ("seeds", "outcomes", "entries", "verdicts", "meta")
+_TABLES = ("seeds", "outcomes", "entries", "verdicts", "pages", "meta")
 READ_BATCH = 500
 """Digests looked up in one query (SQLite allows a few hundred parameters everywhere)."""
 IN_MEMORY = Path(":memory:")
@@ -399,6 +400,19 @@ class Cache:
         with self.transaction():
             self._db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
                                  ((fingerprint, *row) for row in verdicts))
+
+    @_guarded
+    def page_shown(self, story_id: str) -> bytes | None:
+        """What the page of story `story_id` showed when a completed run last wrote it (`output.story.page_key`)."""
+        row = self._db.execute("SELECT shown FROM pages WHERE story=?", (story_id,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    @_guarded
+    def remember_pages(self, shown: Mapping[str, bytes], forgotten: Iterable[str]) -> None:
+        """Record what the story pages of `shown` show now, and forget the pages of `forgotten`."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM pages WHERE story=?", ((story_id,) for story_id in forgotten))
+            self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", shown.items())
 
     @_guarded
     def source_entries(self, source: str, fingerprint: str,

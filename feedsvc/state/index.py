@@ -47,9 +47,6 @@ class Index:
     """Seeds to read again on the next run whatever changed: deferred or unreadable ones."""
     token: str = ""
     """The run state's token when this index was left complete."""
-    pages: dict[str, object] = field(default_factory=dict)
-    """Story id -> what its page showed when last written (`output.story`): the daemon renders again only the pages
-    that show something else."""
     documents: dict[str, tuple[object, str]] = field(default_factory=dict)
     """Document stem -> (its plan, its digest) as last published, so an unchanged plan is not digested again."""
     learned: dict[str, tuple[Version, ...]] = field(default_factory=dict, repr=False)
