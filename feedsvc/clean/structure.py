@@ -128,10 +128,15 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
     for expression in rules.drop_xpaths:
         found = xpath(expression)(body)
         record.drop_all((e for e in found if isinstance(e, etree._Element)), rule_kind("drop_xpaths", expression))
+    texts: list[tuple[HtmlElement, str]] | None = None
     for source in rules.drop_paragraphs:
+        if texts is None:  # read once for every pattern, and again only after a removal changed them
+            texts = [(e, visible_text(e)) for e in body.iter(*_PARAGRAPHS)]
         pattern = re.compile(source)
-        matches = [e for e in body.iter(*_PARAGRAPHS) if pattern.search(visible_text(e))]
-        record.drop_all(matches, rule_kind("drop_paragraphs", source))
+        matches = [e for e, text in texts if pattern.search(text)]
+        if matches:
+            record.drop_all(matches, rule_kind("drop_paragraphs", source))
+            texts = None
     for source in rules.strip_text:
         pattern = re.compile(source)
         for node in [body, *body.iter()]:
