@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from feedsvc.clean.article import clean, visible_text_of
+from feedsvc.clean.platforms import SELECTORS, named
+from feedsvc.clean.tree import parse_body
 
 ARTICLE = "<p>作者：王小明</p><p>这是文章的正文，讲述了一件事情。</p><p>（责编：李四）</p>"
 KEPT = ("作者：王小明", "这是文章的正文", "责编：李四")
@@ -55,3 +57,19 @@ def test_an_article_that_only_mentions_these_words_is_left_alone() -> None:
     result = clean(html, "https://x.example/post/2")
     assert visible_text_of(result.html) == visible_text_of(html)
     assert not result.removed
+
+
+@pytest.mark.parametrize("selector", sorted(c.strip() for group in SELECTORS.values() for c in group.split(",")))
+def test_every_selector_requires_the_name_that_lets_an_article_be_searched(selector: str) -> None:
+    """The selectors run only on articles that carry a class or id one of them requires (`named`): each selector
+    requires its name, so an element it matches always carries it. Shown on an element built to match it."""
+    (name,) = named(selector)
+    assert ":not" not in selector and ("." + name in selector or "#" + name in selector)
+    tag = selector.split(".", maxsplit=1)[0].split("#", maxsplit=1)[0] or "div"
+    classes = [part.split("#")[0] for part in selector.split(".")[1:]]
+    ident = selector.split("#")[1].split(".", maxsplit=1)[0] if "#" in selector else ""
+    element = f'<{tag} class="{" ".join(classes)}" id="{ident}"><li>更多内容</li></{tag}>'
+    result = clean(ARTICLE + element, "https://x.example/post/3")
+    assert any(r.kind.startswith("platform ") for r in result.removed), selector
+    body, _ = parse_body(element)
+    assert name in {*(body[0].get("class") or "").split(), body[0].get("id")}

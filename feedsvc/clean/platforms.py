@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from feedsvc.clean.tree import HtmlElement, Recorder, visible_text
@@ -38,6 +39,26 @@ PARAGRAPHS: dict[str, str] = {
 _PARAGRAPH_TAGS = ("p", "div", "small", "li", "section", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "span")
 
 
+_NAME = re.compile(r"[.#]([\w-]+)")
+
+
+def named(selectors: str) -> set[str]:
+    """The class or id that each selector of a group (`a, b`) requires, one a selector (its first): an element
+    matches a selector only if it carries that name."""
+    return {match.group(1) for compound in selectors.split(",") if (match := _NAME.search(compound))}
+
+
+_NAMES = frozenset(name for selectors in SELECTORS.values() for name in named(selectors))
+_CLASSES_AND_IDS = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id", smart_strings=False)
+
+
+def _may_match(body: HtmlElement) -> bool:
+    """Whether some element of `body` carries a class or id that a platform selector requires. Most articles carry
+    none: reading their attributes once costs 0.02 ms, the selectors' seven passes over the tree 0.5 ms (of the
+    6 ms it takes to clean a heavy article, cProfile over 600 of them)."""
+    return not _NAMES.isdisjoint(name for value in _CLASSES_AND_IDS(body) for name in str(value).split())
+
+
 @functools.cache
 def _selector(selector: str) -> CSSSelector:
     return CSSSelector(selector)
@@ -50,8 +71,9 @@ def _pattern(source: str) -> re.Pattern[str]:
 
 def remove_platform_widgets(body: HtmlElement, record: Recorder) -> None:
     """Remove the platforms' blocks and lines from `body`."""
-    for what, selector in SELECTORS.items():
-        record.drop_all(_selector(selector)(body), f"{PLATFORM_KIND} {what}")
+    if _may_match(body):
+        for what, selector in SELECTORS.items():
+            record.drop_all(_selector(selector)(body), f"{PLATFORM_KIND} {what}")
     texts: list[tuple[HtmlElement, str]] | None = None
     for what, source in PARAGRAPHS.items():
         if texts is None:  # read once for every pattern, and again only after a removal changed them (a fifth of
