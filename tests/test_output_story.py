@@ -163,8 +163,22 @@ def test_story_pages_are_not_among_the_outputs_every_run_reads(make_settings) ->
         assert not page.name.endswith(".gz")
 
 
-def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _rendered_pages(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The titles of the story pages rendered from now on, in order."""
     from feedsvc.output import documents
+    from feedsvc.output.story import render_story as real
+
+    rendered: list[str] = []
+
+    def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
+        rendered.append(entry.meta.title)
+        return real(entry, nav, others, site_title, languages)
+
+    monkeypatch.setattr(documents, "render_story", counted)
+    return rendered
+
+
+def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from feedsvc.state.index import Memory
 
     settings = make_settings(max_entries=2, archive_split_entries=1000)
@@ -172,14 +186,7 @@ def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_s
         _seed(settings.seeds_dir, number, days=20 - number)
     memory = Memory()
     regenerate(settings, NOW, RunOptions(memory=memory))
-    rendered: list[str] = []
-    from feedsvc.output.story import render_story as real
-
-    def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
-        rendered.append(entry.meta.title)
-        return real(entry, nav, others, site_title, languages)
-
-    monkeypatch.setattr(documents, "render_story", counted)
+    rendered = _rendered_pages(monkeypatch)
     _seed(settings.seeds_dir, 8, days=1)
     regenerate(settings, NOW, RunOptions(memory=memory))
     # the new story, its older neighbour (7), and 6, which left the newest two for the archive: not the archive's
@@ -194,20 +201,11 @@ def test_the_daemon_renders_again_only_the_pages_that_show_something_else(make_s
 def test_one_shot_runs_render_again_only_the_pages_that_show_something_else(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """What each page shows is kept in the cache, so a run in a new process (cron) renders a new story's page and
     its neighbours', not every page of the documents it changes; a page removed from the disk comes back."""
-    from feedsvc.output import documents
-    from feedsvc.output.story import render_story as real
-
     settings = make_settings(max_entries=2, archive_split_entries=1000)
     for number in range(8):
         _seed(settings.seeds_dir, number, days=20 - number)
     regenerate(settings, NOW)
-    rendered: list[str] = []
-
-    def counted(entry, nav, others, site_title, languages):  # type: ignore[no-untyped-def]
-        rendered.append(entry.meta.title)
-        return real(entry, nav, others, site_title, languages)
-
-    monkeypatch.setattr(documents, "render_story", counted)
+    rendered = _rendered_pages(monkeypatch)
     _seed(settings.seeds_dir, 8, days=1)
     regenerate(settings, NOW)
     assert sorted(rendered) == ["第6號稿件", "第7號稿件", "第8號稿件"]
