@@ -32,7 +32,7 @@ from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
 from feedsvc.output.plan import STORIES_DIR, FeedPlan, Planned, plan_feeds, plan_ordered
-from feedsvc.output.publish import Listing, Staging
+from feedsvc.output.publish import Listing, Staging, sweep_leftovers
 from feedsvc.report import Report
 from feedsvc.settings import Settings, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
@@ -59,6 +59,11 @@ FEED_EXTENSIONS = (".atom", ".rss", ".json")
 _PRUNED = ("sources", "topics", "archive", "zh-hans", "zh-hant")
 """Folders whose files that are no longer published are removed (a source gone, a period re-paged, a variant
 turned off)."""
+STAGING_MARK = "staging"
+"""A file in the state directory while a run stages files: found by the next run, it means a run was killed before
+it could rename or remove its temporary files, which may lie in any folder of the output (a story page's among
+them): the next run sweeps the whole output directory once, where a run otherwise clears only the folders it
+writes to."""
 COMPILED_TEMPLATES = "templates"
 """The state directory's folder of compiled page templates (`output.templates.keep_compiled`)."""
 _STORE_BATCH = 32
@@ -234,6 +239,11 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     from feedsvc.output.pages import story_page  # with the renderers: a run with nothing to do never imports them
 
     shown = ShownPages(cache, settings.output_dir, story_page, everything=options.rehash or not state.outputs)
+    staging_mark = settings.state_dir / STAGING_MARK
+    if not options.dry_run:  # a run killed while staging left temporary files wherever it wrote: sweep them all
+        if staging_mark.exists():
+            sweep_leftovers(settings.output_dir)
+        staging_mark.touch()
     rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images, shown)
     token = uuid.uuid4().hex
     every_document = rendered.rendered == rendered.documents
@@ -243,6 +253,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     # The files the last run published tell which are gone; a rescan (or a first run) walks the folders instead,
     # in case a run was killed between publishing and saving its state.
     written = staging.commit(_PRUNED, None if options.rehash or not state.outputs else state.outputs).written
+    staging_mark.unlink(missing_ok=True)
     if not options.dry_run:
         _forget_story_pages(settings.output_dir, plans, changes.gone_stories,
                             everything=options.rehash or every_document)

@@ -29,6 +29,10 @@ XSS = SHARED / "xss" / "xss_vectors.json"
 ATOM_RNC = Path(__file__).resolve().parent / "atom.rnc"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CORPUS_METADATA = frozenset({"SOURCE.md", "MANIFEST.tsv"})
+# The test suite's own switches are read here and taken out of the environment: feedsvc reads every `FEEDSVC_*`
+# variable as a setting, and the commands the tests run would refuse them as unknown settings.
+SLOW = bool(os.environ.pop("FEEDSVC_SLOW", ""))
+UPDATE_GOLDEN = bool(os.environ.pop("FEEDSVC_UPDATE_GOLDEN", ""))
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(),
@@ -96,7 +100,7 @@ def failing_writes(monkeypatch: pytest.MonkeyPatch, failing: int) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slow tests (fault injection with subprocesses, whole-corpus runs, daemons fed bursts) run in CI (`CI` set),
     with `FEEDSVC_SLOW=1`, or when `-m` names them; a developer's plain `python -m pytest` skips them, saying so."""
-    if os.environ.get("CI") or os.environ.get("FEEDSVC_SLOW") or "slow" in (config.option.markexpr or ""):
+    if os.environ.get("CI") or SLOW or "slow" in (config.option.markexpr or ""):
         return
     skip = pytest.mark.skip(reason="slow: runs in CI, or with FEEDSVC_SLOW=1")
     for item in items:

@@ -25,7 +25,7 @@ from feedsvc.output.publish import precompressed
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
 from feedsvc.system import flush
-from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, failing_writes, needs_corpus
+from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, UPDATE_GOLDEN, failing_writes, needs_corpus
 from tests.feedcheck import JING, assert_valid, chain, entry_ids
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -72,7 +72,7 @@ def test_samples_match_the_golden_files(make_settings, sample_seeds: Path, golde
     regenerate(settings, NOW)
     files = published(settings.output_dir)
     names = sorted(n for n in files if not n.endswith(".gz"))
-    if os.environ.get("FEEDSVC_UPDATE_GOLDEN"):
+    if UPDATE_GOLDEN:
         shutil.rmtree(golden, ignore_errors=True)
         for name in names:
             (golden / name).parent.mkdir(parents=True, exist_ok=True)
@@ -574,3 +574,23 @@ def test_a_worker_process_starting_refuses_to_run(make_settings, monkeypatch) ->
     monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
     with pytest.raises(RuntimeError, match="if __name__ == "):
         regenerate(make_settings(), NOW)
+
+
+def test_a_run_after_a_killed_one_sweeps_its_temporary_files_from_every_folder(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """A run killed while staging leaves its mark in the state directory and temporary files in folders the next
+    run may not write to (a story page's): the next run that publishes sweeps them all, and leaves no mark."""
+    from feedsvc.pipeline import STAGING_MARK
+
+    settings = make_settings()
+    shutil.copy(SAMPLES / sorted(p.name for p in SAMPLES.iterdir())[0], settings.seeds_dir)
+    regenerate(settings, NOW)
+    assert not (settings.state_dir / STAGING_MARK).exists()
+    leftover = settings.output_dir / "stories" / "zz" / ".page.html.x1y2z3.tmp"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("half written")
+    (settings.state_dir / STAGING_MARK).touch()  # as a run killed while staging leaves it
+    for sample in SAMPLES.iterdir():
+        shutil.copy(sample, settings.seeds_dir)
+    regenerate(settings, NOW)
+    assert not leftover.exists()
+    assert not (settings.state_dir / STAGING_MARK).exists()

@@ -176,6 +176,13 @@ _IN_FLIGHT = 16
 """Staged writes that may wait for a thread at once."""
 
 
+def sweep_leftovers(output_dir: Path) -> None:
+    """Remove every temporary file a killed run left anywhere below `output_dir` (callers hold the lock)."""
+    for leftover in output_dir.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 class Staging:
     """The files of one run, staged until `commit` renames them all into place (or `discard` drops them)."""
 
