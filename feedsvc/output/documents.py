@@ -11,6 +11,7 @@ worker processes (`output.workers`), a group per task; a few, here.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -246,8 +247,9 @@ def render_documents(plans: Iterable[FeedPlan], run: RenderRun, digest_extra: tu
         else:
             todo.append(planned)
     done.rendered = len(todo)
-    context = (__version__, RENDERER_VERSION, fingerprint, digest_extra, renderer.images.identity,
-               renderer.site_title, tuple(sorted(renderer.languages.items())))
+    context = hashlib.blake2b(repr((__version__, RENDERER_VERSION, fingerprint, digest_extra, renderer.images.identity,
+                                    renderer.site_title, tuple(sorted(renderer.languages.items())))).encode(),
+                              digest_size=16).digest()  # what every page reads besides its stories, digested once
     navs = run.navigator.pages_for(todo, run.shown, context) if run.navigator is not None else {}
     if parallel is not None and len(todo) >= PARALLEL_DOCUMENTS:
         done.names.extend(parallel(in_groups(todo), navs))
