@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from feedsvc import __version__
@@ -25,8 +26,15 @@ from feedsvc.output.templates import Markup, render
 from feedsvc.stories.group import order_key
 from feedsvc.text import display
 
-Shown = MutableMapping[str, bytes]
-"""Story id -> the `page_key` of what its page showed when last written."""
+
+class Shown(Protocol):
+    """Story id -> the `page_key` of what its page showed when last written (a dict will do)."""
+
+    def get(self, story_id: str, /) -> bytes | None: ...
+
+    def __setitem__(self, story_id: str, key: bytes, /) -> None: ...
+
+
 NEWEST = "newest stories"
 """The name of a feed's subscription document's listing page."""
 _LAZY = "<img "

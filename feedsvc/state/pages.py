@@ -9,13 +9,13 @@ as never shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from feedsvc.state.cache import Cache
 
 
-class ShownPages(MutableMapping[str, bytes]):
+class ShownPages:
     """Story id -> the `page_key` of what its page shows (`output.story.Shown`), over the cache; `page_of`: where
     a story's page is published, relative to `output_dir`. `everything`: the run renders every page it can (a
     first run, a rescan), so none is read."""
@@ -28,25 +28,17 @@ class ShownPages(MutableMapping[str, bytes]):
         self.everything = everything
         self.recorded: dict[str, bytes] = {}
 
-    def __getitem__(self, story_id: str) -> bytes:
+    def get(self, story_id: str) -> bytes | None:
+        """What the page showed, if it is still on disk; None for a page never written, or gone since."""
         if story_id in self.recorded:
             return self.recorded[story_id]
         shown = None if self.everything else self._cache.page_shown(story_id)
         if shown is None or not (self._output_dir / self._page_of(story_id)).is_file():
-            raise KeyError(story_id)
+            return None
         return shown
 
     def __setitem__(self, story_id: str, shown: bytes) -> None:
         self.recorded[story_id] = shown
-
-    def __delitem__(self, story_id: str) -> None:
-        raise TypeError("a page is forgotten when its story is gone (`save`)")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.recorded)
-
-    def __len__(self) -> int:
-        return len(self.recorded)
 
     def save(self, gone: Iterable[str]) -> None:
         """Write what this run recorded, once its files are published; forget the pages of the `gone` stories."""
