@@ -28,6 +28,7 @@ CORPUS = SHARED / "corpus"
 XSS = SHARED / "xss" / "xss_vectors.json"
 ATOM_RNC = Path(__file__).resolve().parent / "atom.rnc"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+START = datetime(2024, 1, 1, tzinfo=UTC)  # the first day of the archives `write_seed` generates
 CORPUS_METADATA = frozenset({"SOURCE.md", "MANIFEST.tsv"})
 # The test suite's own switches are read here and taken out of the environment: feedsvc reads every `FEEDSVC_*`
 # variable as a setting, and the commands the tests run would refuse them as unknown settings.
@@ -123,3 +124,20 @@ def build_search(settings: Settings) -> None:
     builder = SearchBuilder(settings.state_dir, Memory(index), threading.RLock(), threading.Event())
     builder.check()
     assert builder.wait(120), "the search index was not built in two minutes"
+
+
+def published(output: Path) -> dict[str, bytes]:
+    """Every file a reader can fetch (temporary files are hidden dotfiles, never served)."""
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+SEED_HOSTS = ("www.dw.com", "www.voachinese.com", "www.rfa.org")
+
+
+def write_seed(seeds: Path, number: int, when: datetime) -> None:
+    """Seed `number` of a generated archive: a one-paragraph story of one of three hosts, dated `when`."""
+    host = SEED_HOSTS[number % len(SEED_HOSTS)]
+    (seeds / f"{number:04d}.txt").write_text(
+        f"<!--{int(when.timestamp() * 1000)}-->\n[第{number}号稿件](https://{host}/zh/story-{number})\n------\n\n"
+        f"<p>稿件{number}的正文。</p>\n", encoding="utf-8")

@@ -5,6 +5,7 @@ chains that hold every story exactly once. Each check that needs a tool absent h
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import html5lib
 import jsonschema
 import lxml.etree
 import pytest
@@ -134,3 +136,27 @@ def entry_ids(path: Path) -> list[str]:
     if path.suffix == ".json":
         return [item["id"] for item in json.loads(path.read_bytes())["items"]]
     return [e.id for e in feedparser.parse(path.read_bytes()).entries]
+
+
+SCRIPTABLE = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "svg", "math", "style",
+               "meta", "base", "link", "form", "input", "button", "textarea", "select", "template", "noscript",
+               "xml", "import", "portal", "video", "audio", "source", "set", "animate", "handler"}
+BAD_URL = re.compile(r"^\s*(javascript|vbscript|data|livescript|mocha|jar):", re.IGNORECASE)
+
+
+def hostile_findings(html: str) -> list[str]:
+    """What in `html` could run script or leave the page: scriptable elements, event handlers, styles, script URLs."""
+    findings = []
+    for element in html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False).iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        local = tag.rsplit("}", 1)[-1].lower()
+        if local in SCRIPTABLE:
+            findings.append(f"<{local}>")
+        for raw_name, value in element.attrib.items():
+            name = str(raw_name).rsplit("}", 1)[-1].lower()
+            if name.startswith("on") or name in ("style", "srcdoc", "formaction", "xlink:href"):
+                findings.append(f"attribute {name}")
+            if name in ("href", "src", "action", "poster", "background", "lowsrc", "dynsrc") and \
+                    BAD_URL.match(re.sub(r"[\x00-\x20]", "", str(value))):
+                findings.append(f"{name}={value[:30]}")
+    return findings

@@ -17,7 +17,7 @@ import pytest
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import Settings
 from tests.conftest import NOW, SAMPLES, XSS, needs_xss
-from tests.test_clean import _hostile_findings
+from tests.feedcheck import hostile_findings
 
 GOOD = (SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes()
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -177,7 +177,7 @@ def _assert_safe(settings: Settings) -> None:
         assert re.match(r"^https?://", link), link
         content = entry.find(f"{ATOM}content")
         if content is not None:
-            assert _hostile_findings(content.text or "") == []
+            assert hostile_findings(content.text or "") == []
         title = entry.findtext(f"{ATOM}title") or ""
         assert "\u202e" not in title and "\x00" not in title
 
@@ -215,7 +215,7 @@ def test_every_xss_vector_in_bodies_and_titles(make_settings) -> None:  # type: 
     for path in [settings.output_dir / "all.atom", *(settings.output_dir / "sources").glob("*.atom")]:
         assert feedparser.parse(path.read_bytes()).bozo == 0
     index = (settings.output_dir / "index.html").read_text(encoding="utf-8")
-    assert _hostile_findings(html5lib.serialize(page_body(index))) == []
+    assert hostile_findings(html5lib.serialize(page_body(index))) == []
 
 
 def _elements_in(text: str) -> list[str]:
@@ -248,13 +248,13 @@ def test_every_format_is_safe_read_as_its_readers_read_it(make_settings) -> None
         for field in ("title", "{http://purl.org/dc/elements/1.1/}creator"):
             assert _elements_in(item.findtext(field) or "") == [], (field, item.findtext(field))
         description = item.findtext("description") or ""
-        assert _hostile_findings(description) == [], description
+        assert hostile_findings(description) == [], description
         markup_in_summaries += "&lt;" in description
     assert markup_in_summaries > 100, "the quoted vectors reach the summaries, escaped"
     atom = {e.findtext(f"{ATOM}id"): e for e in _published_entries(settings)}
     document = json.loads((settings.output_dir / "all.json").read_bytes())
     for item in document["items"]:
-        assert _hostile_findings(item.get("content_html", "")) == []
+        assert hostile_findings(item.get("content_html", "")) == []
         entry = atom[item["id"]]
         atom_title = entry.find(f"{ATOM}title")
         text = html.unescape(atom_title.text or "") if atom_title.get("type") == "html" else atom_title.text
@@ -265,7 +265,7 @@ def test_every_format_is_safe_read_as_its_readers_read_it(make_settings) -> None
     pages = list(settings.output_dir.rglob("*.html"))
     assert any(p.is_relative_to(settings.output_dir / "stories") for p in pages)
     for page in pages:  # the listings, the archive's pages and every story page
-        assert _hostile_findings(html5lib.serialize(page_body(page.read_bytes()))) == [], page
+        assert hostile_findings(html5lib.serialize(page_body(page.read_bytes()))) == [], page
 
 
 def page_body(page: str | bytes) -> object:

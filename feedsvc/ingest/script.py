@@ -1,6 +1,6 @@
 """Which Chinese script a story is written in, judged from its text: the characters only Traditional Chinese uses
 and those only Simplified Chinese uses (OpenCC's character tables, shipped in `script-chars.txt` so that judging
-needs no OpenCC; `tests/test_script.py` checks that they still are OpenCC's). Pure.
+needs no OpenCC; `tests/ingest/test_script.py` checks that they still are OpenCC's). Pure.
 
 A source's own language is only a fallback: DW's Chinese service writes both scripts, and so do feeds that mix
 sources.

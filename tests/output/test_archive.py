@@ -14,19 +14,10 @@ import pytest
 
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import Settings
+from tests.conftest import START, published, write_seed
 from tests.feedcheck import ATOM_NS, HISTORY_NS_TAG, assert_valid, chain, entry_ids
-from tests.test_regenerate import published
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
-HOSTS = ("www.dw.com", "www.voachinese.com", "www.rfa.org")
 BASE = "https://f.example/"
-
-
-def write_seed(seeds: Path, number: int, when: datetime) -> None:
-    host = HOSTS[number % len(HOSTS)]
-    (seeds / f"{number:04d}.txt").write_text(
-        f"<!--{int(when.timestamp() * 1000)}-->\n[第{number}号稿件](https://{host}/zh/story-{number})\n------\n\n"
-        f"<p>稿件{number}的正文。</p>\n", encoding="utf-8")
 
 
 @pytest.fixture

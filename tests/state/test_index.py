@@ -23,8 +23,7 @@ from feedsvc.settings import Settings
 from feedsvc.state.cache import Cache
 from feedsvc.state.index import UNIFIED, Index, Memory
 from feedsvc.stories.group import newest
-from tests.test_archives import START, write_seed
-from tests.test_regenerate import published
+from tests.conftest import START, published, write_seed
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 

@@ -23,8 +23,7 @@ from feedsvc.rules.commands import learned_blocks
 from feedsvc.settings import Settings
 from feedsvc.state.index import Memory
 from feedsvc.stories.boilerplate import Boilerplate, Learning, cut_article, keys_of, trim_summary
-from tests.conftest import NOW
-from tests.test_regenerate import published
+from tests.conftest import NOW, published
 
 PROMO = "订阅我们的电子报，每天{n}点送达最新消息！"
 BYLINE = "本报记者 张三"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon import Daemon, start, stop, wait_for
 from tests.origin import JPEG, PNG, Origin, serving
-from tests.test_serve import Daemon, start, stop, wait_for
 
 pytestmark = pytest.mark.timeout(120)
 BASE = "http://127.0.0.1:9/feeds/"

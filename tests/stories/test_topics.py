@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import lxml.etree
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from feedsvc.errors import ConfigError
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import parse_config
-from tests.conftest import NOW, SAMPLES
+from tests.conftest import NOW, ROOT, SAMPLES
 from tests.feedcheck import assert_valid
 
 TOPICS = """
@@ -84,5 +83,5 @@ def test_a_bad_topic_is_refused_with_the_key_and_the_reason(text: str, message: 
 
 
 def test_the_shipped_config_documents_topics() -> None:
-    text = (Path(__file__).parent.parent / "config" / "feedsvc.toml").read_text(encoding="utf-8")
+    text = (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
     assert "[topics.<slug>]" in text

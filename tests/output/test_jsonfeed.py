@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import jsonschema
 
 from feedsvc.model import Entry, EntryMeta, Feed, Provenance
 from feedsvc.output.jsonfeed import render_json
+from tests.feedcheck import JSON_SCHEMA as SCHEMA
 
-SCHEMA = json.loads((Path(__file__).parent / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
 

@@ -16,7 +16,7 @@ from feedsvc.ingest.parse import ParseContext, parse_seed, split_link_line
 from feedsvc.model import LFS_POINTER, ParseResult
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
-from tests.conftest import NOW, SAMPLES, corpus_files, needs_corpus
+from tests.conftest import NOW, ROOT, SAMPLES, corpus_files, needs_corpus
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +414,7 @@ def mutated_samples(draw: st.DrawFn) -> bytes:
 def test_parser_never_raises(data: bytes) -> None:
     from feedsvc.settings import load_settings
 
-    ctx = make_job(load_settings(Path(__file__).parent.parent / "config" / "feedsvc.toml", environ={}), NOW).ctx
+    ctx = make_job(load_settings(ROOT / "config" / "feedsvc.toml", environ={}), NOW).ctx
     result = parse_seed(data, "fuzz.md", None, ctx)
     assert bool(result.entries) != bool(result.problem)
     for raw in result.entries:

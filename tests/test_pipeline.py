@@ -25,16 +25,20 @@ from feedsvc.output.publish import precompressed
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.settings import Settings
 from feedsvc.system import flush
-from tests.conftest import ATOM_RNC, CORPUS, NOW, ROOT, SAMPLES, UPDATE_GOLDEN, failing_writes, needs_corpus
+from tests.conftest import (
+    ATOM_RNC,
+    CORPUS,
+    NOW,
+    ROOT,
+    SAMPLES,
+    UPDATE_GOLDEN,
+    failing_writes,
+    needs_corpus,
+    published,
+)
 from tests.feedcheck import JING, assert_valid, chain, entry_ids
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def published(output: Path) -> dict[str, bytes]:
-    """Every file a reader can fetch (temporary files are hidden dotfiles, never served)."""
-    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")}
 
 
 def assert_valid_feeds(output: Path, expected_total: int, base_url: str) -> None:
