@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -49,13 +49,18 @@ def common_options(function: F) -> F:
     return function
 
 
-def settings_from(config_path: Path | None, **flags: Any) -> Settings:
-    """Load settings or exit with status 2 and a message naming the file, the key and the value."""
+def settings_from(config_path: Path | None, *, selectors: bool = True, **flags: Any) -> Settings:
+    """Load settings or exit with status 2 and a message naming the file, the key and the value (the sources'
+    selectors left to the run when not `selectors`: `settings.check_selectors`)."""
     try:
-        return load_settings(config_path, overrides=flags)
+        return load_settings(config_path, overrides=flags, selectors=selectors)
     except ConfigError as exc:
-        click.echo(f"feedsvc: invalid configuration: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        _invalid(exc)
+
+
+def _invalid(exc: ConfigError) -> NoReturn:
+    click.echo(f"feedsvc: invalid configuration: {exc}", err=True)
+    sys.exit(EXIT_CONFIG)
 
 
 def _print_report(report: Report, as_json: bool, quiet: bool) -> None:
@@ -108,6 +113,8 @@ def _run(settings: Settings, *, dry_run: bool, force: bool, as_json: bool, quiet
     bar = _Bar(sys.stderr.isatty() and not quiet and not as_json)
     try:
         report = regenerate(settings, datetime.now(UTC), RunOptions(force=force, dry_run=dry_run, progress=bar))
+    except ConfigError as exc:  # a source's selector, checked when the run has seeds to clean
+        _invalid(exc)
     except FeedsvcError as exc:  # output not writable, seeds missing or shrunk: nothing was published
         click.echo(f"feedsvc: {exc}", err=True)
         sys.exit(EXIT_OUTPUT)
@@ -148,8 +155,8 @@ def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
     directory. Exit status: 0 done, 1 seeds skipped (with --strict), 2 invalid configuration, 3 nothing published.
     """
     configure_logging(verbose, quiet)
-    settings = settings_from(config_path, seeds_dir=seeds_dir, output_dir=output_dir, state_dir=state_dir,
-                             base_url=base_url)
+    settings = settings_from(config_path, selectors=False, seeds_dir=seeds_dir, output_dir=output_dir,
+                             state_dir=state_dir, base_url=base_url)
     _run(settings, dry_run=False, force=force, as_json=as_json, quiet=quiet, strict=strict)
 
 
@@ -181,8 +188,8 @@ def serve(config_path: Path | None, seeds_dir: Path | None, output_dir: Path | N
     from feedsvc.serve.daemon import run_daemon
 
     configure_logging(verbose, quiet)
-    flags = {"seeds_dir": seeds_dir, "output_dir": output_dir, "state_dir": state_dir, "base_url": base_url,
-             "host": host, "port": port}
+    flags: dict[str, Any] = {"seeds_dir": seeds_dir, "output_dir": output_dir, "state_dir": state_dir,
+                             "base_url": base_url, "host": host, "port": port}
     settings = settings_from(config_path, **flags)
     sys.exit(run_daemon(settings, lambda: load_settings(config_path, overrides=flags), http=not no_http))
 

@@ -29,28 +29,27 @@ from feedsvc.errors import CacheError, Cancelled, OutputError, SeedsUnavailableE
 from feedsvc.images.key import proxy_key
 from feedsvc.images.policy import ImagePolicy, image_policy
 from feedsvc.ingest.scan import ScanResult, scan
-from feedsvc.ingest.triage import CHANGED, NEW, Triage, triage
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
-from feedsvc.output.plan import STORIES_DIR, FeedPlan, Planned, plan_feeds, plan_ordered
-from feedsvc.output.publish import Listing, Staging, sweep_leftovers
+from feedsvc.output.listing import STORIES_DIR, Listing
 from feedsvc.report import Report
-from feedsvc.settings import Settings, cleaning_values, output_values
+from feedsvc.settings import Settings, check_selectors, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
-from feedsvc.state.index import UNIFIED, Changes, Index, Memory
-from feedsvc.state.pages import ShownPages
-from feedsvc.stories.boilerplate import Learning
-from feedsvc.stories.filters import Judge, Judged, judge
-from feedsvc.stories.group import story_meta
-from feedsvc.stories.sources import SourceCatalog
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory, keep_out_of_collections
 from feedsvc.versions import CLEANER_VERSION, PARSER_VERSION
 
-if TYPE_CHECKING:  # the stages that parse, clean and render are imported by the runs that use them
+if TYPE_CHECKING:  # every stage past the scan is imported by the runs that use it: most runs find nothing to do
     from feedsvc.ingest.pool import WorkerPool
+    from feedsvc.ingest.triage import Triage
     from feedsvc.ingest.work import Job
     from feedsvc.output.documents import Rendered
+    from feedsvc.output.plan import FeedPlan, Planned
+    from feedsvc.output.publish import Staging
     from feedsvc.output.workers import RenderJob
+    from feedsvc.state.index import Changes, Index, Memory
+    from feedsvc.state.pages import ShownPages
+    from feedsvc.stories.boilerplate import Learning
+    from feedsvc.stories.filters import Judged
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -98,6 +97,8 @@ def fingerprint(settings: Settings) -> str:
 
 def learning_of(settings: Settings) -> Learning:
     """How the run learns each source's boilerplate (`stories.boilerplate`)."""
+    from feedsvc.stories.boilerplate import Learning
+
     return Learning(settings.learned_rules, settings.learned_rules_share, settings.learned_rules_min_stories)
 
 
@@ -114,6 +115,7 @@ def make_job(settings: Settings, now: datetime) -> Job:
     from feedsvc.ingest.dates import DatePolicy
     from feedsvc.ingest.parse import ParseContext
     from feedsvc.ingest.work import Job
+    from feedsvc.stories.sources import SourceCatalog
 
     catalog = SourceCatalog(settings.sources)
     policy = DatePolicy(now, timedelta(hours=settings.future_tolerance_hours),
@@ -200,6 +202,7 @@ def _unchanged_or_run(settings: Settings, now: datetime, cache: Cache, database:
     unchanged = _unchanged(settings, cache, options, started, prints, looked)
     if unchanged is not None:
         return unchanged
+    check_selectors(settings)  # settings loaded with `selectors=False` (`feedsvc regenerate`) are checked here
     with _worker_pool(settings, now, database, prints, images) as pool:
         return _run(settings, now, cache, pool, options, started, prints, looked)
 
@@ -212,10 +215,12 @@ def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: f
     if options.rehash or state.signature != looked.signature or state.fingerprint != prints or \
             not _all_exist(settings.output_dir, state.outputs):
         return None
-    learning = learning_of(settings)
-    if options.memory is not None and options.memory.current(state.token, prints, learning) is None and state.token:
+    if options.memory is not None and options.memory.current(state.token, prints, learning_of(settings)) is None \
+            and state.token:
+        from feedsvc.state.index import Index
+
         with cycles_collected_after():  # the daemon's start: seconds at most, for 100,000s of objects
-            options.memory.index = replace(Index.load(cache, prints, learning), token=state.token)
+            options.memory.index = replace(Index.load(cache, prints, learning_of(settings)), token=state.token)
     return replace(_unchanged_report(looked.seeds, state, started), dry_run=options.dry_run)
 
 
@@ -224,6 +229,12 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     """One run over `cache`; `prints` is the settings' `fingerprint`, `looked` what the run found first: the
     flow (triage, clean, merge, judge, plan, render, index for search, publish), then what the next run needs
     (`_remember`)."""
+    from feedsvc.ingest.triage import triage
+    from feedsvc.output.pages import story_page
+    from feedsvc.output.publish import sweep_leftovers
+    from feedsvc.state.index import Memory
+    from feedsvc.state.pages import ShownPages
+
     found, state = looked.seeds, looked.state
     memory = options.memory or Memory()
     index, only = _index_for(settings, cache, memory, state, prints, found, options)
@@ -236,8 +247,6 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
     stories = list(index.stories.values())
     judged = _judge(settings, cache, prints, index.paths, stories)
     plans = _plans(settings, index, judged)
-    from feedsvc.output.pages import story_page  # with the renderers: a run with nothing to do never imports them
-
     shown = ShownPages(cache, settings.output_dir, story_page, everything=options.rehash or not state.outputs)
     staging_mark = settings.state_dir / STAGING_MARK
     if not options.dry_run:  # a run killed while staging left temporary files wherever it wrote: sweep them all
@@ -278,6 +287,8 @@ def _index_for(settings: Settings, cache: Cache, memory: Memory, state: RunState
     the cache), and the seed paths to look at (None: every one; only the changed ones and those to retry when
     the index is the last run's and the scan says what changed). Until the run completes, no index is trusted
     and no run state carries a fingerprint other runs would rely on."""
+    from feedsvc.state.index import Index
+
     learning = learning_of(settings)
     index = memory.current(state.token, prints, learning)
     memory.index = None  # until this run completes
@@ -293,6 +304,9 @@ def _index_for(settings: Settings, cache: Cache, memory: Memory, state: RunState
 def _plans(settings: Settings, index: Index, judged: Judged) -> list[FeedPlan]:
     """The documents to publish: from the filters' verdicts when there are filters or topics, else straight from
     the index's ordered lists."""
+    from feedsvc.output.plan import plan_feeds, plan_ordered
+    from feedsvc.state.index import UNIFIED
+
     if settings.filters or settings.topics:
         return plan_feeds(settings, judged.sources, judged.unified, judged.topics)
     return plan_ordered(settings, index.ordered.get(UNIFIED, []),
@@ -400,6 +414,7 @@ def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: 
     """Every document that changed and every page, rendered and staged (not yet published): here, or, for many
     documents at once, in the run's worker processes."""
     from feedsvc.output.documents import DocumentRenderer, Navs, RenderRun
+    from feedsvc.output.publish import Staging
     from feedsvc.output.site import period_pages, render_site
     from feedsvc.output.story import Navigator
     from feedsvc.output.templates import keep_compiled
@@ -434,6 +449,9 @@ def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: 
 def _judge(settings: Settings, cache: Cache, prints: str, paths: Mapping[str, list[str]],
            stories: list[Story]) -> Judged:
     """The stories each feed holds after the filters (verdicts of earlier runs reused)."""
+    from feedsvc.stories.filters import Judge, judge
+    from feedsvc.stories.group import story_meta
+
     if not settings.filters and not settings.topics:
         return judge((), stories, {}, _no_read, _no_remember)
 
@@ -530,6 +548,8 @@ def _is_feed_file(path: str) -> bool:
 def _report(seeds: Triage, index: Index, problems: tuple[SeedProblem, ...], stories: list[Story],
             dropped: tuple[Dropped, ...], feeds: list[Feed], rendered: Rendered, written: tuple[str, ...],
             started: float, dry_run: bool) -> Report:
+    from feedsvc.ingest.triage import CHANGED, NEW
+
     skipped = sorted({*seeds.skipped, *problems}, key=_problem_order)
     bad = {p.path for p in skipped}
     feed_files = sum(1 for path in (*rendered.names, *rendered.kept) if _is_feed_file(path))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -148,6 +147,8 @@ def _base_url(value: str) -> str | None:
 
 def _nearest(key: str, known: Iterable[str]) -> str | None:
     """The known name closest to a misspelt `key` (`drop_selector` → `drop_selectors`), if one is close."""
+    import difflib  # only for a message
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
     return close[0] if close else None
 
@@ -325,21 +326,29 @@ def _regexes(value: Any, origin: str, key: str) -> tuple[str, ...]:
     return patterns
 
 
-def _selectors(value: Any, origin: str, key: str) -> tuple[str, ...]:
+def _check_selectors(selectors: Sequence[str], origin: str, key: str) -> None:
     from feedsvc.clean.selectors import check_selector  # the cleaner owns the selector dialect
 
-    selectors = _str_list(value, origin, key)
     for selector in selectors:
         problem = check_selector(selector, is_xpath=key.endswith("drop_xpaths"))
         if problem:
             raise ConfigError(origin, key, f"{selector!r} is not valid: {problem}")
-    return selectors
+
+
+def check_selectors(settings: Settings) -> None:
+    """Raise ConfigError naming the file, the key and the selector when a source's `drop_selectors` or
+    `drop_xpaths` holds one that does not compile. `load_settings` calls it unless told not to: compiling them
+    imports lxml, which a run that finds nothing to clean never needs (`pipeline` checks them before any run
+    that does)."""
+    for source in settings.sources:
+        for key in ("drop_selectors", "drop_xpaths"):
+            _check_selectors(getattr(source.rules, key), settings.config_path, f"sources.{source.slug}.clean.{key}")
 
 
 def check_rule(key: str, pattern: str, origin: str) -> None:
     """Raise ConfigError when `pattern` is not a valid cleaning rule of kind `key`."""
     if key in ("drop_selectors", "drop_xpaths"):
-        _selectors([pattern], origin, key)
+        _check_selectors(_str_list([pattern], origin, key), origin, key)
     else:
         _regexes([pattern], origin, key)
 
@@ -354,7 +363,7 @@ def _rules(table: Any, origin: str, prefix: str) -> CleanRules:
     for key, value in table.items():
         name = f"{prefix}.{key}"
         if key in ("drop_selectors", "drop_xpaths"):
-            kwargs[key] = _selectors(value, origin, name)
+            kwargs[key] = _str_list(value, origin, name)  # compiled by `check_selectors`
         elif key == "unwrap_image_proxy":
             if not isinstance(value, bool):
                 raise ConfigError(origin, name, f"{value!r} must be true or false")
@@ -493,10 +502,14 @@ def load_settings(
     config_path: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    selectors: bool = True,
 ) -> Settings:
     """Build the settings: defaults, then the config file, then FEEDSVC_* variables, then `overrides` (flags).
 
     With no path, `FEEDSVC_CONFIG` or `config/feedsvc.toml` is read when it exists, the embedded default otherwise.
+    `selectors=False` leaves the sources' selectors to `check_selectors` (which `regenerate` calls when a run has
+    work to do: a run with nothing to do cleans nothing, under the very rules the last run checked).
     """
     env = dict(os.environ if environ is None else environ)
     explicit = config_path is not None or f"{ENV_PREFIX}CONFIG" in env
@@ -518,4 +531,6 @@ def load_settings(
     settings = replace(Settings(), **values)
     if settings.image_mode == "template" and not settings.image_url_template:
         raise ConfigError("configuration", "image_url_template", 'must be set when image_mode = "template"')
+    if selectors:
+        check_selectors(settings)
     return settings

@@ -15,8 +15,8 @@ from html import escape
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
+from feedsvc.output.listing import ARCHIVE_DIR, STORIES_DIR
 from feedsvc.output.memo import Memo, made_once
-from feedsvc.output.plan import ARCHIVE_DIR, STORIES_DIR
 from feedsvc.output.templates import Markup, render
 from feedsvc.text import display
 

@@ -16,14 +16,12 @@ from dataclasses import dataclass, replace
 from feedsvc import __version__
 from feedsvc.model import Feed, Story
 from feedsvc.output.archive import Period, moment, paginate
+from feedsvc.output.listing import ARCHIVE_DIR
 from feedsvc.settings import Settings
 from feedsvc.stories.group import newest
 from feedsvc.stories.sources import SourceCatalog
 
 _FEED_NAMESPACE = uuid.UUID("6f1c2b7e-59a4-5d0e-9a57-4a0b8f3c2d10")
-ARCHIVE_DIR = "archive"
-STORIES_DIR = "stories"
-"""Where the story pages are published (`output.pages.story_page`)."""
 
 
 @functools.lru_cache(maxsize=4096)  # the unified feed names its entries' source feeds, entry by entry

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
-from feedsvc.output.plan import STORIES_DIR
+from feedsvc.output.listing import archive_document, precompressed, with_sibling
 from feedsvc.system import flush
 from feedsvc.system.flush import written_out
 
@@ -42,47 +42,6 @@ GZIP_LEVEL = 1
 is mostly that run. Level 1 compresses the 2 MB unified Atom feed of the 10,000-seed benchmark in 37 ms where level
 3 takes 68 ms and level 5 more: the daemon served a new seed in 0.39 s instead of 0.51 s (median of five). The price
 is size: on the 300 real articles' unified feeds, level 1 is 4 % larger than level 3 and 9 % larger than level 5."""
-
-
-def archive_document(name: str) -> bool:
-    """Whether `name` is an archive document (`…archive/<feed>/<period>.<format>`): together they hold every story
-    of every feed, and each is fetched once per reader."""
-    return "/archive/" in f"/{name}" and name.endswith((".atom", ".rss", ".json"))
-
-
-def precompressed(name: str) -> bool:
-    """Whether `name` gets a `.gz` sibling: every file but the archive's (`…archive/…`: its documents, which would
-    double the cost of writing them, and its pages, a few hundred more files a cold run writes for people who
-    read one now and then) and the story pages (`stories/…`, one a story). The servers compress those when asked
-    (feedsvc.serve.web, and nginx's `gzip on` for /archive/ and /stories/)."""
-    return "/archive/" not in f"/{name}" and not name.startswith(f"{STORIES_DIR}/")
-
-
-def with_sibling(name: str) -> list[str]:
-    """The files a published `name` is: itself, and its `.gz` sibling if it has one."""
-    return [name, name + ".gz"] if precompressed(name) else [name]
-
-
-class Listing:
-    """Which files the output directory publishes, each folder listed once, when first asked (a `stat` and a `Path`
-    per file cost twenty times the listing of its folder: 11,000 files at 100,000 seeds)."""
-
-    def __init__(self, output_dir: Path) -> None:
-        self.output_dir = output_dir
-        self._folders: dict[str, set[str]] = {}
-
-    def holds(self, name: str) -> bool:
-        """Whether `name` is published, with its `.gz` sibling where it has one."""
-        folder, _, _ = name.rpartition("/")
-        files = self._folders.get(folder)
-        if files is None:
-            try:
-                with os.scandir(self.output_dir / folder) as entries:
-                    files = {entry.name for entry in entries if entry.is_file()}
-            except OSError:  # not there, or not a folder: it holds nothing
-                files = set()
-            self._folders[folder] = files
-        return all(file.rpartition("/")[2] in files for file in with_sibling(name))
 
 
 def _done(staged: Staged) -> Future[Staged]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from feedsvc.model import Feed
 from feedsvc.output.documents import FORMATS, PeriodPage, Rendered, RenderRun, render_documents
+from feedsvc.output.listing import ARCHIVE_DIR
 from feedsvc.output.pages import (
     FORMAT_LABELS,
     Listed,
@@ -13,7 +14,7 @@ from feedsvc.output.pages import (
     render_opensearch,
     render_opml,
 )
-from feedsvc.output.plan import ARCHIVE_DIR, FeedPlan
+from feedsvc.output.plan import FeedPlan
 from feedsvc.output.story import NEWEST
 from feedsvc.output.templates import stylesheet
 from feedsvc.output.variants import VARIANTS

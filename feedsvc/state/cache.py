@@ -33,7 +33,6 @@ from feedsvc.model import (
     Story,
     Version,
 )
-from feedsvc.stories.boilerplate import cut_article, keys_of, trim_summary
 from feedsvc.stories.group import story_meta
 
 log = logging.getLogger(__name__)
@@ -371,6 +370,8 @@ class Cache:
                 metas[key] = meta_from_json(rows[key][0])
             return metas[key]
 
+        from feedsvc.stories.boilerplate import cut_article, trim_summary  # by the runs that render
+
         entries = {}
         for story in stories:
             meta = story_meta(story, meta_of, paths or {})  # KeyError if the newest version is not cached
@@ -437,6 +438,8 @@ class Cache:
     @_guarded
     def learned_blocks(self, version: Version, fingerprint: str) -> list[tuple[bytes, str]]:
         """(key, markup) of each block of `version`'s article marked as a boilerplate candidate."""
+        from feedsvc.stories.boilerplate import keys_of
+
         row = self._db.execute("SELECT CAST(content AS BLOB), marks, spans FROM entries WHERE digest=? AND "
                                "fingerprint=? AND n=?", (version.digest, fingerprint, version.n)).fetchone()
         if row is None:

@@ -12,7 +12,8 @@ import pytest
 
 from feedsvc.errors import OutputError
 from feedsvc.images.policy import ImagePolicy
-from feedsvc.output.publish import Listing, gzipped, publish
+from feedsvc.output.listing import Listing
+from feedsvc.output.publish import gzipped, publish
 from feedsvc.system import flush
 from tests.conftest import failing_writes
 

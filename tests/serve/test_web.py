@@ -49,7 +49,7 @@ def test_the_archives_files_are_compressed_on_request(tmp_path: Path, name: str)
 
     from aiohttp.test_utils import make_mocked_request
 
-    from feedsvc.output.publish import precompressed
+    from feedsvc.output.listing import precompressed
     from feedsvc.serve.web import FileServer
 
     folder = tmp_path / "archive" / "all"

@@ -57,7 +57,7 @@ def test_a_run_pauses_the_collector_and_resumes_it(make_settings, sample_seeds, 
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("feedsvc.pipeline.triage", watched)
+    monkeypatch.setattr("feedsvc.ingest.triage.triage", watched)
     report = pipeline.regenerate(make_settings(seeds_dir=sample_seeds), NOW)
     assert report.entries and seen == [False]
     assert gc.isenabled()
@@ -101,7 +101,7 @@ def test_a_daemon_run_leaves_the_collector_running_and_freezes_what_it_built(mak
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("feedsvc.pipeline.triage", watched)
+    monkeypatch.setattr("feedsvc.ingest.triage.triage", watched)
     gc.unfreeze()
     try:
         memory = Memory()
