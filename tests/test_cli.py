@@ -101,7 +101,7 @@ def test_a_bad_selector_exits_2_before_anything_is_written(tmp_path: Path, rule:
     runner = CliRunner()
     assert runner.invoke(main, ["regenerate", "--config", str(config), *paths(tmp_path)]).exit_code == 0
     before = sorted(p.name for p in (tmp_path / "public").iterdir())
-    key = rule.split(" ")[0]
+    key = rule.split(" ", maxsplit=1)[0]
     config.write_text(f'{shipped}\n[sources.x]\nname = "X"\n[sources.x.clean]\n{rule}\n', encoding="utf-8")
     for attempt in ("warm", "fresh"):
         where = paths(tmp_path) if attempt == "warm" else paths(tmp_path / attempt)
