@@ -91,23 +91,26 @@ def test_invalid_config_exits_2(tmp_path: Path) -> None:
     assert f"{config}: max_entries: -1 must be greater than 0" in result.output
 
 
-@pytest.mark.parametrize("rule", ['drop_selectors = ["p[["]', 'drop_xpaths = ["//p[("]'])
-def test_a_bad_selector_exits_2_before_anything_is_written(tmp_path: Path, rule: str) -> None:
+@pytest.mark.parametrize(("key", "bad"), [("drop_selectors", "p[["), ("drop_xpaths", "//p[(")])
+def test_a_bad_selector_exits_2_before_anything_is_written(tmp_path: Path, key: str, bad: str) -> None:
     """`regenerate` compiles the sources' selectors only when a run has work to do (`settings.check_selectors`):
-    a bad one still stops the first run, and the first run after the edit that brings it, naming the key."""
+    a bad one still stops the first run, and the first run after the edit that brings it, naming the key. The edit
+    changes one rule of a source and nothing else, so only the cleaning fingerprint tells the run it has work."""
     shipped = (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
     config = tmp_path / "feedsvc.toml"
     config.write_text(shipped, encoding="utf-8")
     runner = CliRunner()
     assert runner.invoke(main, ["regenerate", "--config", str(config), *paths(tmp_path)]).exit_code == 0
     before = sorted(p.name for p in (tmp_path / "public").iterdir())
-    key = rule.split(" ", maxsplit=1)[0]
-    config.write_text(f'{shipped}\n[sources.x]\nname = "X"\n[sources.x.clean]\n{rule}\n', encoding="utf-8")
+    edited = shipped.replace(f"{key} = [", f'{key} = ["{bad}", ', 1)
+    assert edited != shipped
+    config.write_text(edited, encoding="utf-8")
     for attempt in ("warm", "fresh"):
         where = paths(tmp_path) if attempt == "warm" else paths(tmp_path / attempt)
         result = runner.invoke(main, ["regenerate", "--config", str(config), *where])
         assert result.exit_code == 2, result.output
-        assert f"feedsvc: invalid configuration: {config}: sources.x.clean.{key}: " in result.output
+        assert f"feedsvc: invalid configuration: {config}: sources." in result.output
+        assert f".clean.{key}: {bad!r} is not valid" in result.output
     assert sorted(p.name for p in (tmp_path / "public").iterdir()) == before
     assert not (tmp_path / "fresh" / "public").exists()
 
