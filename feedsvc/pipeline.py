@@ -215,12 +215,13 @@ def _unchanged(settings: Settings, cache: Cache, options: RunOptions, started: f
     if options.rehash or state.signature != looked.signature or state.fingerprint != prints or \
             not _all_exist(settings.output_dir, state.outputs):
         return None
-    if options.memory is not None and options.memory.current(state.token, prints, learning_of(settings)) is None \
-            and state.token:
+    learning = learning_of(settings) if options.memory is not None and state.token else None
+    if options.memory is not None and learning is not None and \
+            options.memory.current(state.token, prints, learning) is None:
         from feedsvc.state.index import Index
 
         with cycles_collected_after():  # the daemon's start: seconds at most, for 100,000s of objects
-            options.memory.index = replace(Index.load(cache, prints, learning_of(settings)), token=state.token)
+            options.memory.index = replace(Index.load(cache, prints, learning), token=state.token)
     return replace(_unchanged_report(looked.seeds, state, started), dry_run=options.dry_run)
 
 

@@ -155,7 +155,8 @@ def _walk(root: Path, start: Path, prefix: str, depth: int, walked: _Walked) -> 
                     continue
                 size, mtime = found.size, found.mtime_ns
             files[relative] = SeedFile(relative, size, mtime)
-            # `seed_mark`, written out: a tenth of the scan, which a warm run is mostly made of
+            # `seed_mark`, written out (a call per seed cost 5 ms of a 0.21 s warm command at 10,000 seeds);
+            # tests/ingest/test_scan.py holds the summary equal to the XOR of `seed_mark`
             summary ^= from_bytes(blake2b(f"{relative}\x00{size}\x00{mtime}".encode("utf-8", "surrogateescape"),
                                           digest_size=8).digest(), "big")
             newest = max(newest, mtime)
