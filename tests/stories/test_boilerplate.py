@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from feedsvc.clean.edges import blocks_of, edges, key_of, text_of
+from feedsvc.clean.edges import edges, key_of
 from feedsvc.cli import main
 from feedsvc.ingest.scan import scan
 from feedsvc.model import CleanRules, Source, Story, Version
@@ -55,30 +54,6 @@ def _text(output: Path) -> str:
 @pytest.fixture
 def learning_settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(base_url="https://f.example/", max_entries=50)
-
-
-# --- the marks --------------------------------------------------------------------------------------------------
-
-def test_blocks_are_top_level_elements_and_runs_of_text_with_their_byte_offsets() -> None:
-    article = "<p>一</p>\n<figure><img src=\"a.jpg\" alt=\"x > y\"><figcaption>说明</figcaption></figure>" \
-              "行一<br>行<b>二</b><br><ul><li>甲</li></ul>尾".encode()
-    found = blocks_of(article)
-    assert [(tag, text_of(article[start:end])) for start, end, tag in found] == [
-        (b"p", "一"), (b"figure", "说明"), (b"", "行一"), (b"", "行二"), (b"ul", "甲"), (b"", "尾")]
-    assert article[found[0][0]:found[0][1]] == "<p>一</p>".encode()
-
-
-def test_marks_leave_out_headings_attribution_long_blocks_embeds_and_vetoed_text() -> None:
-    middle = "".join(f"<p>正文第{n}段。</p>" for n in range(6))
-    article = (f"<h2>标题</h2><p>{BYLINE}</p><p>（法新社）</p><p>{'长' * 301}</p>{middle}"
-               f"<p><a href=\"https://y.example/v\">YouTube video</a></p><p>欢迎订阅</p><p>请保留这一段</p>").encode()
-    marks = edges(article, [re.compile("保留")])
-    assert [text_of(article[start:end]) for _, start, end in marks] == ["欢迎订阅"]
-    assert edges("<p>只有一段</p>".encode()) == ()
-
-
-def test_keys_ignore_digits_only() -> None:
-    assert key_of("2021年1月21日 订阅") == key_of("2020年12月3日 订阅") != key_of("2020年12月3日 订购")
 
 
 # --- learning, pure ---------------------------------------------------------------------------------------------

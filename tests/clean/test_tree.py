@@ -1,0 +1,68 @@
+"""The cleaner's lxml plumbing (`clean.tree`): parsing any markup into a body, the text a reader reads, and
+removals that keep a record of what they took."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
+from feedsvc.model import Removal
+
+
+def test_a_fragment_becomes_a_body_and_a_document_keeps_its_head() -> None:
+    body, head = parse_body("<p>一</p><p>二</p>")
+    assert body.tag == "body" and [p.text for p in body] == ["一", "二"] and head is None
+    body, head = parse_body("<html><head><title>T</title></head><body><p>x</p></body></html>")
+    assert head is not None and head.findtext("title") == "T" and visible_text(body) == "x"
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<!-- only a comment -->", "<?php echo 1 ?>"])
+def test_input_without_content_is_an_empty_body(html: str) -> None:
+    body, _ = parse_body(html)
+    assert body.tag == "body" and visible_text(body) == ""
+
+
+def test_comments_and_processing_instructions_are_gone() -> None:
+    body, _ = parse_body("<p>a<!-- zoomattribute -->b<?pi x?></p>")
+    assert lxml.html.tostring(body) == b"<body><p>ab</p></body>"
+
+
+@pytest.mark.parametrize(("tag", "scripts"), [("div", ["x()"]), ("table", [])])
+def test_markup_nested_beyond_the_parsers_limit_keeps_all_its_text_in_order(tag: str, scripts: list[str]) -> None:
+    depth = 1000
+    html = f"<{tag}>" * depth + "<p>深处</p>" + f"</{tag}>" * depth + "<p>之后</p><script>x()</script>"
+    body, _ = parse_body(html)
+    assert visible_text(body).startswith("深处 之后")
+    # wrappers flattened, the elements kept (scripts are the cleaner's to drop); else its text alone, scripts gone
+    assert [script.text for script in body.iter("script")] == scripts
+
+
+def test_visible_text_collapses_whitespace() -> None:
+    body, _ = parse_body("<p> 一 \n\t<b>二</b>\u3000 三 </p>")
+    assert visible_text(body) == "一 二 三"
+
+
+def test_a_removal_takes_the_element_keeps_its_tail_and_says_what_it_took() -> None:
+    body, _ = parse_body("<p>前<span>广告 文字</span>后</p>")
+    record = Recorder()
+    span = body.find(".//span")
+    assert span is not None
+    record.drop(span, "ad")
+    record.drop(span, "ad")  # already gone: nothing more
+    assert lxml.html.tostring(body, encoding="unicode") == "<body><p>前后</p></body>"
+    assert record.removed == [Removal("ad", "广告 文字")]
+
+
+def test_dropping_an_element_and_its_descendant_records_the_outer_one_once() -> None:
+    body, _ = parse_body("<div class='w'><p class='w'>内</p></div><p class='w'>外</p>")
+    record = Recorder()
+    record.drop_all(body.find_class("w"), "rule")
+    record.note("rule", "  noted \n text ")
+    assert [r.text for r in record.removed] == ["内", "外", "noted text"] and visible_text(body) == ""
+
+
+@pytest.mark.parametrize(("text", "blank"), [(None, True), ("", True), (" \xa0\u3000\u200b\ufeff\n", True),
+                                             ("。", False), (" a ", False)])
+def test_blank_text(text: str | None, blank: bool) -> None:
+    assert is_blank(text) is blank
