@@ -24,9 +24,13 @@ def _dimension(value: str | None) -> int | None:
 def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
     """Lazy attributes to `src`, `data:` placeholders dropped, tracking pixels dropped. An image keeps the URL its
     seed gave it (made absolute), proxy included: what readers are sent is the renderers' choice
-    (`images.policy`, the `image_mode` setting), made without cleaning again."""
+    (`images.policy`, the `image_mode` setting), made without cleaning again.
+
+    A `<source>` goes, and only its own tag: the parser does not know it is empty, so what follows it up to its
+    parent's end (a `<picture>`'s `<img>`, or the text after a stray one) was read as its content."""
     for source in list(body.iter("source")):
-        record.drop(source, "picture source")
+        record.note("picture source", "")  # an empty element: no text of the article goes with it
+        source.drop_tag()
     for img in list(body.iter("img")):
         src = (img.get("src") or "").strip()
         lazy = next((img.get(a) for a in _LAZY_ATTRS if (img.get(a) or "").strip()), None)
@@ -36,9 +40,11 @@ def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
             src = ""
         resolved = absolute(src, base) if src else None
         width, height = _dimension(img.get("width")), _dimension(img.get("height"))
-        if not resolved or resolved.startswith("mailto:") or (width is not None and height is not None
-                                                               and width <= 1 and height <= 1):
-            record.drop(img, "image without a usable source" if not resolved else "tracking pixel")
+        if not resolved or resolved.startswith("mailto:"):
+            record.drop(img, "image without a usable source")
+            continue
+        if width is not None and height is not None and width <= 1 and height <= 1:
+            record.drop(img, "tracking pixel")
             continue
         for name in list(img.attrib):
             if name not in ("alt", "title", "width", "height"):

@@ -54,6 +54,9 @@ def body_of(sample: str) -> str:
     ('<p>a<img src="https://t.example/p.gif" width="1" height="1">b</p>', "<p>ab</p>"),
     ('<p><img src="data:image/gif;base64,R0lGOD" data-src="https://cdn.example/real.jpg"></p>',
      '<p><img src="https://cdn.example/real.jpg"></p>'),
+    ('<p><picture><source srcset="https://zh.bitterwinter.org/m.jpg?v=2" media="(max-width: 767.98px)">'
+     '<source srcset="https://zh.bitterwinter.org/p.jpg?v=2"><img src="https://zh.bitterwinter.org/p.jpg?v=2" >'
+     '</picture></p><p>正文</p>', '<p><img src="https://zh.bitterwinter.org/p.jpg?v=2"></p><p>正文</p>'),
     ('<p><span style="font-weight: 400;">文字</span></p><p>\xa0</p><p></p>', "<p>文字</p>"),
     ("<p>一<br><br><br><br>二<br></p>", "<p>一<br><br>二</p>"),
     ("<script>alert('x')</script><style>p{}</style><noscript>no</noscript><p>留下</p>", "<p>留下</p>"),

@@ -1,0 +1,97 @@
+"""Images, embeds and URLs (`clean.media`): lazy sources, placeholders and pixels, absolute links, links through
+the image proxy, embeds as plain links, captions as figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import lxml.html
+import pytest
+
+from feedsvc.clean.media import ADDED_LABEL, captions_to_figures, embeds_to_links, fix_images, fix_links
+from feedsvc.clean.tree import HtmlElement, Recorder, parse_body
+
+BASE = "https://www.dw.com/zh/a-1"
+PROXIED = "https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg"
+
+
+def _after(html: str, step: Callable[[HtmlElement, Recorder], None]) -> tuple[str, Recorder]:
+    body, _ = parse_body(html)
+    record = Recorder()
+    step(body, record)
+    return lxml.html.tostring(body, encoding="unicode").removeprefix("<body>").removesuffix("</body>"), record
+
+
+def _images(html: str) -> tuple[str, list[str]]:
+    kept, record = _after(html, lambda body, record: fix_images(body, BASE, record))
+    return kept, [r.kind for r in record.removed]
+
+
+@pytest.mark.parametrize(("img", "expected"), [
+    ('<img src="data:image/gif;base64,R0lG" data-src="/i/1.jpg" alt="图" class="lazy" style="x">',
+     '<img alt="图" src="https://www.dw.com/i/1.jpg">'),
+    ('<img src="/blank.gif" data-original="//cdn.example/2.jpg">', '<img src="https://cdn.example/2.jpg">'),
+    ('<img src="a.jpg" width="300px" height="auto">', '<img width="300px" src="https://www.dw.com/zh/a.jpg">'),
+    (f'<img src="{PROXIED}">', f'<img src="{PROXIED}">'),  # what readers are sent is the renderers' choice
+])
+def test_an_image_keeps_a_usable_absolute_source_and_its_description(img: str, expected: str) -> None:
+    assert _images(img) == (expected, [])
+
+
+@pytest.mark.parametrize(("img", "kind"), [
+    ('<img src="data:image/png;base64,iVBO">', "image without a usable source"),
+    ("<img>", "image without a usable source"),
+    ('<img src="mailto:a@b.example" width="1" height="1">', "image without a usable source"),
+    ('<img src="https://t.example/p.gif" width="1" height="1">', "tracking pixel"),
+])
+def test_an_image_without_a_usable_source_and_a_tracking_pixel_go(img: str, kind: str) -> None:
+    assert _images(f"<p>{img}文</p>") == ("<p>文</p>", [kind])
+
+
+def test_picture_sources_go_and_what_the_parser_put_inside_them_stays() -> None:
+    picture = ('<p><picture><source srcset="m.jpg" media="(max-width: 767px)"><source srcset="p.jpg">'
+               '<img src="p.jpg" alt="图"></picture></p><p>后</p>')
+    assert _images(picture) == ('<p><picture><img alt="图" src="https://www.dw.com/zh/p.jpg"></picture></p><p>后</p>',
+                                ["picture source", "picture source"])
+    assert _images('<div><source src="v.mp4">正文<p>下一段</p></div>') == (
+        "<div>正文<p>下一段</p></div>", ["picture source"])  # a stray one: the text after it stays
+
+
+def test_links_are_made_absolute_unwrapped_from_the_proxy_or_dropped() -> None:
+    html = f'<a href="/zh/b">b</a><a href="{PROXIED}">大图</a><a href="javascript:alert(1)">x</a><img src="{PROXIED}">'
+    kept, _ = _after(html, lambda body, record: fix_links(body, BASE, unwrap=True))
+    assert kept == ('<a href="https://www.dw.com/zh/b">b</a><a href="https://static.dw.com/image/1_303.jpg">大图</a>'
+                    f'<a>x</a><img src="{PROXIED}">')
+    kept, _ = _after(html, lambda body, record: fix_links(body, BASE, unwrap=False))
+    assert f'<a href="{PROXIED}">' in kept.replace("&amp;", "&")
+
+
+@pytest.mark.parametrize(("embed", "link"), [
+    ('<iframe src="https://www.youtube.com/embed/x1">回退</iframe>',
+     '<p><a href="https://www.youtube.com/embed/x1">YouTube video</a></p>'),
+    ('<video poster="/p.jpg"><source src="/v.mp4"></video>',
+     '<p><a href="https://www.dw.com/v.mp4"><img src="https://www.dw.com/p.jpg" alt="Video (www.dw.com)">Video '
+     '(www.dw.com)</a></p>'),
+    ('<audio src="https://media.example/a.mp3"></audio>',
+     '<p><a href="https://media.example/a.mp3">Audio (media.example)</a></p>'),
+])
+def test_an_embed_becomes_a_plain_link_to_what_it_embeds(embed: str, link: str) -> None:
+    kept, record = _after(embed + "尾", lambda body, record: embeds_to_links(body, BASE, True, record))
+    assert kept == link + "尾"
+    assert len(record.added) == 1 and ADDED_LABEL.match(record.added[0])
+
+
+def test_an_embed_without_a_source_goes() -> None:
+    kept, record = _after("<p>前</p><iframe></iframe>", lambda body, record: embeds_to_links(body, BASE, True, record))
+    assert kept == "<p>前</p>" and [r.kind for r in record.removed] == ["embed without a usable source"]
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<img src="a.jpg"><p class="picinfo">图说</p>', '<figure><img src="a.jpg"><figcaption>图说</figcaption></figure>'),
+    ('<div class="wrap"><img src="a.jpg"></div><small>摄影</small>后',
+     '<figure><div class="wrap"><img src="a.jpg"></div><figcaption>摄影</figcaption></figure>后'),
+    ('<img src="a.jpg"><p>正文段落</p>', '<img src="a.jpg"><p>正文段落</p>'),  # not a caption
+    ('<figure><img src="a.jpg"><small>c</small></figure>', '<figure><img src="a.jpg"><small>c</small></figure>'),
+])
+def test_an_image_followed_by_its_caption_becomes_a_figure(html: str, expected: str) -> None:
+    assert _after(html, lambda body, record: captions_to_figures(body))[0] == expected
