@@ -422,7 +422,6 @@ def test_parser_never_raises(data: bytes) -> None:
         assert raw.meta.published.tzinfo is not None
 
 
-
 def test_utf8_with_a_few_broken_bytes_is_read_with_replacements(ctx: ParseContext) -> None:
     text = "<!--1699422424000-->\n[三星李在镕遭起诉](https://www.rfi.fr/cn/x)\n------\n\n<p>正文</p>\n".encode()
     broken = text.replace("镕".encode(), "镕".encode()[:2])  # a multi-byte character cut short, as in RFI seeds

@@ -12,7 +12,6 @@ import pytest
 
 from feedsvc.errors import OutputError
 from feedsvc.images.policy import ImagePolicy
-from feedsvc.output.listing import Listing
 from feedsvc.output.publish import gzipped, publish
 from feedsvc.system import flush
 from tests.conftest import failing_writes
@@ -186,19 +185,3 @@ def test_a_worker_that_cannot_write_fails_its_task_with_the_reason_and_leaves_no
         with pytest.raises(OutputError, match=r"cannot write the feeds \(No space left on device\)"):
             workers._render([], {}, {})
     assert _names(tmp_path) == [], "the files it did write are removed"
-
-
-def test_a_listing_tells_which_files_are_published_with_their_siblings(tmp_path: Path) -> None:
-    for name in ("all.atom", "all.atom.gz", "sources/dw.atom", "archive/all/2024-05.atom", "archive/index.html"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(b"x")
-    (tmp_path / "sources" / "voa.atom").mkdir()  # a folder where a file should be
-    listing = Listing(tmp_path)
-    assert listing.holds("all.atom") and listing.holds("archive/all/2024-05.atom")  # the archive has no siblings
-    assert listing.holds("archive/index.html")
-    assert not listing.holds("sources/dw.atom")  # its .gz is missing
-    assert not listing.holds("sources/voa.atom")
-    assert not listing.holds("zh-hans/all.atom")  # no such folder
-    (tmp_path / "all.atom").unlink()
-    assert listing.holds("all.atom")  # each folder is listed once, when first asked
-    assert not Listing(tmp_path).holds("all.atom")

@@ -14,7 +14,7 @@ import pytest
 
 from feedsvc.pipeline import RunOptions, regenerate
 from feedsvc.search.index import FILE, Document, SearchIndex
-from feedsvc.search.terms import QueryError, document_tokens, fold, match_expression
+from feedsvc.search.terms import QueryError, fold
 from tests.conftest import NOW, SAMPLES, build_search
 
 SIMPLIFIED = "中国美国会议经济发展记者报道台湾香港"
@@ -113,13 +113,6 @@ def test_malformed_queries_are_refused_with_a_reason_or_searched_as_words(
         assert found.total == len(_brute(corpus[1], query, None))  # e.g. AND: a word like any other
 
 
-def test_the_index_holds_bigrams_and_each_run_s_last_character() -> None:
-    assert document_tokens("中美核軍，Biden") == " 中美 美核 核军 军 ，biden"
-    assert match_expression("核軍備") == '"核军 军备"'
-    assert match_expression("中") == '"中"*'
-    assert match_expression("G20峰会 trade") == '"g20 峰会" AND "trade"'
-
-
 def _seed(folder: Path, number: int, body: str) -> None:
     (folder / f"s{number}.txt").write_text(
         f"<!--{1_700_000_000_000 + number * 60_000}-->\n[稿件{number}](https://www.dw.com/zh/s-{number})\n"
@@ -176,20 +169,3 @@ def test_runs_during_a_build_put_in_what_they_change(make_settings) -> None:  # 
     assert reader is not None
     assert [hit.title for hit in reader.search("翠鸟").hits] == ["稿件4"] and reader.token() == ""
     reader.close()
-
-
-def test_the_shipped_fold_table_is_opencc_s() -> None:
-    """`fold-chars.txt` is OpenCC's t2s on every single character that it turns into another single one."""
-    import opencc
-
-    from feedsvc.search.terms import _fold_table
-
-    converter = opencc.OpenCC("t2s")
-    ranges = [(0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0)]
-    expected = {}
-    for low, high in ranges:
-        for code in range(low, high):
-            folded = converter.convert(chr(code))
-            if folded != chr(code) and len(folded) == 1:
-                expected[code] = folded
-    assert _fold_table() == expected
