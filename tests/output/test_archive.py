@@ -3,11 +3,7 @@ valid and linked both ways; a new seed and a late old-dated seed each rewrite on
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import lxml.etree
 import pytest
@@ -16,16 +12,7 @@ from feedsvc.pipeline import regenerate
 from feedsvc.settings import Settings
 from tests.conftest import START, published, write_seed
 from tests.feedcheck import ATOM_NS, HISTORY_NS_TAG, assert_valid, chain, entry_ids
-
-BASE = "https://f.example/"
-
-
-@pytest.fixture
-def archive_settings(make_settings: Callable[..., Settings]) -> Settings:
-    settings = make_settings(base_url=BASE, max_entries=10, archive_split_entries=60)
-    for number in range(240):  # one story every 14 hours: Jan to mid-May 2024, about 50 a month
-        write_seed(settings.seeds_dir, number, START + timedelta(hours=14 * number))
-    return settings
+from tests.output.conftest import BASE
 
 
 @pytest.mark.slow
@@ -113,30 +100,3 @@ def test_turning_archives_off_removes_them(archive_settings: Settings) -> None:
     regenerate(replace(archive_settings, archives=False), datetime(2024, 6, 1, tzinfo=UTC))
     assert not (archive_settings.output_dir / "archive").exists()
     assert "prev-archive" not in (archive_settings.output_dir / "all.atom").read_text(encoding="utf-8")
-
-
-def test_rendering_in_worker_processes_gives_the_same_bytes(archive_settings: Settings, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from dataclasses import replace
-
-    import feedsvc.ingest.pool
-    import feedsvc.output.workers
-
-    regenerate(archive_settings, datetime(2024, 6, 1, tzinfo=UTC))
-    pools: list[int] = []
-
-    class Counted(ProcessPoolExecutor):
-        def __init__(self, workers: int, **options: Any) -> None:
-            pools.append(workers)
-            super().__init__(workers, **options)
-
-    for module in (feedsvc.ingest.pool, feedsvc.output.workers):  # wherever a pool could be started
-        monkeypatch.setattr(module, "ProcessPoolExecutor", Counted, raising=False)
-    parallel = replace(archive_settings, workers=2, output_dir=tmp_path / "public-2", state_dir=tmp_path / "var-2")
-    report = regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))
-    assert report.new == 240 and len(report.files_written) > 24 * 3, "enough to clean and render in workers"
-    assert pools == [2], "one pool of worker processes cleans and renders"
-    assert published(parallel.output_dir) == published(archive_settings.output_dir)
-    (parallel.output_dir / "all.atom").unlink()
-    regenerate(parallel, datetime(2024, 6, 1, tzinfo=UTC))
-    assert pools == [2], "a run with little to do starts no worker"
