@@ -69,7 +69,7 @@ def test_a_write_that_fails_in_a_worker_fails_the_run_and_publishes_nothing(
     from feedsvc.output import workers
 
     regenerate(replace(archive_settings, workers=1), datetime(2024, 6, 1, tzinfo=UTC))
-    real_stage = workers.stage_file
+    from feedsvc.output.publish import stage_file as real_stage
     staged: list[str] = []
 
     def stage(output_dir: Path, name: str, data: bytes) -> Any:
@@ -79,7 +79,9 @@ def test_a_write_that_fails_in_a_worker_fails_the_run_and_publishes_nothing(
         return real_stage(output_dir, name, data)
 
     def in_a_thread(pool: WorkerPool) -> ThreadPoolExecutor:
-        workers.init_render(pool._initargs[1])  # what a worker process's initializer does for rendering
+        job = pool._initargs[1]
+        assert isinstance(job, workers.RenderJob)
+        workers.init_render(job)  # what a worker process's initializer does for rendering
         return ThreadPoolExecutor(1)
 
     monkeypatch.setattr(workers, "stage_file", stage)
