@@ -21,7 +21,8 @@ def _story(n: int) -> tuple[Story, Entry]:
     meta = EntryMeta(f"urn:story:{n}", f"标题{n}", f"https://www.dw.com/a/{n}", when, when + timedelta(minutes=5),
                      "dw", "德国之声", None, (), Provenance((f"{n}.md",), "link-line", "header", "header"), "zh-Hant")
     version = Version(f"d{n}", 0, f"www.dw.com/a/{n}", meta.id, "dw", instant(when), instant(meta.updated))
-    return Story(version, version, (version.digest,)), Entry(meta, f"<p>第{n}篇 &amp; <b>正文</b></p>", f"摘要{n}", f"d{n}")
+    entry = Entry(meta, f"<p>第{n}篇 &amp; <b>正文</b></p>", f"摘要{n}", f"d{n}")
+    return Story(version, version, (version.digest,)), entry
 
 
 def test_each_story_becomes_a_document_of_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
