@@ -28,7 +28,23 @@ def remove_head(head: HtmlElement | None, record: Recorder) -> None:
         record.note("head", head.text_content())
 
 
+def _links_only_here(noscript: HtmlElement, body: HtmlElement) -> bool:
+    """Whether `noscript` links somewhere no other link of the article does."""
+    inside = {a.get("href") for a in noscript.iter("a")} - {None, ""}
+    if not inside:
+        return False
+    elsewhere = {a.get("href") for a in body.iter("a") if noscript not in a.iterancestors()}
+    return bool(inside - elsewhere)
+
+
 def remove_active(body: HtmlElement, record: Recorder) -> None:
+    """Active content goes with what it holds, but for a `<noscript>` that links where nothing else in the article
+    does: that is what a reader without scripts is given (a feed reader runs none), such as the links to the
+    documents an embedded viewer shows; it stays, unwrapped. Other `<noscript>`s repeat what scripts would show (an
+    image already in the article) and go."""
+    for noscript in list(body.iter("noscript")):
+        if _links_only_here(noscript, body):
+            noscript.drop_tag()
     record.drop_all((e for e in body.iter(*ACTIVE)), "active content")
     for element in body.iter():  # namespaced leftovers such as <svg:rect> or <o:p> inside removed SVG are gone now
         if isinstance(element.tag, str) and element.tag.startswith(("svg:", "math:")):

@@ -57,6 +57,10 @@ def body_of(sample: str) -> str:
     ('<p><picture><source srcset="https://zh.bitterwinter.org/m.jpg?v=2" media="(max-width: 767.98px)">'
      '<source srcset="https://zh.bitterwinter.org/p.jpg?v=2"><img src="https://zh.bitterwinter.org/p.jpg?v=2" >'
      '</picture></p><p>正文</p>', '<p><img src="https://zh.bitterwinter.org/p.jpg?v=2"></p><p>正文</p>'),
+    ('<div class="DC-embed DV-container"></div><p><script src="//assets.documentcloud.org/viewer/loader.js">'
+     '</script><br /><script>DV.load("https://www.documentcloud.org/documents/1-x.js", {});</script><noscript><br />'
+     '<a href="https://assets.documentcloud.org/documents/1/x.pdf">文件 (PDF)</a></p></noscript></p>',
+     '<p><a href="https://assets.documentcloud.org/documents/1/x.pdf" rel="noopener noreferrer">文件 (PDF)</a></p>'),
     ('<p><span style="font-weight: 400;">文字</span></p><p>\xa0</p><p></p>', "<p>文字</p>"),
     ("<p>一<br><br><br><br>二<br></p>", "<p>一<br><br>二</p>"),
     ("<script>alert('x')</script><style>p{}</style><noscript>no</noscript><p>留下</p>", "<p>留下</p>"),

@@ -100,3 +100,16 @@ def test_each_rule_removes_what_it_names_and_is_recorded_with_it() -> None:
         (rule_kind("drop_paragraphs", "^相关阅读"), "相关阅读：别的"),
         (rule_kind("strip_text", r"\[caption[^\]]*\]"), '[caption id="1"]'),
         (rule_kind("strip_text", r"\[caption[^\]]*\]"), "[caption]")]
+
+
+@pytest.mark.parametrize(("html", "kept"), [
+    ('<div class="DV-container"></div><script>DV.load("x")</script><noscript><a href="https://d.example/1.pdf">'
+     "文件 (PDF)</a></noscript>", '<div class="DV-container"></div><a href="https://d.example/1.pdf">文件 (PDF)</a>'),
+    ('<img src="https://i.example/a.jpg"><noscript><img src="https://i.example/a.jpg"></noscript>',
+     '<img src="https://i.example/a.jpg">'),  # the image again: a reader has it already
+    ('<a href="https://d.example/1.pdf">文件</a><noscript><a href="https://d.example/1.pdf">文件</a></noscript>',
+     '<a href="https://d.example/1.pdf">文件</a>'),
+    ("<noscript>请启用 JavaScript</noscript><p>正文</p>", "<p>正文</p>"),
+])
+def test_a_noscript_stays_only_when_it_links_where_nothing_else_does(html: str, kept: str) -> None:
+    assert _after(html, remove_active)[0] == kept
