@@ -3,7 +3,6 @@ last kept from one daemon run to the next."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -46,19 +45,3 @@ def test_recent_keeps_the_last_used_values_up_to_its_size() -> None:
     assert recent.get("a") == 1  # now the most recent
     recent.put("c", 3)
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
-
-
-def test_recent_is_safe_to_share_between_threads() -> None:
-    recent: Recent[int, int] = Recent(64)
-
-    def work(offset: int) -> None:
-        for n in range(2000):
-            recent.put(offset + n % 100, n)
-            recent.get(offset + (n * 7) % 100)
-
-    threads = [threading.Thread(target=work, args=(k * 1000,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(recent._items) == 64
