@@ -28,10 +28,15 @@ def remove_head(head: HtmlElement | None, record: Recorder) -> None:
         record.note("head", head.text_content())
 
 
+_ASKS_FOR_SCRIPTS = re.compile(r"javascript|\bjs\b", re.IGNORECASE)
+"""What a `<noscript>` that only asks for scripts says ("Please enable JavaScript to view the comments")."""
+
+
 def _links_only_here(noscript: HtmlElement, body: HtmlElement) -> bool:
-    """Whether `noscript` links somewhere no other link of the article does."""
+    """Whether `noscript` links somewhere no other link of the article does (and is not a request to turn scripts
+    on)."""
     inside = {a.get("href") for a in noscript.iter("a")} - {None, ""}
-    if not inside:
+    if not inside or _ASKS_FOR_SCRIPTS.search(noscript.text_content()):
         return False
     elsewhere = {a.get("href") for a in body.iter("a") if noscript not in a.iterancestors()}
     return bool(inside - elsewhere)
@@ -41,7 +46,7 @@ def remove_active(body: HtmlElement, record: Recorder) -> None:
     """Active content goes with what it holds, but for a `<noscript>` that links where nothing else in the article
     does: that is what a reader without scripts is given (a feed reader runs none), such as the links to the
     documents an embedded viewer shows; it stays, unwrapped. Other `<noscript>`s repeat what scripts would show (an
-    image already in the article) and go."""
+    image already in the article) or ask for scripts, and go."""
     for noscript in list(body.iter("noscript")):
         if _links_only_here(noscript, body):
             noscript.drop_tag()

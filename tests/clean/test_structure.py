@@ -110,6 +110,8 @@ def test_each_rule_removes_what_it_names_and_is_recorded_with_it() -> None:
     ('<a href="https://d.example/1.pdf">文件</a><noscript><a href="https://d.example/1.pdf">文件</a></noscript>',
      '<a href="https://d.example/1.pdf">文件</a>'),
     ("<noscript>请启用 JavaScript</noscript><p>正文</p>", "<p>正文</p>"),
+    ('<p>正文</p><noscript>Please enable JavaScript to view the <a href="https://disqus.com/?ref_noscript">'
+     "comments powered by Disqus.</a></noscript>", "<p>正文</p>"),
 ])
 def test_a_noscript_stays_only_when_it_links_where_nothing_else_does(html: str, kept: str) -> None:
     assert _after(html, remove_active)[0] == kept
