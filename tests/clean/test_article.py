@@ -102,6 +102,19 @@ def test_rfa_sample_with_shipped_rules(base_settings: Settings) -> None:
     assert "记者：乔琴恩" in result.html and "style" not in result.html
 
 
+def test_the_mirrored_paywall_goes_with_shipped_rules_and_the_article_around_it_stays(base_settings: Settings) -> None:
+    """Nei.st mirrors Medium articles with Medium's paywall left in the middle: its picture (lazy-loaded, so it would
+    be kept as an image), "You've hit the wall." and a form for a key."""
+    html = ('<p>前文。</p><div class="container img edge"><div class="BarrierFailsafe__fullBarrier___2bFWd">'
+            '<div class="aspectRatioPlaceholder nykpaywall"><div class="progressiveMedia"><img class="progressiveMedia-'
+            'image lazyload" data-src="https://cdn.jsdelivr.net/gh/x/_/img/1/full-desktop@2x.png"/></div></div>'
+            '<h1 class="BarrierFailsafe__header___1VGQh">You’ve hit the wall.</h1>'
+            '<div class="BarrierFailsafe__body___2hQxl">风高浪急 <a href="https://nei.st/medium/x">?</a></div><form class="e-secret"><input type="password"/>'
+            '</form></div></div><p>后文。</p>')
+    result = clean(html, "https://nei.st/medium/x", make_job(base_settings, NOW).rules_for("neist"))
+    assert result.html == "<p>前文。</p><p>后文。</p>"
+
+
 def test_voa_sample() -> None:
     result = clean(body_of("002_7e59d68a7c4f54af.txt"), "https://www.voachinese.com/a/7343844.html")
     published = ImagePolicy().rewrite(result.html.encode(), "voa").decode()
