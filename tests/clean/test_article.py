@@ -109,8 +109,8 @@ def test_the_mirrored_paywall_goes_with_shipped_rules_and_the_article_around_it_
             '<div class="aspectRatioPlaceholder nykpaywall"><div class="progressiveMedia"><img class="progressiveMedia-'
             'image lazyload" data-src="https://cdn.jsdelivr.net/gh/x/_/img/1/full-desktop@2x.png"/></div></div>'
             '<h1 class="BarrierFailsafe__header___1VGQh">You’ve hit the wall.</h1>'
-            '<div class="BarrierFailsafe__body___2hQxl">风高浪急 <a href="https://nei.st/medium/x">?</a></div><form class="e-secret"><input type="password"/>'
-            '</form></div></div><p>后文。</p>')
+            '<div class="BarrierFailsafe__body___2hQxl">风高浪急 <a href="https://nei.st/medium/x">?</a></div>'
+            '<form class="e-secret"><input type="password"/></form></div></div><p>后文。</p>')
     result = clean(html, "https://nei.st/medium/x", make_job(base_settings, NOW).rules_for("neist"))
     assert result.html == "<p>前文。</p><p>后文。</p>"
 
