@@ -24,13 +24,10 @@ def _dimension(value: str | None) -> int | None:
 def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
     """Lazy attributes to `src`, `data:` placeholders dropped, tracking pixels dropped. An image keeps the URL its
     seed gave it (made absolute), proxy included: what readers are sent is the renderers' choice
-    (`images.policy`, the `image_mode` setting), made without cleaning again.
-
-    A `<source>` goes, and only its own tag: the parser does not know it is empty, so what follows it up to its
-    parent's end (a `<picture>`'s `<img>`, or the text after a stray one) was read as its content."""
+    (`images.policy`, the `image_mode` setting), made without cleaning again. A `<picture>`'s `<source>`s go (empty:
+    `tree.parse_body`), its `<img>` stays."""
     for source in list(body.iter("source")):
-        record.note("picture source", "")  # an empty element: no text of the article goes with it
-        source.drop_tag()
+        record.drop(source, "picture source")
     for img in list(body.iter("img")):
         src = (img.get("src") or "").strip()
         lazy = next((img.get(a) for a in _LAZY_ATTRS if (img.get(a) or "").strip()), None)

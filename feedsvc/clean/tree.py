@@ -37,8 +37,29 @@ def _too_deep() -> bool:
     return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
 
 
+_EMPTY_IN_HTML = ("source", "track", "wbr")
+"""Elements that HTML makes empty and libxml2's HTML parser does not know: it reads what follows one, up to its
+parent's end, as its content (a `<picture>`'s `<img>` inside its `<source>`)."""
+
+
+def _emptied(body: HtmlElement) -> None:
+    """Each of `_EMPTY_IN_HTML` with what the parser put inside it moved after it, as a browser reads them."""
+    for element in list(body.iter(*_EMPTY_IN_HTML)):
+        children, text, tail = list(element), element.text, element.tail
+        if not children and not text:
+            continue
+        element.text, element.tail = None, text
+        for child in reversed(children):
+            element.addnext(child)
+        if children:
+            children[-1].tail = (children[-1].tail or "") + (tail or "") or None
+        else:
+            element.tail = (text or "") + (tail or "") or None
+
+
 def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
-    """(body, head) of `html` parsed as a browser-like document; an empty body for input without content."""
+    """(body, head) of `html` parsed as a browser-like document (`_EMPTY_IN_HTML` empty); an empty body for input
+    without content."""
     try:
         document = lxml.html.document_fromstring(html, parser=_PARSER)
         if _too_deep():
@@ -53,6 +74,7 @@ def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
         for child in list(document):
             if child.tag != "head":
                 body.append(child)
+    _emptied(body)
     return body, document.find("head")
 
 
