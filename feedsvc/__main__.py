@@ -1,6 +1,6 @@
 """``python -m feedsvc`` runs the command line."""
 
-from feedsvc.cli import main
+from feedsvc.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -106,6 +106,16 @@ def main() -> None:
     """
 
 
+def run() -> None:
+    """The `feedsvc` command (and `python -m feedsvc`): `main`, in a process that ends with it."""
+    try:
+        main()
+    finally:  # whatever the command, and however it ends (`sys.exit` included), the process is over
+        from feedsvc.system.memory import skip_collection_at_exit
+
+        skip_collection_at_exit()
+
+
 def _run(settings: Settings, *, dry_run: bool, force: bool, as_json: bool, quiet: bool, strict: bool) -> None:
     """One regeneration (or check): print its report, exit with the status the README promises."""
     from feedsvc.pipeline import RunOptions, regenerate

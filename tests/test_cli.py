@@ -140,3 +140,31 @@ def test_python_dash_m(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "feedsvc", "--version"], capture_output=True, text=True,
                             env={**os.environ}, check=False)
     assert result.returncode == 0 and result.stdout.startswith("feedsvc, version ")
+
+
+@pytest.mark.parametrize("ending", [SystemExit(0), SystemExit(3), KeyboardInterrupt()])
+def test_the_command_freezes_what_is_left_as_its_process_ends(ending: BaseException,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed `feedsvc` (and `python -m feedsvc`) is `cli.run`: the command, then
+    `memory.skip_collection_at_exit`, however the command ends; its exit status is left as it was."""
+    from feedsvc import cli
+
+    calls: list[str] = []
+
+    def command() -> None:
+        calls.append("command")
+        raise ending
+
+    monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr("feedsvc.system.memory.skip_collection_at_exit", lambda: calls.append("frozen"))
+    with pytest.raises(type(ending)) as raised:
+        cli.run()
+    assert raised.value is ending and calls == ["command", "frozen"]
+
+
+def test_the_installed_command_is_run() -> None:
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"feedsvc": "feedsvc.cli:run"}
+    assert "from feedsvc.cli import run" in (ROOT / "feedsvc/__main__.py").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Worker processes keep the memory they free; a run collects reference cycles after it (`feedsvc.system.memory`)."""
+"""Worker processes keep the memory they free; a run collects reference cycles after it; a command's process leaves
+what is alive at its end uncollected (`feedsvc.system.memory`)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,30 @@ def test_a_daemon_run_leaves_the_collector_running_and_freezes_what_it_built(mak
             and not any(memory.index.stories is o for o in gc.get_objects())  # frozen: collections skip it
     finally:
         gc.unfreeze()
+
+
+_CYCLE_AT_EXIT = """
+import sys
+from feedsvc.system.memory import skip_collection_at_exit
+
+class Node:
+    def __init__(self):
+        self.me = self  # a reference cycle: only the collector frees it
+    def __del__(self):
+        print("collected", flush=True)
+
+node = Node()
+del node
+if sys.argv[1] == "skip":
+    skip_collection_at_exit()
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize(("mode", "printed"), [("skip", "exiting"), ("collect", "exiting collected")])
+def test_the_exit_leaves_what_was_alive_uncollected(mode: str, printed: str) -> None:
+    """The interpreter's exit walks every object it can collect; once they are frozen it does not (a garbage cycle
+    left by the command shows it: its finalizer runs only when the exit collects it)."""
+    code = "import gc; gc.disable()\n" + _CYCLE_AT_EXIT  # no collection before the exit's own
+    result = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == printed.split()
