@@ -495,7 +495,9 @@ def test_the_feed_extensions_are_the_formats() -> None:
 def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -> None:  # type: ignore[no-untyped-def]
     """Widgets and promotions found on the 300-seed sample are gone from every story, and the credits beside them
     stay: CDT's "The post … appeared first on", CNA's newsletter form and pitch, NYT's briefing invitation and
-    English-version link, Bitter Winter's empty donation links, RTI's item codes and RFI's column names in titles."""
+    English-version link (both wordings of the invitation), Bitter Winter's empty donation links, Initium's membership
+    pitch (the line saying the rest is for members, and the link to the original, stay), RTI's item codes and RFI's
+    column names in titles."""
     settings = make_settings(seeds_dir=CORPUS, formats=("json",), archives=False, max_entries=1000)
     assert regenerate(settings, NOW).entries == 300
     items = json.loads((settings.output_dir / "all.json").read_bytes())["items"]
@@ -503,8 +505,10 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     content = "\n".join(item.get("content_html", "") for item in items)
     text = re.sub(r"<[^>]*>", "", content)  # as a reader reads it
     for clutter in ("appeared first on 中国数字时代", "請輸入正確的電子信箱格式", "感謝您的訂閱", "感谢阅读今天的简报",
-                    "点击查看本文英文版", "同步發送電子報", "中央社國際新聞電子報"):
+                    "点击查看本文英文版", "同步發送電子報", "中央社國際新聞電子報", "订阅NYT简报", "订阅时报中文简报",
+                    "每月只需一餐飯的錢", "請成為付費會員"):
         assert clutter not in text, clutter
+    assert "閱讀餘下全文，需要您的小額支持" in text and text.count("原文鏈接：") == 2
     assert "paypal.com" not in content
     assert content.count("翻译：") >= 5 and content.count("寒冬記者") >= 10, "credits and bylines stay"
     titles = [item["title"] for item in items]

@@ -115,6 +115,27 @@ def test_the_mirrored_paywall_goes_with_shipped_rules_and_the_article_around_it_
     assert result.html == "<p>前文。</p><p>后文。</p>"
 
 
+def test_initiums_membership_pitch_goes_and_the_note_that_the_rest_is_for_members_stays(base_settings: Settings,
+                                                                                      ) -> None:
+    html = ("<p>香港呢？</p><br><br>-----------<p>閱讀餘下全文，需要您的小額支持，讓優質內容可以自食其力。</p>"
+            "<p>暢讀全站所有好內容？每月只需一餐飯的錢，好新聞，並不貴。</p>"
+            '<p>支持我們，請成為付費會員。馬上<a href="https://theinitium.com/subscription/offers/"> 點擊 </a>，'
+            "與端傳媒站得更近。</p>"
+            '<p> 原文鏈接：<a href="https://theinitium.com/article/x/">https://theinitium.com/article/x/</a> </p>')
+    result = clean(html, "https://theinitium.com/article/x/", make_job(base_settings, NOW).rules_for("initium"))
+    assert "付費會員" not in result.html and "一餐飯" not in result.html and "subscription" not in result.html
+    assert "閱讀餘下全文" in result.html and "原文鏈接：" in result.html and result.html.startswith("<p>香港呢？</p>")
+
+
+@pytest.mark.parametrize("briefing", ["NYT简报", "时报中文简报"])
+def test_nyts_briefing_invitation_goes_in_either_wording(base_settings: Settings, briefing: str) -> None:
+    html = ('<p><i>（欢迎</i><i><a href="https://sso.nytcn.me/email/?source=top-right">点击此处</a></i><i>订阅</i>'
+            f'<i><a href="https://cn.nytimes.com/morning-brief/">{briefing}</a></i><i>。更多关于新冠疫情的消息，欢迎关注'
+            "时报英文版。）</i></p><p>正文。</p>")
+    result = clean(html, "https://cn.nytimes.com/china/20200716/x/", make_job(base_settings, NOW).rules_for("nytimes"))
+    assert result.html == "<p>正文。</p>"
+
+
 def test_voa_sample() -> None:
     result = clean(body_of("002_7e59d68a7c4f54af.txt"), "https://www.voachinese.com/a/7343844.html")
     published = ImagePolicy().rewrite(result.html.encode(), "voa").decode()
