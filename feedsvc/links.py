@@ -174,10 +174,16 @@ def _ascii_host(parts: SplitResult) -> SplitResult:
     return parts._replace(netloc=f"{userinfo}@{host}{port}" if userinfo else f"{host}{port}")
 
 
+_GLUED = re.compile(r"^https?://[^/?#]*?(?=https?://)", re.IGNORECASE)
+"""A site's own address with a whole URL glued after it (`https://www.economist.comhttps://open.spotify.com/…`):
+what a publisher's page makes of a link it took for a relative one. No valid URL has a scheme inside its host."""
+
+
 def absolute(url: str, base: str) -> str | None:
     """`url` made absolute against `base` and escaped to a valid URI (spaces, non-ASCII; an internationalized host
-    in punycode); None when it is not http(s) or mailto (or not a URL at all)."""
-    url = url.strip()
+    in punycode); None when it is not http(s) or mailto (or not a URL at all). A URL glued after a site's address
+    (`_GLUED`) is the URL it holds."""
+    url = _GLUED.sub("", url.strip())
     try:
         parts = urlsplit(urljoin(base, url) if base else url)
         if parts.scheme.lower() not in ("http", "https", "mailto"):

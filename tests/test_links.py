@@ -62,6 +62,11 @@ def test_unwrap_proxy(url: str, target: str) -> None:
     ("javascript:alert(1)", "https://x.example/", None),
     ("data:text/html,x", "", None),
     ("//evil.example/x", "", None),  # no scheme to take it from
+    ("https://www.economist.comhttps://open.spotify.com/show/3a5n", "https://www.economist.com/a",
+     "https://open.spotify.com/show/3a5n"),  # a link the publisher took for a relative one: glued to its address
+    ("http://http://x.example/a", "", "http://x.example/a"),
+    ("https://web.archive.org/web/2020/https://x.example/", "", "https://web.archive.org/web/2020/https://x.example/"),
+    ("https://x.example/?u=https://y.example/", "", "https://x.example/?u=https://y.example/"),
 ])
 def test_absolute(url: str, base: str, result: str | None) -> None:
     assert absolute(url, base) == result

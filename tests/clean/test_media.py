@@ -66,6 +66,15 @@ def test_links_are_made_absolute_unwrapped_from_the_proxy_or_dropped() -> None:
     assert f'<a href="{PROXIED}">' in kept.replace("&amp;", "&")
 
 
+def test_a_link_glued_to_the_publishers_address_is_the_link_it_holds() -> None:
+    """The Economist's podcast pages list where to listen with each platform's URL glued to its own address."""
+    html = ('<p>Listen on: <a href="https://www.economist.comhttps://open.spotify.com/show/3a5n">Spotify</a> | '
+            '<a href="https://www.economist.comhttps://itunes.apple.com/us/podcast/id3">Apple Podcasts</a></p>')
+    kept, _ = _after(html, lambda body, record: fix_links(body, "https://www.economist.com/podcasts/x", unwrap=True))
+    assert kept == ('<p>Listen on: <a href="https://open.spotify.com/show/3a5n">Spotify</a> | '
+                    '<a href="https://itunes.apple.com/us/podcast/id3">Apple Podcasts</a></p>')
+
+
 @pytest.mark.parametrize(("embed", "link"), [
     ('<iframe src="https://www.youtube.com/embed/x1">回退</iframe>',
      '<p><a href="https://www.youtube.com/embed/x1">YouTube video</a></p>'),
