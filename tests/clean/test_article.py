@@ -115,6 +115,20 @@ def test_the_mirrored_paywall_goes_with_shipped_rules_and_the_article_around_it_
     assert result.html == "<p>前文。</p><p>后文。</p>"
 
 
+def test_neists_ad_slots_related_stories_categories_and_sign_go_with_shipped_rules(base_settings: Settings) -> None:
+    html = ('<p>第一段。</p><div class="code-block code-block-1" style="margin: 8px 0;"><div class="card"><div '
+            'class="card-footer"><div class="card-tag"><a href="https://nei.st/medium/q">Support Nei.st</a></div>'
+            '<div class="card-medium is-shownIfHover"> NO</div></div></div></div><h2>二</h2><p>第二段。</p>'
+            '<section class="jsx-1 collection"><header><span>Related</span></header><ul class="jsx-1 collection-list">'
+            '<li><a href="https://nei.st/medium/nytimes/x"><h2 class="sidebar">另一篇</h2></a></li></ul></section>'
+            '<footer class="entry-footer"><div class="categories"><a href="https://nei.st/category/medium/wsj" '
+            'rel="category tag">The Wall Street Journal</a></div><div class="tags"><a href="https://nei.st/tag/x" '
+            'rel="tag">The Coronavirus Crisis</a></div></footer><section class="lede"><h1 class="Lede__Hed">肆零'
+            '<div class="mirrorRotateLevel">肆</div></h1></section>')
+    result = clean(html, "https://nei.st/medium/wsj/x", make_job(base_settings, NOW).rules_for("neist"))
+    assert result.html == "<p>第一段。</p><h2>二</h2><p>第二段。</p>"
+
+
 def test_initiums_membership_pitch_goes_and_the_note_that_the_rest_is_for_members_stays(base_settings: Settings,
                                                                                       ) -> None:
     html = ("<p>香港呢？</p><br><br>-----------<p>閱讀餘下全文，需要您的小額支持，讓優質內容可以自食其力。</p>"
