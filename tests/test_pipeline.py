@@ -497,7 +497,8 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     stay: CDT's "The post … appeared first on", CNA's newsletter form and pitch, NYT's briefing invitation and
     English-version link (both wordings of the invitation), Bitter Winter's empty donation links, Initium's membership
     pitch (the line saying the rest is for members, and the link to the original, stay), Nei.st's ad slots, related
-    stories, categories, tags and closing sign, RTI's item codes and RFI's column names in titles."""
+    stories, categories, tags and closing sign, the Economist's date line (its byline stays), RTI's item codes and RFI's
+    column names in titles."""
     settings = make_settings(seeds_dir=CORPUS, formats=("json",), archives=False, max_entries=1000)
     assert regenerate(settings, NOW).entries == 300
     items = json.loads((settings.output_dir / "all.json").read_bytes())["items"]
@@ -512,6 +513,7 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     for clutter in ("Support Nei.st", "肆零", "Twenty-first Century Bimonthly", "The Coronavirus Crisis"):
         assert clutter not in text, clutter  # the last two: a category's and a tag's names under the stories
     assert not re.search(r"<p>\s*NO\s*</p>", content), "the ad slots' label"
+    assert "Oct 26th 2020" not in text and "by S.V." in text
     assert "paypal.com" not in content
     assert content.count("翻译：") >= 5 and content.count("寒冬記者") >= 10, "credits and bylines stay"
     titles = [item["title"] for item in items]

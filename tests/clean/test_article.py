@@ -129,6 +129,16 @@ def test_neists_ad_slots_related_stories_categories_and_sign_go_with_shipped_rul
     assert result.html == "<p>第一段。</p><h2>二</h2><p>第二段。</p>"
 
 
+@pytest.mark.parametrize("beside", ["", '<p itemProp="byline">by S.V. </p>'])
+def test_the_economists_date_line_goes_and_its_byline_stays(base_settings: Settings, beside: str) -> None:
+    html = ('<aside><div><time itemscope="" itemType="http://schema.org/DateTime" dateTime="2020-10-26T17:20:13Z">'
+            f'Oct 26th 2020</time>{beside}<meta itemProp="author" content="The Economist"/></div></aside>'
+            "<p>MATT FURIE is studying a frog.</p>")
+    result = clean(html, "https://www.economist.com/x", make_job(base_settings, NOW).rules_for("economist"))
+    assert "Oct 26th" not in result.html and result.html.endswith("<p>MATT FURIE is studying a frog.</p>")
+    assert ("by S.V." in result.html) == bool(beside)
+
+
 def test_initiums_membership_pitch_goes_and_the_note_that_the_rest_is_for_members_stays(base_settings: Settings,
                                                                                       ) -> None:
     html = ("<p>香港呢？</p><br><br>-----------<p>閱讀餘下全文，需要您的小額支持，讓優質內容可以自食其力。</p>"
