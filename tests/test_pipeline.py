@@ -495,7 +495,8 @@ def test_the_feed_extensions_are_the_formats() -> None:
 def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -> None:  # type: ignore[no-untyped-def]
     """Widgets and promotions found on the 300-seed sample are gone from every story, and the credits beside them
     stay: CDT's "The post … appeared first on", CNA's newsletter form and pitch, NYT's briefing invitation and
-    English-version link (both wordings of the invitation), Bitter Winter's empty donation links, Initium's membership
+    English-version link (both wordings of the invitation), CNA's insets of links and a glossary box's buttons (its
+    text stays), Bitter Winter's empty donation links, Initium's membership
     pitch (the line saying the rest is for members, and the link to the original, stay), Nei.st's ad slots, related
     stories, categories, tags and closing sign, the Economist's date line (its byline stays), RTI's item codes and RFI's
     column names in titles."""
@@ -514,6 +515,9 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
         assert clutter not in text, clutter  # the last two: a category's and a tag's names under the stories
     assert not re.search(r"<p>\s*NO\s*</p>", content), "the ad slots' label"
     assert "Oct 26th 2020" not in text and "by S.V." in text
+    for clutter in ("防疫資訊", "今晨最新", "看更多", "關閉"):  # as paragraphs of their own (stories use the words)
+        assert f"<p>{clutter}</p>" not in content, clutter
+    assert "低溫燈號小百科" in text and "黃色燈號" in text
     assert "paypal.com" not in content
     assert content.count("翻译：") >= 5 and content.count("寒冬記者") >= 10, "credits and bylines stay"
     titles = [item["title"] for item in items]

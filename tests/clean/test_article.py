@@ -139,6 +139,20 @@ def test_the_economists_date_line_goes_and_its_byline_stays(base_settings: Setti
     assert ("by S.V." in result.html) == bool(beside)
 
 
+def test_cnas_insets_of_links_go_and_a_glossary_keeps_its_text(base_settings: Settings) -> None:
+    html = ('<div class="paragraph"><p>（中央社記者台北21日電）第一段。</p><div class="media"><div class="myCustom">'
+            '<div class="book-title"><div>防疫資訊</div></div><div class="book"><ul class="book-list"><li><a '
+            'class="moreArticle-link" href="https://www.cna.com.tw/news/firstnews/1.aspx">另一篇</a></li></ul></div>'
+            '</div></div><div class="myCustom"><div class="topicbox"><a href="https://www.cna.com.tw/topic/3369.aspx">'
+            '<div class="topictitle">2021寂寞倒數</div></a></div></div><p>第二段。</p>'
+            "<div class='dictionary-box'><p class='dictionary-title'>低溫燈號小百科</p><div class='news-dic-text'>"
+            "<p>黃色燈號：10度以下</p></div><div class='news-dic-all seeArticlemore'>看更多</div>"
+            "<div class='news-dic-all closeBox'>關閉</div></div></div>")
+    result = clean(html, "https://www.cna.com.tw/news/firstnews/2.aspx", make_job(base_settings, NOW).rules_for("cna"))
+    assert result.html == ("<p>（中央社記者台北21日電）第一段。</p><p>第二段。</p><p>低溫燈號小百科</p>"
+                           "<p>黃色燈號：10度以下</p>")
+
+
 def test_initiums_membership_pitch_goes_and_the_note_that_the_rest_is_for_members_stays(base_settings: Settings,
                                                                                       ) -> None:
     html = ("<p>香港呢？</p><br><br>-----------<p>閱讀餘下全文，需要您的小額支持，讓優質內容可以自食其力。</p>"
