@@ -145,7 +145,7 @@ class Cleaned:
     summary: str
     removed: tuple[Removal, ...] = ()
     added_text: str = ""
-    """Visible text the cleaner wrote itself (labels of links that replace embeds)."""
+    """Visible text the cleaner wrote itself (labels of links that replace embeds, the text of emoji images)."""
     edges: tuple[tuple[bytes, int, int], ...] = ()
     """The blocks at either end that could be boilerplate (`clean.edges`): key and byte offsets in `html`."""
 

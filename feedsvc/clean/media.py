@@ -16,6 +16,26 @@ _URL_ATTRS = {"a": ("href",), "img": ("src",), "video": ("src", "poster"), "audi
 _CAPTION_CLASSES = re.compile(r"caption|picinfo|credit|img-desc", re.IGNORECASE)
 
 
+_PICTOGRAPH_CLASSES = frozenset({"wp-smiley", "emoji"})
+"""Classes WordPress gives the images it draws emoji with."""
+_PICTOGRAPH_SOURCES = re.compile(r"^https?://(?:s\.w\.org/images/core/emoji/|img\.t\.sinajs\.cn/t4/appstyle/expression/"
+                                 r"|twemoji\.maxcdn\.com/|cdn\.jsdelivr\.net/gh/twitter/twemoji)", re.IGNORECASE)
+"""Where emoji and Weibo's emoticons are drawn from: WordPress's, Weibo's and Twitter's image sets."""
+_PICTOGRAPH_TEXT = 12
+"""The longest `alt` read as a pictograph's text (an emoji, or Weibo's `[伤心]`)."""
+
+
+def _pictograph(img: HtmlElement) -> str | None:
+    """The text an image that draws an emoji or an emoticon stands for (its `alt`), or None for other images."""
+    alt = (img.get("alt") or "").strip()
+    if not alt or len(alt) > _PICTOGRAPH_TEXT:
+        return None
+    classes = set((img.get("class") or "").split())
+    if classes & _PICTOGRAPH_CLASSES or _PICTOGRAPH_SOURCES.match((img.get("src") or "").strip()):
+        return alt
+    return None
+
+
 def _dimension(value: str | None) -> int | None:
     match = re.match(r"^\s*(\d+)\s*(?:px)?\s*$", value or "")
     return int(match.group(1)) if match else None
@@ -25,10 +45,21 @@ def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
     """Lazy attributes to `src`, `data:` placeholders dropped, tracking pixels dropped. An image keeps the URL its
     seed gave it (made absolute), proxy included: what readers are sent is the renderers' choice
     (`images.policy`, the `image_mode` setting), made without cleaning again. A `<picture>`'s `<source>`s go (empty:
-    `tree.parse_body`), its `<img>` stays."""
+    `tree.parse_body`), its `<img>` stays. An image that draws an emoji or an emoticon in the text (WordPress's
+    `wp-smiley`, Weibo's faces) becomes the text it stands for: its page sized it to the line, which no reader
+    does once styles are gone (a 72-pixel 🙏 mid-sentence), and a character needs no fetch from a host the reader
+    may not reach."""
     for source in list(body.iter("source")):
         record.drop(source, "picture source")
     for img in list(body.iter("img")):
+        text = _pictograph(img)
+        if text is not None:
+            record.note("pictograph as text", "")  # as other images, it took no text away
+            record.added.append(text)
+            img.attrib.clear()
+            img.text = text
+            img.drop_tag()
+            continue
         src = (img.get("src") or "").strip()
         lazy = next((img.get(a) for a in _LAZY_ATTRS if (img.get(a) or "").strip()), None)
         if lazy and (not src or src.startswith("data:") or "placeholder" in src or "blank" in src):

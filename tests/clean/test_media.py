@@ -48,6 +48,29 @@ def test_an_image_without_a_usable_source_and_a_tracking_pixel_go(img: str, kind
     assert _images(f"<p>{img}文</p>") == ("<p>文</p>", [kind])
 
 
+@pytest.mark.parametrize(("img", "text"), [
+    ('<img src="https://s.w.org/images/core/emoji/13.0.1/72x72/1f64f.png" alt="🙏" class="wp-smiley" '
+     'style="height: 1em; max-height: 1em;" />', "🙏"),
+    ('<img src="https://img.t.sinajs.cn/t4/appstyle/expression/ext/normal/6c/2018new_xinsui_org.png" alt="[伤心]" />',
+     "[伤心]"),
+    ('<img class="emoji" alt="😒" src="/wp-content/emoji/1f612.png">', "😒"),
+])
+def test_an_emoji_or_emoticon_image_becomes_the_text_it_stands_for(img: str, text: str) -> None:
+    kept, record = _after(f"<p>谢谢{img}，再见</p>", lambda body, record: fix_images(body, BASE, record))
+    assert kept == f"<p>谢谢{text}，再见</p>"
+    assert [r.kind for r in record.removed] == ["pictograph as text"] and record.added == [text]
+
+
+@pytest.mark.parametrize("img", [
+    '<img src="https://s.w.org/images/core/emoji/13.0.1/72x72/1f64f.png" class="wp-smiley">',  # nothing to say
+    '<img src="https://img.example/emoji-chart.png" alt="A chart of the emoji most used in 2020, by country">',
+    '<img class="photo" alt="🙏" src="https://img.example/prayer.jpg">',  # a photograph, whatever its alt
+])
+def test_other_images_stay_images(img: str) -> None:
+    kept, _ = _after(f"<p>{img}</p>", lambda body, record: fix_images(body, BASE, record))
+    assert kept.startswith("<p><img ")
+
+
 def test_picture_sources_go_and_what_the_parser_put_inside_them_stays() -> None:
     picture = ('<p><picture><source srcset="m.jpg" media="(max-width: 767px)"><source srcset="p.jpg">'
                '<img src="p.jpg" alt="图"></picture></p><p>后</p>')
