@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
-
 from feedsvc.clean.edges import edges
 from feedsvc.clean.media import captions_to_figures, embeds_to_links, fix_images, fix_links
 from feedsvc.clean.platforms import remove_platform_widgets
@@ -21,7 +19,7 @@ from feedsvc.clean.structure import (
     remove_lead_date,
     remove_repeated_title,
 )
-from feedsvc.clean.summary import summarize
+from feedsvc.clean.summary import prose, summarize
 from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist
 from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
 from feedsvc.model import Cleaned, CleanRules
@@ -35,22 +33,6 @@ def _prepare(html: str) -> str:
     U+FEFF (a parser drops a leading one as a byte-order mark, so keeping others would make cleaning depend on
     where they stand)."""
     return readable(html).replace("\ufeff", "")
-
-
-def _prose(body: lxml.html.HtmlElement) -> str:
-    """The text of the article without figures (a summary should not open with a photo caption)."""
-    figures = {e for figure in body.iter("figure") for e in figure.iter()}  # elements, not id()s: lxml proxies
-    # are recreated on access, so only a live reference keeps an identity stable
-    parts: list[str] = [body.text or ""]
-    for element in body.iter():
-        if element is body:
-            continue
-        if element not in figures:
-            parts.append(element.text or "")
-        parent = element.getparent()
-        if parent is not None and parent not in figures:
-            parts.append(element.tail or "")
-    return " ".join(" ".join(parts).split())
 
 
 def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars: int = 300,
@@ -77,7 +59,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     drop_empty(body)
     collapse_breaks(body)
     normalize_space(body)
-    summary = summarize(_prose(body), summary_chars)
+    summary = summarize(prose(body), summary_chars)
     from feedsvc.clean.sanitize import sanitize  # bleach, imported by the first article cleaned (see above)
 
     cleaned = readable(sanitize(body)).strip()

@@ -1,8 +1,13 @@
-"""The plain-text summary of an article."""
+"""The plain-text summary of an article: its prose, as a reader reads it, cut to length."""
 
 from __future__ import annotations
 
 import re
+
+from lxml import etree
+
+from feedsvc.clean.media import ADDED_LABEL
+from feedsvc.clean.tree import HtmlElement, visible_text
 
 _WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
@@ -17,3 +22,46 @@ def summarize(text: str, limit: int) -> str:
     if not _WIDE.search(cut[-20:]) and boundary > limit // 2:
         cut = cut[:boundary]
     return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
+_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
+                     "figcaption", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre",
+                     "section", "table", "td", "th", "tr", "ul"})
+"""Elements that stand on lines of their own: their text is set apart from what surrounds it. The rest (a link, an
+emphasis, a drop cap's `<span>`) runs on inside the sentence that holds it."""
+
+
+def _left_out(element: HtmlElement) -> bool:
+    """A figure (a summary should not open with a photo caption), or a paragraph that is only the label of a link
+    the cleaner wrote in place of an embed ("Video (av.voanews.com)")."""
+    return element.tag == "figure" or (element.tag == "p" and bool(ADDED_LABEL.match(visible_text(element))))
+
+
+def prose(body: HtmlElement) -> str:
+    """The text of the article as a reader reads it, whitespace collapsed: block elements apart, inline ones
+    within their sentence (`有效率<a>不足六成</a>。` reads `有效率不足六成。`), figures and embeds' labels left out."""
+    parts: list[str] = []
+    skipped: HtmlElement | None = None  # the figure or label being left out, with all it holds
+    for event, element in etree.iterwalk(body, events=("start", "end")):
+        if skipped is not None:
+            if event == "end" and element is skipped:
+                skipped = None
+                parts.append(" ")
+                parts.append(element.tail or "")
+            continue
+        if not isinstance(element.tag, str):  # a comment: nothing a reader reads
+            if event == "end" and element is not body:
+                parts.append(element.tail or "")
+            continue
+        if event == "start":
+            if element is not body and _left_out(element):
+                skipped = element
+                continue
+            if element.tag in _BLOCKS:
+                parts.append(" ")
+            parts.append(element.text or "")
+        elif element is not body:
+            if element.tag in _BLOCKS:
+                parts.append(" ")
+            parts.append(element.tail or "")
+    return " ".join("".join(parts).split())
