@@ -33,8 +33,12 @@ emphasis, a drop cap's `<span>`) runs on inside the sentence that holds it."""
 
 def _left_out(element: HtmlElement) -> bool:
     """A figure (a summary should not open with a photo caption), or a paragraph that is only the label of a link
-    the cleaner wrote in place of an embed ("Video (av.voanews.com)")."""
-    return element.tag == "figure" or (element.tag == "p" and bool(ADDED_LABEL.match(visible_text(element))))
+    the cleaner wrote in place of an embed ("Video (av.voanews.com)"): a link alone in its paragraph, its text
+    (read only then: reading every paragraph's would triple the cost of the summary) a label."""
+    if element.tag == "figure":
+        return True
+    return element.tag == "p" and len(element) == 1 and element[0].tag == "a" and not (element.text or "").strip() \
+        and not (element[0].tail or "").strip() and bool(ADDED_LABEL.match(visible_text(element)))
 
 
 def prose(body: HtmlElement) -> str:
