@@ -153,6 +153,19 @@ def test_cnas_insets_of_links_go_and_a_glossary_keeps_its_text(base_settings: Se
                            "<p>黃色燈號：10度以下</p>")
 
 
+@pytest.mark.parametrize(("line", "kept"), [
+    ("责任编辑：林妍#", "责任编辑：林妍"), ("责任编辑：高静 #", "责任编辑：高静"),
+    ("責任編輯：葉紫微#", "責任編輯：葉紫微"),
+    ("责任编辑：方明", "责任编辑：方明"),  # no marker
+    ("网友发起话题#武汉加油#", "网友发起话题#武汉加油#"),  # a hashtag closes with its own "#"
+])
+def test_epoch_times_credit_line_loses_the_cms_marker_and_keeps_the_editor(base_settings: Settings, line: str,
+                                                                          kept: str) -> None:
+    result = clean(f"<p>正文。</p><p>{line}</p>", "https://www.epochtimes.com/gb/21/1/6/n1.htm",
+                   make_job(base_settings, NOW).rules_for("epochtimes"))
+    assert result.html == f"<p>正文。</p><p>{kept}</p>"
+
+
 def test_initiums_membership_pitch_goes_and_the_note_that_the_rest_is_for_members_stays(base_settings: Settings,
                                                                                       ) -> None:
     html = ("<p>香港呢？</p><br><br>-----------<p>閱讀餘下全文，需要您的小額支持，讓優質內容可以自食其力。</p>"
