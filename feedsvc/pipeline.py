@@ -421,8 +421,7 @@ def _render(settings: Settings, cache: Cache, prints: str, index: Index, plans: 
     from feedsvc.output.templates import keep_compiled
     from feedsvc.output.workers import render_in_workers
 
-    if not options.dry_run:
-        keep_compiled(settings.state_dir / COMPILED_TEMPLATES)
+    keep_compiled(settings.state_dir / COMPILED_TEMPLATES, write=not options.dry_run)
     staging = Staging(settings.output_dir, dry_run=options.dry_run)
     pages = period_pages(plans, settings.archives)
     renderer = DocumentRenderer(settings.formats, settings.chinese_variants, _languages(settings), pages, images,

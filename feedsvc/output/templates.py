@@ -24,24 +24,35 @@ def _environment() -> jinja2.Environment:
                               keep_trailing_newline=True, auto_reload=False)
 
 
-def keep_compiled(directory: Path) -> None:
+def keep_compiled(directory: Path, *, write: bool = True) -> None:
     """Keep the templates compiled in `directory` (private to the operator: the state directory), so that a
     process that renders a few pages does not compile them again: 0.05 s of a one-shot run that publishes one new
     seed, against 3 ms to load them (Jinja2's own bytecode cache, keyed by each template's source and Jinja2's and
-    Python's versions). Where the directory cannot be made, templates are compiled as before."""
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        log.debug("%s: templates are compiled in memory only: %s", directory, exc)
+    Python's versions). Where the directory cannot be made, templates are compiled as before. Without `write` (a
+    run that writes nothing: `feedsvc check`), templates kept there already are loaded, and nothing is written."""
+    if write:
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            log.debug("%s: templates are compiled in memory only: %s", directory, exc)
+            return
+    elif not directory.is_dir():
+        _environment().bytecode_cache = None
         return
-    _environment().bytecode_cache = _Compiled(str(directory))
+    _environment().bytecode_cache = _Compiled(str(directory), write=write)
 
 
 class _Compiled(jinja2.FileSystemBytecodeCache):
     """Jinja2's bytecode cache, for which a template that cannot be kept (its directory gone since, a full disk)
-    is only compiled again next time."""
+    is only compiled again next time; `write` false: templates are only loaded from it."""
+
+    def __init__(self, directory: str, *, write: bool) -> None:
+        super().__init__(directory)
+        self.write = write
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not self.write:
+            return
         try:
             super().dump_bytecode(bucket)
         except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,34 @@ def test_a_template_that_cannot_be_kept_is_compiled_all_the_same(tmp_path: Path)
     templates.keep_compiled(blocked / "templates")
     assert templates._environment().bytecode_cache is None
     assert templates._environment().get_template("base.html") is not None
+
+
+def test_a_run_that_writes_nothing_loads_kept_templates_and_keeps_none(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`feedsvc check`: the templates a run kept are loaded, as a run that writes does; none is written, and a
+    state directory without them is not made."""
+    missing = tmp_path / "none" / "templates"
+    templates.keep_compiled(missing, write=False)
+    assert templates._environment().get_template("row.html") is not None
+    assert not missing.parent.exists()
+
+    kept = tmp_path / "state" / "templates"
+    templates._environment.cache_clear()
+    templates.keep_compiled(kept)
+    templates._environment().get_template("row.html")
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in kept.iterdir())
+
+    templates._environment.cache_clear()  # a new process, which writes nothing
+    templates.keep_compiled(kept, write=False)
+    environment = templates._environment()
+    compiled = environment.compile
+    seen: list[str] = []
+
+    def compile_(source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(name))
+        return compiled(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(environment, "compile", compile_)
+    assert environment.get_template("row.html") is not None and seen == [], "loaded, not compiled"
+    assert environment.get_template("base.html") is not None and seen == ["base.html"]
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in kept.iterdir()) == before, "nothing written"
