@@ -499,7 +499,7 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     text stays), Bitter Winter's empty donation links, Initium's membership
     pitch (the line saying the rest is for members, and the link to the original, stay), Nei.st's ad slots, related
     stories, categories, tags and closing sign, the Economist's date line (its byline stays), the Epoch Times' "#"
-    after its editor's credit, RTI's item codes and RFI's column names in titles."""
+    after its editor's credit, RFA's lists of its related stories, RTI's item codes and RFI's column names in titles."""
     settings = make_settings(seeds_dir=CORPUS, formats=("json",), archives=False, max_entries=1000)
     assert regenerate(settings, NOW).entries == 300
     items = json.loads((settings.output_dir / "all.json").read_bytes())["items"]
@@ -518,6 +518,7 @@ def test_the_shipped_rules_leave_no_known_clutter_in_the_corpus(make_settings) -
     for clutter in ("防疫資訊", "今晨最新", "看更多", "關閉"):  # as paragraphs of their own (stories use the words)
         assert f"<p>{clutter}</p>" not in content, clutter
     assert "低溫燈號小百科" in text and "黃色燈號" in text
+    assert not re.search(r'<ul><li>(?:<(?:strong|b)>)?<a href="https?://www\.rfa\.org/', content), "RFA's related"
     assert text.count("责任编辑：") == 13 and not re.search(r"责任编辑：\S{1,4}\s?#", text), "the credit without the #"
     assert "paypal.com" not in content
     assert content.count("翻译：") >= 5 and content.count("寒冬記者") >= 10, "credits and bylines stay"

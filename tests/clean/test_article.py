@@ -100,6 +100,19 @@ def test_rfa_sample_with_shipped_rules(base_settings: Settings) -> None:
     assert result.html.startswith("<figure><img ")
     assert "<figcaption>图为出现在南海的一艘中国海军094A型" in result.html
     assert "记者：乔琴恩" in result.html and "style" not in result.html
+    assert "<ul>" not in result.html and "军事无禁区" not in result.html, "the related stories set into the text"
+    assert "军事无禁区" not in result.summary
+
+
+@pytest.mark.parametrize("items", [
+    '<li><a href="https://www.rfa.org/mandarin/x.html">另一篇</a>（评论）</li>',  # text beside the link
+    '<li><a href="https://www.nytimes.com/x.html">另一篇</a></li>',  # a link elsewhere
+    "<li>要点一</li><li>要点二</li>",  # the article's own list
+])
+def test_an_rfa_list_that_is_not_only_its_own_stories_stays(base_settings: Settings, items: str) -> None:
+    result = clean(f"<p>正文。</p><ul>{items}</ul>", "https://www.rfa.org/mandarin/a.html",
+                   make_job(base_settings, NOW).rules_for("rfa"))
+    assert "<ul>" in result.html
 
 
 def test_the_mirrored_paywall_goes_with_shipped_rules_and_the_article_around_it_stays(base_settings: Settings) -> None:
