@@ -7,7 +7,8 @@ import re
 from lxml import etree
 
 from feedsvc.clean.media import ADDED_LABEL
-from feedsvc.clean.tree import HtmlElement, visible_text
+from feedsvc.clean.tidy import BLOCKS
+from feedsvc.clean.tree import HtmlElement, is_blank, visible_text
 
 _WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
@@ -24,11 +25,9 @@ def summarize(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:，。；：、") + "…"
 
 
-_BLOCKS = frozenset({"address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
-                     "figcaption", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre",
-                     "section", "table", "td", "th", "tr", "ul"})
-"""Elements that stand on lines of their own: their text is set apart from what surrounds it. The rest (a link, an
-emphasis, a drop cap's `<span>`) runs on inside the sentence that holds it."""
+_SET_APART = BLOCKS | {"br", "dd", "dt", "tr", "th", "td", "caption"}
+"""Elements whose text stands apart from what surrounds it: the blocks, and the lines a break or a table cell
+makes. The rest (a link, an emphasis, a drop cap's `<span>`) runs on inside the sentence that holds it."""
 
 
 def _left_out(element: HtmlElement) -> bool:
@@ -37,8 +36,8 @@ def _left_out(element: HtmlElement) -> bool:
     (read only then: reading every paragraph's would triple the cost of the summary) a label."""
     if element.tag == "figure":
         return True
-    return element.tag == "p" and len(element) == 1 and element[0].tag == "a" and not (element.text or "").strip() \
-        and not (element[0].tail or "").strip() and bool(ADDED_LABEL.match(visible_text(element)))
+    return element.tag == "p" and len(element) == 1 and element[0].tag == "a" and is_blank(element.text) \
+        and is_blank(element[0].tail) and bool(ADDED_LABEL.match(visible_text(element)))
 
 
 def prose(body: HtmlElement) -> str:
@@ -53,19 +52,15 @@ def prose(body: HtmlElement) -> str:
                 parts.append(" ")
                 parts.append(element.tail or "")
             continue
-        if not isinstance(element.tag, str):  # a comment: nothing a reader reads
-            if event == "end" and element is not body:
-                parts.append(element.tail or "")
-            continue
         if event == "start":
             if element is not body and _left_out(element):
                 skipped = element
                 continue
-            if element.tag in _BLOCKS:
+            if element.tag in _SET_APART:
                 parts.append(" ")
             parts.append(element.text or "")
         elif element is not body:
-            if element.tag in _BLOCKS:
+            if element.tag in _SET_APART:
                 parts.append(" ")
             parts.append(element.tail or "")
     return " ".join("".join(parts).split())
