@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TypeAlias
 
 import lxml.html
-from lxml.etree import ParserError
+from lxml.etree import ElementDefaultClassLookup, ParserError
 
 from feedsvc.model import Removal
 from feedsvc.text import collapse_space
@@ -20,6 +20,12 @@ HtmlElement: TypeAlias = lxml.html.HtmlElement
 # where other elements nest that deep, as its text alone (active content dropped first, as the cleaner would).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
                                default_doctype=False)
+_PARSER.set_element_class_lookup(ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity))
+"""Every element of an article is a plain `HtmlElement`, chosen in C: lxml.html's own lookup (a Python call for
+each element the cleaner touches, to give form controls classes of their own that it never uses) took 0.1-0.2 ms
+of the 4.5 ms it takes to clean a heavy article."""
 _WRAPPER = re.compile(r"</?(?:div|span|font|section|article|blockquote|center|small|b|i|em|strong|u)\b[^>]*>",
                       re.IGNORECASE)
 

@@ -79,3 +79,14 @@ def test_elements_html_makes_empty_are_empty_and_what_follows_them_stays_in_orde
     for tag in ("source", "track", "wbr"):  # lxml writes an end tag for the elements it does not know
         markup = markup.replace(f"</{tag}>", "")
     assert markup == f"<body>{html}</body>"
+
+
+def test_every_element_parsed_is_a_plain_html_element_with_its_methods() -> None:
+    body, _ = parse_body('<form action="/x"><label>名字<input name="n" value="v"></label><select><option>1</option>'
+                         '</select><textarea>t</textarea></form><p>正文</p>')
+    assert {type(e) for e in body.iter()} == {lxml.html.HtmlElement}, "chosen in C, no form classes"
+    form = body.find("form")
+    assert form is not None
+    assert visible_text(form) == "名字1t"
+    form.drop_tag()
+    assert [e.tag for e in body] == ["label", "select", "textarea", "p"]
