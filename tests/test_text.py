@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from feedsvc import text
 from feedsvc.text import collapse_space, display, markup_safe, plain_text, readable, strip_xml_illegal
 
 
@@ -27,6 +28,15 @@ def test_strip_xml_illegal_removes_exactly_the_characters_xml_forbids() -> None:
 ])
 def test_readable_repairs_what_it_can_and_drops_the_rest(text: str, expected: str) -> None:
     assert readable(text) == expected
+
+
+def test_readable_reads_text_once_only_when_it_holds_nothing_to_change() -> None:
+    every = [chr(code) for code in range(0x110000)]
+    three_passes = [text.strip_xml_illegal(text._C1_OR_REPLACEMENT.sub(text._repaired, c)) for c in every]
+    changed = {c for c, done in zip(every, three_passes, strict=True) if done != c}
+    assert changed and all(text._UNREADABLE.search(c) for c in changed)
+    assert all(text._UNREADABLE.search(c) for c in "\u0080\u00a9\u00bf"), "what follows a mangled lead byte"
+    assert readable("特朗普·拜登") == "特朗普·拜登"  # looked at again, and left as it is
 
 
 def test_collapse_space_and_display() -> None:

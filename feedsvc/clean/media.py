@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
+from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, text_of, visible_text
 from feedsvc.links import absolute, unwrap_proxy
 
 _LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
@@ -143,7 +143,7 @@ def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder
         if url is None or url.startswith("mailto:"):
             record.drop(element, "embed without a usable source")
             continue
-        if not is_blank(element.text_content()):
+        if not is_blank(text_of(element)):
             record.note("embed fallback text", element.text_content())
         label = _label(url, kind)
         replacement = _link_paragraph(url, label, poster)

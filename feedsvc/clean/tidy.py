@@ -10,7 +10,7 @@ import re
 
 import lxml.html
 
-from feedsvc.clean.tree import HtmlElement, is_blank
+from feedsvc.clean.tree import HtmlElement, is_blank, text_of
 
 ALLOWED_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "q", "cite",
@@ -102,7 +102,7 @@ def to_allowlist(body: HtmlElement) -> None:
         if parent is None:
             continue
         if (isinstance(tag, str) and tag in _WRAPPERS and not _has_block_child(element)
-                and parent.tag in _BLOCK_PARENTS and not is_blank(element.text_content())):
+                and parent.tag in _BLOCK_PARENTS and not is_blank(text_of(element))):
             element.tag = "p"
             element.attrib.clear()
         else:
@@ -136,9 +136,10 @@ def _only_breaks(element: HtmlElement) -> bool:
 def drop_empty(body: HtmlElement) -> None:
     """Drop paragraphs and inline wrappers with no text and no image (deepest first, so emptiness propagates)."""
     for element in reversed(list(body.iter(*_DROP_IF_EMPTY))):
-        if element.getparent() is None or element.find(".//img") is not None or element.tag == "img":
+        # Cheapest test first: most elements hold text of their own, or children that are not line breaks
+        if not _only_breaks(element) or element.getparent() is None:
             continue
-        if is_blank(element.text_content()) and (len(element) == 0 or _only_breaks(element)):
+        if len(element) == 0 or (is_blank(element.text_content()) and element.find(".//img") is None):
             element.drop_tree()
 
 
@@ -177,14 +178,18 @@ def normalize_space(body: HtmlElement) -> None:
         if pre.text:
             pre.text = pre.text.lstrip("\r\n") or None
     for element in body.iter():
-        if element in preformatted:
+        if preformatted and element in preformatted:
             continue
-        if element.text:
-            element.text = _SPACES.sub(" ", element.text)
-            if element.text == " " and (element is body or element.tag in BLOCKS or element.tag == "figure"):
+        text = element.text
+        if text:
+            text = element.text = _SPACES.sub(" ", text)
+            if text == " " and (element is body or element.tag in BLOCKS or element.tag == "figure"):
                 element.text = None
-        if element.tail and element is not body and element.getparent() is not None \
-                and element.getparent() not in preformatted:
-            element.tail = _SPACES.sub(" ", element.tail)
-            if element.tail == " " and (element.tag in BLOCKS or element.tag in ("figure", "figcaption")):
+        tail = element.tail
+        if tail and element is not body:
+            parent = element.getparent()
+            if parent is None or (preformatted and parent in preformatted):
+                continue
+            tail = element.tail = _SPACES.sub(" ", tail)
+            if tail == " " and (element.tag in BLOCKS or element.tag in ("figure", "figcaption")):
                 element.tail = None

@@ -86,7 +86,13 @@ def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
 
 def visible_text(element: HtmlElement) -> str:
     """The text of a subtree, whitespace collapsed (what a reader would read, markup aside)."""
-    return collapse_space(element.text_content())
+    return collapse_space(text_of(element))
+
+
+def text_of(element: HtmlElement) -> str:
+    """The text of a subtree as it is (`text_content`). Most paragraphs hold no element: their own text is all of
+    it, read without the XPath call (4 µs) that `text_content` makes."""
+    return (element.text or "") if len(element) == 0 else element.text_content()
 
 
 class Recorder:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
+from feedsvc.clean.tree import Recorder, is_blank, parse_body, text_of, visible_text
 from feedsvc.model import Removal
 
 
@@ -90,3 +90,12 @@ def test_every_element_parsed_is_a_plain_html_element_with_its_methods() -> None
     assert visible_text(form) == "名字1t"
     form.drop_tag()
     assert [e.tag for e in body] == ["label", "select", "textarea", "p"]
+
+
+@pytest.mark.parametrize("html", ["<p>只有文字</p>", "<p></p>", "<p>前<b>粗</b>后</p>", "<p><br></p>",
+                                  "<p>a<img src='x'>b</p>"])
+def test_the_text_of_an_element_is_its_text_content(html: str) -> None:
+    body, _ = parse_body(html)
+    paragraph = body.find("p")
+    assert paragraph is not None
+    assert text_of(paragraph) == paragraph.text_content()
