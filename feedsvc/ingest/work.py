@@ -65,7 +65,9 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
                             raw.meta.title)
             by_rules = tuple(r for r in cleaned.removed if r.kind.startswith(RULE_KIND))
             meta = replace(raw.meta, language=script_of(f"{raw.meta.title}\n{cleaned.summary}"))
-            entries.append(Entry(meta, cleaned.html, cleaned.summary, digest, by_rules, cleaned.edges))
+            # UTF-8: pickled to the run's process and stored as they are (`Cache.store`), never decoded there
+            entries.append(Entry(meta, cleaned.html.encode("utf-8"), cleaned.summary, digest, by_rules,
+                                 cleaned.edges))
             kinds = Counter(r.kind for r in cleaned.removed)
             if kinds:
                 notes.append("cleaned: removed " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kinds.items())))

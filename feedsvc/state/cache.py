@@ -294,16 +294,18 @@ class Cache:
 
     @_guarded
     def store(self, outcomes: Iterable[tuple[str, str | None, tuple[Entry, ...]]], fingerprint: str) -> None:
-        """Remember parse-and-clean outcomes ((digest, problem, entries) triples) in one transaction."""
+        """Remember parse-and-clean outcomes ((digest, problem, entries) triples) in one transaction. An article
+        is stored as its UTF-8 bytes, the text SQLite holds (`CAST` relabels them): the workers send them so, and
+        nothing decodes and encodes them again on the way."""
         with self.transaction():
             for digest, problem, entries in outcomes:
                 self._db.execute("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?)", (digest, fingerprint, problem))
                 self._db.execute("DELETE FROM entries WHERE digest=? AND fingerprint=?", (digest, fingerprint))
                 versions = (Version.of(e.meta, digest, n, e.marks) for n, e in enumerate(entries))
                 self._db.executemany(
-                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?)",
                     ((digest, fingerprint, v.n, v.key, v.id, v.source_slug, v.updated, v.published,
-                      meta_to_json(e.meta), e.content, e.summary, removals_to_json(e.removed), v.marks,
+                      meta_to_json(e.meta), e.content_utf8, e.summary, removals_to_json(e.removed), v.marks,
                       spans_to_json(e.edges))
                      for v, e in zip(versions, entries, strict=True)))
 

@@ -39,6 +39,7 @@ def test_a_seed_is_hashed_parsed_and_cleaned(job: Job) -> None:
     entry = outcome.entries[0]
     assert entry.digest == outcome.digest and entry.meta.source_slug == "voa"
     assert "feedx" not in entry.content and entry.summary
+    assert isinstance(entry.article, bytes), "sent to the run's process and stored as UTF-8, never decoded there"
     assert outcome == process(job, SAMPLE.read_bytes(), "a.txt", outcome.digest, _seed(job).modified)
 
 

@@ -46,6 +46,31 @@ def test_seeds_table_is_updated_by_difference() -> None:
         assert cache.known_seeds() == {"b.md": KnownSeed(20, 3, "d1")}
 
 
+def test_an_article_sent_as_utf8_is_stored_as_the_text_it_is(tmp_path: Path) -> None:
+    as_text = replace(_entry(1), article="<p>德国之声 ✓</p>")
+    as_bytes = replace(_entry(2), article="<p>德国之声 ✓</p>".encode())
+    with Cache.open(tmp_path / "c.sqlite") as cache:
+        cache.store([("d1", None, (as_text,)), ("d2", None, (as_bytes,))], "f")
+        assert cache.content("d1", 0, "f")[0] == cache.content("d2", 0, "f")[0] == "<p>德国之声 ✓</p>"
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        rows = db.execute("SELECT typeof(content), CAST(content AS BLOB) FROM entries ORDER BY digest").fetchall()
+    assert rows == [("text", "<p>德国之声 ✓</p>".encode())] * 2
+
+
+class _Undecodable(Entry):
+    @property
+    def content(self) -> str:
+        raise AssertionError("the article was decoded")
+
+
+def test_storing_an_article_never_decodes_it() -> None:
+    entry = _entry(1)
+    undecodable = _Undecodable(entry.meta, b"<p>1</p>", entry.summary, entry.digest)
+    with Cache.open(IN_MEMORY) as cache:
+        cache.store([("d1", None, (undecodable,))], "f")
+        assert cache.content("d1", 0, "f") == ("<p>1</p>", "summary 1")
+
+
 def test_outcomes_entries_and_sweeps() -> None:
     with Cache.open(IN_MEMORY) as cache:
         cache.store([("d1", None, (_entry(1),)), ("d2", "empty file", ())], "f1")
