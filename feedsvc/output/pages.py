@@ -12,12 +12,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Feed
 from feedsvc.output.listing import ARCHIVE_DIR, STORIES_DIR
 from feedsvc.output.memo import Memo, made_once
-from feedsvc.output.templates import Markup, render
+from feedsvc.output.templates import render
 from feedsvc.text import display
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -167,14 +168,25 @@ _ROWS = "listing rows"
 """The `Memo` key of the listing pages' rows (with the way up to the output directory: rows link relatively)."""
 
 
-def story_row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Markup:
-    """A story's row: its title linking to its page, in the story's language, its time, its source's name (in
-    the source's language) and its original link."""
+class Row(NamedTuple):
+    """What a story's row in a listing shows (`listing.html`): its title linking to its page, in the story's
+    language, its time, its source's name (in the source's language) and its original link."""
+
+    page: str
+    lang: str | None
+    title: str
+    iso: str
+    when: str
+    source: str
+    source_lang: str | None
+    link: str
+
+
+def story_row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Row:
+    """A story's row, its page `up` from the listing."""
     meta = entry.meta
-    return Markup(render("row", page=up + story_page(meta.id), lang=meta.language, title=display(meta.title),
-                         iso=meta.updated.isoformat(), when=f"{meta.updated:%Y-%m-%d %H:%M}",
-                         source=display(meta.source_name), source_lang=languages.get(meta.source_slug),
-                         link=meta.link).decode("utf-8").rstrip("\n"))
+    return Row(up + story_page(meta.id), meta.language, display(meta.title), meta.updated.isoformat(),
+               f"{meta.updated:%Y-%m-%d %H:%M}", display(meta.source_name), languages.get(meta.source_slug), meta.link)
 
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str | None,

@@ -1,5 +1,5 @@
 """The pages for people, from Jinja2 templates (`templates/<kind>.html`, one per kind of page) that escape every
-value unless it is marked as markup already (the sanitized article, rows made once for several pages). Only this
+value unless it is marked as markup already (the sanitized article). Only this
 module imports Jinja2. Deterministic: the same values give the same bytes."""
 
 from __future__ import annotations

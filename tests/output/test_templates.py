@@ -24,7 +24,7 @@ def test_compiled_templates_are_kept_and_loaded_by_the_next_process(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     kept = tmp_path / "state" / "templates"
     templates.keep_compiled(kept)
-    templates._environment().get_template("row.html")
+    templates._environment().get_template("listing.html")
     assert len(list(kept.iterdir())) == 1
     assert kept.stat().st_mode & 0o777 == 0o700
 
@@ -36,7 +36,7 @@ def test_compiled_templates_are_kept_and_loaded_by_the_next_process(tmp_path: Pa
         raise AssertionError("a kept template was compiled again")
 
     monkeypatch.setattr(environment, "compile", compiled_again)
-    assert environment.get_template("row.html").render is not None
+    assert environment.get_template("listing.html").render is not None
 
 
 def test_a_template_that_cannot_be_kept_is_compiled_all_the_same(tmp_path: Path) -> None:
@@ -58,13 +58,13 @@ def test_a_run_that_writes_nothing_loads_kept_templates_and_keeps_none(tmp_path:
     state directory without them is not made."""
     missing = tmp_path / "none" / "templates"
     templates.keep_compiled(missing, write=False)
-    assert templates._environment().get_template("row.html") is not None
+    assert templates._environment().get_template("listing.html") is not None
     assert not missing.parent.exists()
 
     kept = tmp_path / "state" / "templates"
     templates._environment.cache_clear()
     templates.keep_compiled(kept)
-    templates._environment().get_template("row.html")
+    templates._environment().get_template("listing.html")
     before = sorted((p.name, p.stat().st_mtime_ns) for p in kept.iterdir())
 
     templates._environment.cache_clear()  # a new process, which writes nothing
@@ -78,6 +78,17 @@ def test_a_run_that_writes_nothing_loads_kept_templates_and_keeps_none(tmp_path:
         return compiled(source, name, *args, **kwargs)
 
     monkeypatch.setattr(environment, "compile", compile_)
-    assert environment.get_template("row.html") is not None and seen == [], "loaded, not compiled"
+    assert environment.get_template("listing.html") is not None and seen == [], "loaded, not compiled"
     assert environment.get_template("base.html") is not None and seen == ["base.html"]
     assert sorted((p.name, p.stat().st_mtime_ns) for p in kept.iterdir()) == before, "nothing written"
+
+
+def test_the_search_page_writes_a_story_s_row_as_the_listings_do() -> None:
+    folder = Path(templates.__file__).parent / "templates"
+
+    def loop(name: str) -> str:
+        text = (folder / name).read_text(encoding="utf-8")
+        start = text.index("{% for page, lang, title")
+        return text[start:text.index("{% endfor %}", start)]
+
+    assert loop("search.html") == loop("listing.html")
