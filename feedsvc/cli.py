@@ -49,11 +49,11 @@ def common_options(function: F) -> F:
     return function
 
 
-def settings_from(config_path: Path | None, *, selectors: bool = True, **flags: Any) -> Settings:
+def settings_from(config_path: Path | None, *, rules: bool = True, **flags: Any) -> Settings:
     """Load settings or exit with status 2 and a message naming the file, the key and the value (the sources'
-    selectors left to the run when not `selectors`: `settings.check_selectors`)."""
+    rules left to the run when not `rules`: `settings.check_rules`)."""
     try:
-        return load_settings(config_path, overrides=flags, selectors=selectors)
+        return load_settings(config_path, overrides=flags, rules=rules)
     except ConfigError as exc:
         _invalid(exc)
 
@@ -165,7 +165,7 @@ def regenerate(config_path: Path | None, seeds_dir: Path | None, output_dir: Pat
     directory. Exit status: 0 done, 1 seeds skipped (with --strict), 2 invalid configuration, 3 nothing published.
     """
     configure_logging(verbose, quiet)
-    settings = settings_from(config_path, selectors=False, seeds_dir=seeds_dir, output_dir=output_dir,
+    settings = settings_from(config_path, rules=False, seeds_dir=seeds_dir, output_dir=output_dir,
                              state_dir=state_dir, base_url=base_url)
     _run(settings, dry_run=False, force=force, as_json=as_json, quiet=quiet, strict=strict)
 

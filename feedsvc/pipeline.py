@@ -32,7 +32,7 @@ from feedsvc.ingest.scan import ScanResult, scan
 from feedsvc.model import Dropped, Entry, EntryMeta, Feed, SeedFile, SeedProblem, SourceStatus, Story, Version
 from feedsvc.output.listing import STORIES_DIR, Listing
 from feedsvc.report import Report
-from feedsvc.settings import Settings, check_selectors, cleaning_values, output_values
+from feedsvc.settings import Settings, check_rules, cleaning_values, output_values
 from feedsvc.state.cache import IN_MEMORY, SCHEMA_VERSION, Cache, RunState, set_aside
 from feedsvc.system.lock import exclusive
 from feedsvc.system.memory import cycles_collected_after, keep_freed_memory, keep_out_of_collections
@@ -202,7 +202,7 @@ def _unchanged_or_run(settings: Settings, now: datetime, cache: Cache, database:
     unchanged = _unchanged(settings, cache, options, started, prints, looked)
     if unchanged is not None:
         return unchanged
-    check_selectors(settings)  # settings loaded with `selectors=False` (`feedsvc regenerate`) are checked here
+    check_rules(settings)  # settings loaded with `rules=False` (`feedsvc regenerate`) are checked here
     with _worker_pool(settings, now, database, prints, images) as pool:
         return _run(settings, now, cache, pool, options, started, prints, looked)
 

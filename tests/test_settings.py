@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.errors import ConfigError
-from feedsvc.settings import _RULE_KEYS, _SOURCE_KEYS, Settings, embedded_config_text, load_settings
+from feedsvc.settings import _RULE_KEYS, _SOURCE_KEYS, Settings, check_rules, embedded_config_text, load_settings
 from tests.conftest import ROOT, corpus_files, needs_corpus
 
 SHIPPED = ROOT / "config" / "feedsvc.toml"
@@ -160,3 +160,14 @@ def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> Non
     assert signature(settings, prints, files, keyed) != signature(settings, prints, files, origin)
     assert signature(settings, prints, files, ImagePolicy("self", prefix=settings.base_url, key=b"j" * 32)) != \
         signature(settings, prints, files, keyed)  # another key: other URLs
+
+
+@pytest.mark.parametrize(("key", "bad"), [("drop_paragraphs", "(未闭合"), ("strip_text", "[a"),
+                                          ("drop_selectors", "p[["), ("drop_xpaths", "//p[(")])
+def test_cleaning_rules_are_compiled_when_asked_and_named_when_bad(tmp_path: Path, key: str, bad: str) -> None:
+    path = write(tmp_path, f'[sources.ex]\nname = "Ex"\n[sources.ex.clean]\n{key} = ["{bad}"]\n')
+    settings = load_settings(path, environ={}, rules=False)  # a run with nothing to do never compiles them
+    assert getattr(settings.sources[0].rules, key) == (bad,)
+    for failing in (lambda: check_rules(settings), lambda: load_settings(path, environ={})):
+        with pytest.raises(ConfigError, match=rf"sources\.ex\.clean\.{key}: .* is not"):
+            failing()
