@@ -169,8 +169,8 @@ _ROWS = "listing rows"
 
 
 class Row(NamedTuple):
-    """What a story's row in a listing shows (`listing.html`): its title linking to its page, in the story's
-    language, its time, its source's name (in the source's language) and its original link."""
+    """What a story's row shows in a listing or in search results (`rows.html`): its title linking to its page,
+    in the story's language, its time, its source's name (in the source's language) and its original link."""
 
     page: str
     lang: str | None

@@ -82,13 +82,3 @@ def test_a_run_that_writes_nothing_loads_kept_templates_and_keeps_none(tmp_path:
     assert environment.get_template("base.html") is not None and seen == ["base.html"]
     assert sorted((p.name, p.stat().st_mtime_ns) for p in kept.iterdir()) == before, "nothing written"
 
-
-def test_the_search_page_writes_a_story_s_row_as_the_listings_do() -> None:
-    folder = Path(templates.__file__).parent / "templates"
-
-    def loop(name: str) -> str:
-        text = (folder / name).read_text(encoding="utf-8")
-        start = text.index("{% for page, lang, title")
-        return text[start:text.index("{% endfor %}", start)]
-
-    assert loop("search.html") == loop("listing.html")

@@ -4,6 +4,7 @@ queries and parameters are a clear 400; everything shown is escaped; the feeds a
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def test_the_page_lists_every_match_linking_to_its_story_page(pages: tuple[Searc
         assert href.startswith("stories/") and (settings.output_dir / href).is_file()
     box = next(page.iter(f"{XHTML}input"))
     assert box.get("value") == "核軍"
+
+
+def test_the_search_page_writes_a_story_s_row_as_the_listings_do(pages: tuple[SearchPages, Settings]) -> None:
+    search, settings = pages
+    found = search.answer("/search", {"q": "稿件7"}).body.decode("utf-8")
+    listed = (settings.output_dir / "all.html").read_text(encoding="utf-8")
+    rows = [line for line in found.splitlines() if line.startswith("<li>")]
+    # the same markup (rows.html); a search hit may not know the title's language, which the listing gives
+    assert rows and all(row in re.sub(r'(\.html") lang="[^"]*">', r"\1>", listed) for row in rows)
 
 
 def test_paging_and_source(pages: tuple[SearchPages, Settings]) -> None:
