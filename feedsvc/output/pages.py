@@ -183,10 +183,13 @@ class Row(NamedTuple):
 
 
 def story_row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Row:
-    """A story's row, its page `up` from the listing."""
+    """A story's row, its page `up` from the listing; its title in the story's language, or its source's where the
+    text showed none (as every feed publishes it: `DocumentRenderer.prepare`), so that a browser picks the
+    right CJK glyphs whether the entry was prepared (a listing) or read as stored (search results)."""
     meta = entry.meta
-    return Row(up + story_page(meta.id), meta.language, display(meta.title), meta.updated.isoformat(),
-               f"{meta.updated:%Y-%m-%d %H:%M}", display(meta.source_name), languages.get(meta.source_slug), meta.link)
+    source_lang = languages.get(meta.source_slug)
+    return Row(up + story_page(meta.id), meta.language or source_lang, display(meta.title), meta.updated.isoformat(),
+               f"{meta.updated:%Y-%m-%d %H:%M}", display(meta.source_name), source_lang, meta.link)
 
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str | None,
