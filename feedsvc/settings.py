@@ -345,11 +345,12 @@ _SELECTOR_KEYS = ("drop_selectors", "drop_xpaths")
 
 def check_rules(settings: Settings) -> None:
     """Raise ConfigError naming the file, the key and the rule when a source's cleaning rules hold one that does
-    not compile: a selector of `drop_selectors` or `drop_xpaths`, or a pattern. `load_settings` calls it unless
-    told not to: compiling the selectors imports lxml, and the patterns took half of reading the shipped
-    configuration (4-5 ms), which a run that finds nothing to clean never needs (`pipeline` checks them before
-    any run that does)."""
+    not compile: a selector of `drop_selectors` or `drop_xpaths`, or a pattern (of its rules or its
+    `title_affixes`). `load_settings` calls it unless told not to: compiling the selectors imports lxml, and the
+    patterns took half of reading the shipped configuration (4-5 ms), which a run that finds nothing to clean
+    never needs (`pipeline` checks them before any run that does)."""
     for source in settings.sources:
+        _compiled(source.title_affixes, settings.config_path, f"sources.{source.slug}.title_affixes")
         for key in _RULE_FIELDS:
             value = getattr(source.rules, key)
             where = f"sources.{source.slug}.clean.{key}"
@@ -416,7 +417,7 @@ def _source(slug: str, table: Any, origin: str) -> Source:
         homepage=homepage,
         language=language,
         aliases=_str_list(table.get("aliases", []), origin, f"{prefix}.aliases"),
-        title_affixes=_regexes(table.get("title_affixes", []), origin, f"{prefix}.title_affixes"),
+        title_affixes=_str_list(table.get("title_affixes", []), origin, f"{prefix}.title_affixes"),  # `check_rules`
         rules=rules,
     )
 

@@ -92,7 +92,7 @@ def test_invalid_config_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("key", "bad"), [("drop_selectors", "p[["), ("drop_xpaths", "//p[("),
-                                          ("drop_paragraphs", "^(未闭合")])
+                                          ("drop_paragraphs", "^(未闭合"), ("title_affixes", "(未闭合")])
 def test_a_bad_cleaning_rule_exits_2_before_anything_is_written(tmp_path: Path, key: str, bad: str) -> None:
     """`regenerate` compiles the sources' cleaning rules only when a run has work to do (`settings.check_rules`):
     a bad one still stops the first run, and the first run after the edit that brings it, naming the key. The edit
@@ -111,7 +111,7 @@ def test_a_bad_cleaning_rule_exits_2_before_anything_is_written(tmp_path: Path, 
         result = runner.invoke(main, ["regenerate", "--config", str(config), *where])
         assert result.exit_code == 2, result.output
         assert f"feedsvc: invalid configuration: {config}: sources." in result.output
-        assert f".clean.{key}: {bad!r} is not " in result.output
+        assert f".{key}: {bad!r} is not " in result.output
     assert sorted(p.name for p in (tmp_path / "public").iterdir()) == before
     assert not (tmp_path / "fresh" / "public").exists()
 

@@ -171,3 +171,12 @@ def test_cleaning_rules_are_compiled_when_asked_and_named_when_bad(tmp_path: Pat
     for failing in (lambda: check_rules(settings), lambda: load_settings(path, environ={})):
         with pytest.raises(ConfigError, match=rf"sources\.ex\.clean\.{key}: .* is not"):
             failing()
+
+
+def test_title_affixes_are_compiled_with_the_cleaning_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sources.ex]\nname = "Ex"\ntitle_affixes = ["\\\\s+-\\\\s+RFI$", "(未闭合"]\n')
+    settings = load_settings(path, environ={}, rules=False)
+    assert settings.sources[0].title_affixes[1] == "(未闭合"
+    for failing in (lambda: check_rules(settings), lambda: load_settings(path, environ={})):
+        with pytest.raises(ConfigError, match=r"sources\.ex\.title_affixes: '\(未闭合' is not a valid regular"):
+            failing()
