@@ -11,7 +11,6 @@ every previous file as it was, and a reader never sees a partial file.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import tempfile
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.errors import OutputError
+from feedsvc.output.compress import gzipped
 from feedsvc.output.listing import archive_document, precompressed, with_sibling
 from feedsvc.system import flush
 from feedsvc.system.flush import written_out
@@ -31,17 +31,6 @@ class PublishResult:
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
 
-
-def gzipped(data: bytes, level: int = 3) -> bytes:
-    """Deterministic gzip: no name, no timestamp, so the same bytes always compress to the same bytes."""
-    return gzip.compress(data, compresslevel=level, mtime=0)
-
-
-GZIP_LEVEL = 1
-"""Every run with new stories recompresses the subscription documents, in three formats, and the daemon's latency
-is mostly that run. Level 1 compresses the 2 MB unified Atom feed of the 10,000-seed benchmark in 37 ms where level
-3 takes 68 ms and level 5 more: the daemon served a new seed in 0.39 s instead of 0.51 s (median of five). The price
-is size: on the 300 real articles' unified feeds, level 1 is 4 % larger than level 3 and 9 % larger than level 5."""
 
 
 def _done(staged: Staged) -> Future[Staged]:
@@ -110,7 +99,7 @@ def stage_file(output_dir: Path, name: str, data: bytes) -> Staged:
         return name, None, None
     plain = _write_temporary(target, data, cached=not archive_document(name))
     try:
-        return name, plain, _write_temporary(packed, gzipped(data, GZIP_LEVEL)) if packed else None
+        return name, plain, _write_temporary(packed, gzipped(data)) if packed else None
     except BaseException:
         plain.unlink()
         raise

@@ -13,7 +13,6 @@ arms when a connection opens, closes a connection whose request is still incompl
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hashlib
 import json
 import logging
@@ -28,6 +27,7 @@ from pathlib import Path
 from aiohttp import web
 
 from feedsvc.images.proxy import ImageProxy
+from feedsvc.output.compress import gzipped
 from feedsvc.serve.search import KINDS, SearchPages
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class FileServer:
         key = f"{path}\x00gzip"
         cached = self._cache.get(key)
         if cached is None or cached.key != plain.key:
-            body = gzip.compress(plain.body, compresslevel=1, mtime=0)
+            body = gzipped(plain.body)
             cached = _Cached(plain.key, body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', plain.mtime)
             if len(self._cache) > 256:
                 self._cache.clear()
