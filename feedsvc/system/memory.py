@@ -12,7 +12,6 @@ what it was, it just no longer shrinks before the worker exits. The daemon's own
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import sys
 from collections.abc import Iterator
@@ -31,6 +30,8 @@ def keep_freed_memory() -> bool:
     glibc (or it refuses the settings)."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # only worker processes call this: every other process is spared importing it
+
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # no C library to load, or one without mallopt (musl)
