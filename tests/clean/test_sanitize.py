@@ -3,6 +3,9 @@ gives over the same markup, with every link made safe to open."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from lxml import etree
 
@@ -43,3 +46,16 @@ def test_comments_are_skipped_and_their_tails_kept() -> None:
     paragraph.append(comment)
     assert [t.get("data") for t in tokens(body) if t["type"] == "Characters"] == ["x", "后"]
     assert sanitize(body) == "<p>x<br>后</p>"
+
+
+def test_cleaning_makes_no_html5lib_parser() -> None:
+    """Cleaning feeds the tree it holds to bleach's filter: bleach's own cleaner (an html5lib parser, and its tree
+    builder to import) is made only for `sanitize_markup`."""
+    script = (
+        "import sys\n"
+        "from feedsvc.clean.sanitize import sanitize\n"
+        "from feedsvc.clean.tree import parse_body\n"
+        "assert sanitize(parse_body('<p>一<b>二</b></p>')[0]) == '<p>一<b>二</b></p>'\n"
+        "print('builder' if 'bleach._vendor.html5lib.treebuilders.etree' in sys.modules else 'none')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "none", result.stdout + result.stderr
