@@ -73,9 +73,9 @@ class Topic:
     """Its include and exclude rules (`feed` is `topics/<slug>`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SeedFile:
-    """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change."""
+class SeedFile(NamedTuple):
+    """A candidate seed as the scanner saw it: where it is, and the cheap facts that tell a change. A named tuple:
+    every command makes one per seed (10,000 frozen dataclasses took 11.7 ms to make, named tuples 2.9 ms)."""
 
     path: str
     """Path relative to the seeds directory, with `/` separators."""
