@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from feedsvc.cli import main
+from tests.command import invoke
 from tests.conftest import ROOT, SAMPLES
 
 
@@ -24,17 +23,48 @@ def paths(tmp_path: Path, seeds: Path = SAMPLES) -> list[str]:
     return ["--seeds", str(seeds), "--output", str(tmp_path / "public"), "--state", str(tmp_path / "var")]
 
 
-@pytest.mark.parametrize("command", [[], ["regenerate"], ["check"], ["serve"]])
+@pytest.mark.parametrize("command", [[], ["regenerate"], ["check"], ["serve"], ["rules"], ["rules", "suggest"],
+                                     ["rules", "test"]])
 def test_every_command_has_help(command: list[str]) -> None:
-    result = CliRunner().invoke(main, [*command, "--help"])
+    result = invoke([*command, "--help"])
     assert result.exit_code == 0
-    assert "Usage:" in result.output
+    assert result.output.startswith("usage: feedsvc")
     first_line = result.output.split("\n\n")[1].strip()
     assert len(first_line) > 20, "each command explains itself"
 
 
+def test_a_command_group_alone_shows_its_commands() -> None:
+    for group, commands in (([], ["regenerate", "check", "serve", "rules"]), (["rules"], ["suggest", "test"])):
+        result = invoke(group)
+        assert result.exit_code == 0 and result.output.startswith("usage: feedsvc")
+        assert all(f"\n    {command} " in result.output for command in commands), result.output
+
+
+def test_a_bad_option_value_names_the_option_and_exits_2() -> None:
+    result = invoke(["rules", "suggest", "--min-share", "2"])
+    assert result.exit_code == 2
+    assert "argument --min-share: 2 is not between 0 and 1" in result.output
+    assert "is not a number" in invoke(["rules", "suggest", "--min-share", "half"]).output
+
+
+def test_the_progress_line_shows_on_a_terminal_for_long_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from feedsvc.cli import _Bar
+
+    for enabled, total, expected in ((True, 1000, "\rcleaning 0/1000 0%\rcleaning 500/1000 50%\n"),
+                                     (True, 100, ""), (False, 1000, "")):
+        terminal = StringIO()
+        monkeypatch.setattr("sys.stderr", terminal)
+        bar = _Bar(enabled)
+        for done in (0, 1, 500, 501):  # a line when the percentage changes, not at every seed
+            bar(done, total)
+        bar.close()
+        assert terminal.getvalue() == expected
+
+
 def test_regenerate_prints_the_summary_and_writes(tmp_path: Path, env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["regenerate", *paths(tmp_path)], env=env)
+    result = invoke(["regenerate", *paths(tmp_path)], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("seeds 3 (new 3, changed 0, unchanged 0, skipped 0) · entries 3 · "
                                     "feeds written 12, unchanged 0 · ")  # four feeds, three formats each
@@ -46,11 +76,10 @@ def test_skipped_seeds_are_listed_and_strict_fails(tmp_path: Path, env: dict[str
     seeds.mkdir()
     (seeds / "good.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes())
     (seeds / "bad.md").write_text("no header here\n")
-    runner = CliRunner()
-    result = runner.invoke(main, ["regenerate", *paths(tmp_path, seeds)], env=env)
+    result = invoke(["regenerate", *paths(tmp_path, seeds)], env=env)
     assert result.exit_code == 0
     assert "bad.md: not a seed: no `[title](url)` line followed by a dashes line" in result.output
-    result = runner.invoke(main, ["regenerate", "--strict", *paths(tmp_path, seeds)], env=env)
+    result = invoke(["regenerate", "--strict", *paths(tmp_path, seeds)], env=env)
     assert result.exit_code == 1
 
 
@@ -65,19 +94,19 @@ def test_git_lfs_pointers_are_reported_in_one_line_with_the_remedy(tmp_path: Pat
     for number in range(5):
         (seeds / "archived" / f"2020-07-0{number}-story.md").write_bytes(LFS)
     (seeds / "bad.md").write_text("no header here\n")
-    result = CliRunner().invoke(main, ["regenerate", *paths(tmp_path, seeds)], env=env)
+    result = invoke(["regenerate", *paths(tmp_path, seeds)], env=env)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [line for line in lines if "LFS" in line] == [
         "5 seeds are git LFS pointers, not articles (first: archived/2020-07-00-story.md): run "
         "`git lfs install && git lfs pull` in the seeds repository"]
     assert any(line.startswith("bad.md: not a seed") for line in lines)
-    report = json.loads(CliRunner().invoke(main, ["check", "--json", *paths(tmp_path, seeds)], env=env).output)
+    report = json.loads(invoke(["check", "--json", *paths(tmp_path, seeds)], env=env).output)
     assert report["lfs_pointers"] == 5
 
 
 def test_json_report(tmp_path: Path, env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["regenerate", "--json", *paths(tmp_path)], env=env)
+    result = invoke(["regenerate", "--json", *paths(tmp_path)], env=env)
     report = json.loads(result.output)
     assert (report["seeds"], report["entries"], report["feeds_written"]) == (3, 3, 12)
     assert report["skipped"] == []
@@ -86,7 +115,7 @@ def test_json_report(tmp_path: Path, env: dict[str, str]) -> None:
 def test_invalid_config_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("max_entries = -1\n")
-    result = CliRunner().invoke(main, ["regenerate", "--config", str(config), *paths(tmp_path)])
+    result = invoke(["regenerate", "--config", str(config), *paths(tmp_path)])
     assert result.exit_code == 2
     assert f"{config}: max_entries: -1 must be greater than 0" in result.output
 
@@ -100,15 +129,14 @@ def test_a_bad_cleaning_rule_exits_2_before_anything_is_written(tmp_path: Path, 
     shipped = (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
     config = tmp_path / "feedsvc.toml"
     config.write_text(shipped, encoding="utf-8")
-    runner = CliRunner()
-    assert runner.invoke(main, ["regenerate", "--config", str(config), *paths(tmp_path)]).exit_code == 0
+    assert invoke(["regenerate", "--config", str(config), *paths(tmp_path)]).exit_code == 0
     before = sorted(p.name for p in (tmp_path / "public").iterdir())
     edited = shipped.replace(f"{key} = [", f'{key} = ["{bad}", ', 1)
     assert edited != shipped
     config.write_text(edited, encoding="utf-8")
     for attempt in ("warm", "fresh"):
         where = paths(tmp_path) if attempt == "warm" else paths(tmp_path / attempt)
-        result = runner.invoke(main, ["regenerate", "--config", str(config), *where])
+        result = invoke(["regenerate", "--config", str(config), *where])
         assert result.exit_code == 2, result.output
         assert f"feedsvc: invalid configuration: {config}: sources." in result.output
         assert f".{key}: {bad!r} is not " in result.output
@@ -117,20 +145,20 @@ def test_a_bad_cleaning_rule_exits_2_before_anything_is_written(tmp_path: Path, 
 
 
 def test_bad_usage_exits_2() -> None:
-    assert CliRunner().invoke(main, ["regenerate", "--no-such-flag"]).exit_code == 2
+    assert invoke(["regenerate", "--no-such-flag"]).exit_code == 2
 
 
 def test_unwritable_output_exits_3(tmp_path: Path, env: dict[str, str]) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a directory should be")
-    result = CliRunner().invoke(main, ["regenerate", "--seeds", str(SAMPLES), "--output", str(blocker / "out"),
+    result = invoke(["regenerate", "--seeds", str(SAMPLES), "--output", str(blocker / "out"),
                                        "--state", str(tmp_path / "var")], env=env)
     assert result.exit_code == 3
     assert "the previous files are left as they were" in result.output
 
 
 def test_check_writes_nothing(tmp_path: Path, env: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, ["check", *paths(tmp_path)], env=env)
+    result = invoke(["check", *paths(tmp_path)], env=env)
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "seeds 3" in result.output
     assert "feeds 12 (not written: check only)" in result.output  # four feeds (all, three sources) × three formats

@@ -8,9 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from feedsvc.cli import main
 from feedsvc.errors import ConfigError
 from feedsvc.model import CleanRules, Source
 from feedsvc.pipeline import regenerate
@@ -18,6 +16,7 @@ from feedsvc.rules import commands
 from feedsvc.rules.commands import rule_reports, sources, suggestions
 from feedsvc.rules.suggest import paragraph_pattern
 from feedsvc.settings import Settings
+from tests.command import invoke
 from tests.conftest import NOW
 
 ARTICLES = 40
@@ -92,16 +91,16 @@ def test_the_commands_print_toml_and_json(rules_settings: Settings, tmp_path: Pa
                       'drop_selectors = [".lead-only"]\n', encoding="utf-8")
     where = ["--config", str(config), "--seeds", str(rules_settings.seeds_dir), "--state",
              str(rules_settings.state_dir)]
-    CliRunner().invoke(main, ["regenerate", *where, "--output", str(rules_settings.output_dir)], env={})
-    result = CliRunner().invoke(main, ["rules", "suggest", "--source", "ex", "--min-share", "0.2", *where], env={})
+    invoke(["regenerate", *where, "--output", str(rules_settings.output_dir)], env={})
+    result = invoke(["rules", "suggest", "--source", "ex", "--min-share", "0.2", *where], env={})
     assert result.exit_code == 0, result.output
     assert "# ex: add to the lists of [sources.ex.clean]" in result.output
     assert "'.promo-box',  # 50.0% of articles (20), class: 订阅我们的每日新闻通讯" in result.output
-    result = CliRunner().invoke(main, ["rules", "test", "--json", *where], env={})
+    result = invoke(["rules", "test", "--json", *where], env={})
     report = json.loads(result.output)["ex"]
     assert report["from_cache"] and [r["flags"] for r in report["rules"]] == [["removes most of 1 article"],
                                                                                 ["matches nothing"]]
-    result = CliRunner().invoke(main, ["rules", "test", "--rule", "drop_selectors=[", "--source", "ex", *where],
+    result = invoke(["rules", "test", "--rule", "drop_selectors=[", "--source", "ex", *where],
                                 env={})
     assert result.exit_code == 2 and "invalid rule" in result.output
 

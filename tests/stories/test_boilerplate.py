@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from feedsvc.clean.edges import edges, key_of
-from feedsvc.cli import main
 from feedsvc.ingest.scan import scan
 from feedsvc.model import CleanRules, Source, Story, Version
 from feedsvc.pipeline import RunOptions, regenerate
@@ -22,6 +20,7 @@ from feedsvc.rules.commands import learned_blocks
 from feedsvc.settings import Settings
 from feedsvc.state.index import Memory
 from feedsvc.stories.boilerplate import Boilerplate, Learning, cut_article, keys_of, trim_summary
+from tests.command import invoke
 from tests.conftest import NOW, published
 
 PROMO = "订阅我们的电子报，每天{n}点送达最新消息！"
@@ -162,10 +161,10 @@ def test_rules_test_lists_what_a_derived_source_learned(learning_settings: Setti
     [block] = learned_blocks(learning_settings, [Source(slug, slug)])[slug]
     assert block.text.startswith("订阅我们的电子报") and (block.articles, block.total) == (16, 20)
     where = ["--seeds", str(learning_settings.seeds_dir), "--state", str(learning_settings.state_dir)]
-    result = CliRunner().invoke(main, ["rules", "test", "--source", slug, *where], env={})
+    result = invoke(["rules", "test", "--source", slug, *where], env={})
     assert result.exit_code == 0, result.output
     assert "learned: 16 articles (80.0%): 订阅我们的电子报" in result.output
-    result = CliRunner().invoke(main, ["rules", "test", "--json", *where], env={})
+    result = invoke(["rules", "test", "--json", *where], env={})
     assert json.loads(result.output)[slug]["learned"][0]["articles"] == 16
-    result = CliRunner().invoke(main, ["rules", "suggest", "--source", "no-such-source", *where], env={})
+    result = invoke(["rules", "suggest", "--source", "no-such-source", *where], env={})
     assert result.exit_code == 2 and "no such source" in result.output

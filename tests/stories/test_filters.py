@@ -10,13 +10,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
 
-from feedsvc.cli import main
 from feedsvc.model import EntryMeta, Provenance, StoryFilter
 from feedsvc.pipeline import regenerate
 from feedsvc.settings import Settings, load_settings
 from feedsvc.stories.filters import NO_INCLUDE, Judge
+from tests.command import invoke
 from tests.conftest import NOW, ROOT
 
 WHEN = datetime(2024, 1, 1, tzinfo=UTC)
@@ -103,12 +102,12 @@ def test_check_lists_what_each_rule_drops(tmp_path: Path) -> None:
     config = tmp_path / "feedsvc.toml"
     config.write_text((ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")
                       + '\n[filters.dw]\nexclude_title = ["足球"]\n', encoding="utf-8")
-    result = CliRunner().invoke(main, ["check", "--config", str(config), "--seeds", str(seeds), "--output",
+    result = invoke(["check", "--config", str(config), "--seeds", str(seeds), "--output",
                                        str(tmp_path / "public"), "--state", str(tmp_path / "var")], env={})
     assert result.exit_code == 0, result.output
     assert "filtered from dw: 德国足球 <https://www.dw.com/zh/a-1> (exclude_title 足球)" in result.output
     assert "(filtered out 1)" in result.output
-    result = CliRunner().invoke(main, ["check", "--json", "--config", str(config), "--seeds", str(seeds)], env={})
+    result = invoke(["check", "--json", "--config", str(config), "--seeds", str(seeds)], env={})
     assert [d["rule"] for d in json.loads(result.output)["filtered"]] == ["exclude_title 足球"]
 
 
