@@ -3,11 +3,15 @@ any URL made absolute and valid; the images.weserv.nl proxy unwrapped."""
 
 from __future__ import annotations
 
+import functools
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import uuid
 
 _TRACKING_PARAMS = frozenset({
     "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
@@ -18,8 +22,6 @@ _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
 
-# A namespace of our own, so ids never collide with other generators' uuid5(URL) values.
-_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://feedsvc.invalid/entry-id")
 
 
 def _is_tracking(name: str) -> bool:
@@ -69,7 +71,17 @@ def link_key(link: str) -> str:
 
 def entry_id(link: str) -> str:
     """A stable Atom id derived from the canonical link alone: same story, same id, on any machine, forever."""
-    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, link_key(link))}"
+    import uuid  # here: a command with nothing to do imports this module, never `uuid` (and `platform`: 3 ms)
+
+    return f"urn:uuid:{uuid.uuid5(_id_namespace(), link_key(link))}"
+
+
+@functools.cache
+def _id_namespace() -> uuid.UUID:
+    """A namespace of our own, so ids never collide with other generators' uuid5(URL) values."""
+    import uuid
+
+    return uuid.uuid5(uuid.NAMESPACE_URL, "https://feedsvc.invalid/entry-id")
 
 
 def host_of(link: str) -> str:

@@ -17,7 +17,6 @@ import sqlite3
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -255,7 +254,7 @@ def _run(settings: Settings, now: datetime, cache: Cache, pool: WorkerPool, opti
             sweep_leftovers(settings.output_dir)
         staging_mark.touch()
     rendered, staging = _render(settings, cache, prints, index, plans, state, options, pool, looked.images, shown)
-    token = uuid.uuid4().hex
+    token = os.urandom(16).hex()  # names this run's state: `Memory` trusts an index only with it
     every_document = rendered.rendered == rendered.documents
     if settings.search and not options.dry_run:  # before the files: a story is searchable when it is served
         _update_search(settings, cache, prints, index.paths, changes, (state.token, token), options,

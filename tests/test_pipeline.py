@@ -464,7 +464,7 @@ def test_check_reads_the_cache_and_writes_nothing(make_settings) -> None:  # typ
 def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_settings) -> None:  # type: ignore[no-untyped-def]
     """A warm command costs what its scan costs, not the import of bleach, feedgen, OpenCC, feedparser or lxml
     (whose selectors the last run compiled), nor of the stages past the scan, nor of what only image URLs
-    (`html`) or worker processes (`ctypes`) need."""
+    (`html`), worker processes (`ctypes`) or entry ids (`uuid`, which imports `platform`) need."""
     settings = make_settings()
     shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
     regenerate(settings, NOW)
@@ -474,7 +474,7 @@ def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_set
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('bleach', 'feedgen', 'opencc', 'feedparser', 'aiohttp', 'lxml', 'jinja2',\n"
         "                     'feedsvc.ingest.triage', 'feedsvc.state.index', 'feedsvc.output.publish',\n"
-        "                     'feedsvc.stories.filters', 'html', 'ctypes') if m in sys.modules]\n"
+        "                     'feedsvc.stories.filters', 'html', 'ctypes', 'uuid') if m in sys.modules]\n"
         "print('imported:', heavy)\n")
     args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
             "--state", str(settings.state_dir), "--base-url", settings.base_url]
