@@ -20,7 +20,7 @@ from feedsvc.clean.structure import (
     remove_repeated_title,
 )
 from feedsvc.clean.summary import prose, summarize
-from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist
+from feedsvc.clean.tidy import collapse_breaks, drop_empty, normalize_space, to_allowlist, unlink_empty
 from feedsvc.clean.tree import Recorder, is_blank, parse_body, visible_text
 from feedsvc.model import Cleaned, CleanRules
 from feedsvc.text import readable
@@ -56,6 +56,7 @@ def clean(html: str, base_url: str, rules: CleanRules = NO_RULES, summary_chars:
     fix_links(body, base_url, rules.unwrap_image_proxy)
     captions_to_figures(body)
     to_allowlist(body)
+    unlink_empty(body)
     drop_empty(body)
     collapse_breaks(body)
     normalize_space(body)

@@ -133,6 +133,14 @@ def _only_breaks(element: HtmlElement) -> bool:
     return is_blank(element.text) and all(c.tag == "br" and is_blank(c.tail) for c in element)
 
 
+def unlink_empty(body: HtmlElement) -> None:
+    """Links with nothing to show or to click (no text, no image: what a related-story widget or a card drawn by a
+    style sheet leaves once its content is gone) lose their tag; whitespace or line breaks they held stay."""
+    for link in reversed(list(body.iter("a"))):
+        if _only_breaks(link) and link.getparent() is not None:
+            link.drop_tag()
+
+
 def drop_empty(body: HtmlElement) -> None:
     """Drop paragraphs and inline wrappers with no text and no image (deepest first, so emptiness propagates)."""
     for element in reversed(list(body.iter(*_DROP_IF_EMPTY))):

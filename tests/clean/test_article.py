@@ -142,6 +142,27 @@ def test_neists_ad_slots_related_stories_categories_and_sign_go_with_shipped_rul
     assert result.html == "<p>第一段。</p><h2>二</h2><p>第二段。</p>"
 
 
+def test_neists_publication_cards_go_with_shipped_rules(base_settings: Settings) -> None:
+    """One of Nei.st's layouts (class names drawn at random) ends with cards of the publications it mirrors: a
+    logo, the name as a heading linked to the publication's page, "MORE", "View", "Published since …"."""
+    card = ('<div class="fzga"><span class="gbaj"><div class="gdge"><a href="https://nei.st/medium/economist"><img '
+            'height="80" src="https://cdn.jsdelivr.net/gh/x/_/img/1/logo.png" width="80"/></a></div><span class="abcn">'
+            '<div class="gngo"><span class="apcq">MORE</span></div><div class="gngq"><h2 class="apgr"><a '
+            'href="https://nei.st/medium/economist">The Economist</a></h2><button class="gtbn"><a '
+            'href="https://nei.st/medium/economist">View</a></button></div></span></span><div class="gnhd"><h4 '
+            'class="hahb"><b>Published since September 1843</b></h4></div></div>')
+    html = f'<p>正文。</p><h2>小标题</h2><p>再一段。</p><section class="wxyz"><div class="fvfw">{card}</div></section>'
+    result = clean(html, "https://nei.st/medium/economist/x", make_job(base_settings, NOW).rules_for("neist"))
+    assert result.html == "<p>正文。</p><h2>小标题</h2><p>再一段。</p>"
+
+
+def test_a_link_a_widget_left_with_nothing_to_show_goes(base_settings: Settings) -> None:
+    """VOA's related-story boxes, emptied by the cleaner, leave their bare link between two paragraphs."""
+    html = ('<p>前文。</p><div class="wsw__embed"><div class="media-block"><a href="/a/5628358.html">'
+            '<div class="img-wrap"><div class="thumb"></div></div></a></div></div><p>后文。</p>')
+    assert clean(html, "https://www.voachinese.com/a/1.html").html == "<p>前文。</p><p>后文。</p>"
+
+
 @pytest.mark.parametrize("beside", ["", '<p itemProp="byline">by S.V. </p>'])
 def test_the_economists_date_line_goes_and_its_byline_stays(base_settings: Settings, beside: str) -> None:
     html = ('<aside><div><time itemscope="" itemType="http://schema.org/DateTime" dateTime="2020-10-26T17:20:13Z">'

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import lxml.html
 import pytest
 
-from feedsvc.clean.tidy import ALLOWED_TAGS, collapse_breaks, drop_empty, normalize_space, to_allowlist
+from feedsvc.clean.tidy import ALLOWED_TAGS, collapse_breaks, drop_empty, normalize_space, to_allowlist, unlink_empty
 from feedsvc.clean.tree import HtmlElement, parse_body
 
 
@@ -60,6 +60,17 @@ def test_nesting_that_parsers_read_otherwise_is_undone() -> None:
 ])
 def test_empty_paragraphs_and_wrappers_go_deepest_first(html: str, expected: str) -> None:
     assert _after(html, drop_empty) == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<p>一<a href="https://a.example/1"> </a>二</p><a href="https://a.example/2"></a><p>三</p>',
+     "<p>一 二</p><p>三</p>"),  # the space a link held still parts what stood either side of it
+    ('<p><a href="https://a.example/1"><br></a>四</p>', "<p><br>四</p>"),
+    ('<p><a href="https://a.example/1">链</a><a href="https://a.example/2"><img src="a.jpg"></a></p>',
+     '<p><a href="https://a.example/1">链</a><a href="https://a.example/2"><img src="a.jpg"></a></p>'),
+])
+def test_links_with_nothing_to_show_lose_their_tag(html: str, expected: str) -> None:
+    assert _after(html, unlink_empty) == expected
 
 
 @pytest.mark.parametrize(("html", "expected"), [
