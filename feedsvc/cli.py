@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -96,13 +97,24 @@ class _Bar:
 
 
 def run() -> None:
-    """The `feedsvc` command (and `python -m feedsvc`): `main`, in a process that ends with it."""
+    """The `feedsvc` command (and `python -m feedsvc`): `main`, in a process that ends with it. A reader that goes
+    away (`feedsvc rules test | head`) ends the command quietly, with status 1."""
     try:
         main()
+    except BrokenPipeError:
+        _drop_stdout()
+        sys.exit(1)
     finally:  # whatever the command, and however it ends (`sys.exit` included), the process is over
         from feedsvc.system.memory import skip_collection_at_exit
 
         skip_collection_at_exit()
+
+
+def _drop_stdout() -> None:
+    """Send what is left of standard output nowhere, so that the interpreter's own flush at exit finds no broken
+    pipe to complain about."""
+    with suppress(OSError, ValueError):  # ValueError: no file descriptor behind it (captured), nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

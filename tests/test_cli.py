@@ -191,6 +191,20 @@ def test_the_command_freezes_what_is_left_as_its_process_ends(ending: BaseExcept
     assert raised.value is ending and calls == ["command", "frozen"]
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`feedsvc rules test | head`: the command stops with status 1 and says nothing of a broken pipe."""
+    script = ("from feedsvc import cli\n"
+              "cli.main = lambda: [print('行' * 100) for _ in range(100_000)]\n"
+              "cli.run()\n")
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(300)  # the reader takes a little, then goes
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert errors == ""
+
+
 def test_the_installed_command_is_run() -> None:
     import tomllib
 
