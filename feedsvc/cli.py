@@ -98,11 +98,14 @@ class _Bar:
 
 def run() -> None:
     """The `feedsvc` command (and `python -m feedsvc`): `main`, in a process that ends with it. A reader that goes
-    away (`feedsvc rules test | head`) ends the command quietly, with status 1."""
+    away (`feedsvc rules test | head`) ends the command quietly, Ctrl-C with one line; both with status 1."""
     try:
         main()
     except BrokenPipeError:
         _drop_stdout()
+        sys.exit(1)
+    except KeyboardInterrupt:
+        echo("\nfeedsvc: interrupted", err=True)
         sys.exit(1)
     finally:  # whatever the command, and however it ends (`sys.exit` included), the process is over
         from feedsvc.system.memory import skip_collection_at_exit

@@ -171,11 +171,14 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout.startswith("feedsvc, version ")
 
 
-@pytest.mark.parametrize("ending", [SystemExit(0), SystemExit(3), KeyboardInterrupt()])
-def test_the_command_freezes_what_is_left_as_its_process_ends(ending: BaseException,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("ending", "status"), [(SystemExit(0), 0), (SystemExit(3), 3), (KeyboardInterrupt(), 1),
+                                               (BrokenPipeError(), 1)])
+def test_the_command_freezes_what_is_left_as_its_process_ends(ending: BaseException, status: int,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """The installed `feedsvc` (and `python -m feedsvc`) is `cli.run`: the command, then
-    `memory.skip_collection_at_exit`, however the command ends; its exit status is left as it was."""
+    `memory.skip_collection_at_exit`, however the command ends (Ctrl-C and a reader that went away end it with
+    status 1, the first saying so in one line); its exit status is left as it was."""
     from feedsvc import cli
 
     calls: list[str] = []
@@ -186,9 +189,11 @@ def test_the_command_freezes_what_is_left_as_its_process_ends(ending: BaseExcept
 
     monkeypatch.setattr(cli, "main", command)
     monkeypatch.setattr("feedsvc.system.memory.skip_collection_at_exit", lambda: calls.append("frozen"))
-    with pytest.raises(type(ending)) as raised:
+    with pytest.raises(SystemExit) as raised:
         cli.run()
-    assert raised.value is ending and calls == ["command", "frozen"]
+    assert raised.value.code == status and calls == ["command", "frozen"]
+    said = capsys.readouterr().err
+    assert said == ("\nfeedsvc: interrupted\n" if isinstance(ending, KeyboardInterrupt) else "")
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
