@@ -348,7 +348,7 @@ def _parser() -> argparse.ArgumentParser:
     def formatter(prog: str) -> argparse.HelpFormatter:
         return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     where = common.add_argument_group("where and how much to say")
     where.add_argument("--config", dest="config_path", type=Path, metavar="PATH",
                        help="config file (default: $FEEDSVC_CONFIG, else config/feedsvc.toml, else the built-in one)")
@@ -359,14 +359,15 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("-v", "--verbose", action="store_true", help="say more (debug logging)")
     where.add_argument("-q", "--quiet", action="store_true", help="say only what went wrong")
 
-    parser = argparse.ArgumentParser(prog="feedsvc", description=_described(MAIN_HELP), formatter_class=formatter)
+    parser = argparse.ArgumentParser(prog="feedsvc", description=_described(MAIN_HELP), formatter_class=formatter,
+                                     allow_abbrev=False)  # an option is spelled out: a typo is an error, not a guess
     parser.add_argument("--version", action="version", version=f"feedsvc, version {__version__}")
     parser.set_defaults(help_of=parser)
     commands = parser.add_subparsers(title="commands")
 
     def command(group: Any, name: str, function: Callable[[argparse.Namespace], None],
                 summary: str) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=summary,
+        sub: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=summary, allow_abbrev=False,
                                                         description=_described(function.__doc__ or summary),
                                                         formatter_class=formatter)
         sub.set_defaults(command=function)
@@ -387,7 +388,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free one)")
     sub.add_argument("--no-http", action="store_true", help="only watch and regenerate; serve nothing")
 
-    rules = commands.add_parser("rules", help="find boilerplate, test cleaning rules",
+    rules = commands.add_parser("rules", help="find boilerplate, test cleaning rules", allow_abbrev=False,
                                 description=_described(RULES_DESCRIPTION),
                                 formatter_class=formatter)
     rules.set_defaults(help_of=rules)

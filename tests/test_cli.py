@@ -146,6 +146,7 @@ def test_a_bad_cleaning_rule_exits_2_before_anything_is_written(tmp_path: Path, 
 
 def test_bad_usage_exits_2() -> None:
     assert invoke(["regenerate", "--no-such-flag"]).exit_code == 2
+    assert invoke(["regenerate", "--forc"]).exit_code == 2  # options are spelled out, never guessed
 
 
 def test_unwritable_output_exits_3(tmp_path: Path, env: dict[str, str]) -> None:
