@@ -10,6 +10,7 @@ The standard library's `argparse` reads the arguments: a warm `feedsvc regenerat
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -99,6 +100,9 @@ class _Bar:
 def run() -> None:
     """The `feedsvc` command (and `python -m feedsvc`): `main`, in a process that ends with it. A reader that goes
     away (`feedsvc rules test | head`) ends the command quietly, Ctrl-C with one line; both with status 1."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show Chinese gets escapes, not a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         main()
     except BrokenPipeError:

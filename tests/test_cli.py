@@ -211,6 +211,13 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     assert errors == ""
 
 
+def test_a_terminal_that_cannot_show_chinese_gets_escapes() -> None:
+    script = "from feedsvc import cli\ncli.main = lambda: cli.echo('标题 title')\ncli.run()\n"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=False,
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"\\u6807\\u9898 title\n", b"")
+
+
 def test_the_installed_command_is_run() -> None:
     import tomllib
 
