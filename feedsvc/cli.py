@@ -174,8 +174,9 @@ def _notify_hubs(settings: Settings, report: Report) -> None:
 def regenerate(args: argparse.Namespace) -> None:
     """Publish the feeds once: parse new and changed seeds, clean them, write every feed that changed.
 
-    Writes all.atom, sources/<slug>.atom, feeds.opml and index.html (each with a .gz sibling) to the output
-    directory. Exit status: 0 done, 1 seeds skipped (with --strict), 2 invalid configuration, 3 nothing published.
+    Writes the unified feed and one per source (Atom, RSS, JSON Feed, as configured), their archives, the OPML
+    lists and the pages for people (a page per story, listings, the index) to the output directory. Exit status: 0
+    done, 1 seeds skipped (with --strict), 2 bad usage or invalid configuration, 3 nothing published.
     """
     configure_logging(args.verbose, args.quiet)
     settings = settings_from(args.config_path, rules=False, **_paths(args))
@@ -323,7 +324,7 @@ def test_rules(args: argparse.Namespace) -> None:
                  f"{_short(block.text, 100)}  (veto: keep_paragraphs)")
 
 
-MAIN_HELP = """feedsvc turns a directory of scraped news seeds into clean, valid Atom feeds.
+MAIN_HELP = """feedsvc turns a directory of scraped news seeds into clean, valid feeds and a site to read them in.
 
 Run `feedsvc regenerate` in the project directory to publish the feeds once, or `feedsvc serve` to keep them up to
 date and serve them over HTTP."""

@@ -33,6 +33,12 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert len(first_line) > 20, "each command explains itself"
 
 
+def test_regenerate_help_says_what_it_writes_and_every_exit_status() -> None:
+    text = " ".join(invoke(["regenerate", "--help"]).output.split())
+    assert "Atom, RSS, JSON Feed" in text and "archives" in text and "a page per story" in text
+    assert "0 done, 1 seeds skipped (with --strict), 2 bad usage or invalid configuration, 3 nothing published" in text
+
+
 def test_a_command_group_alone_shows_its_commands() -> None:
     for group, commands in (([], ["regenerate", "check", "serve", "rules"]), (["rules"], ["suggest", "test"])):
         result = invoke(group)
