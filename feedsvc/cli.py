@@ -127,7 +127,9 @@ def _drop_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command `argv` (the process's arguments if None); exits with the command's status unless 0."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # told with the usage of the command it was given to (argparse's own names the top level's)
+        getattr(args, "help_of", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     command: Callable[[argparse.Namespace], None] | None = getattr(args, "command", None)
     if command is None:  # `feedsvc` or `feedsvc rules` alone: what there is to run
         args.help_of.print_help()
@@ -375,7 +377,7 @@ def _parser() -> argparse.ArgumentParser:
         sub: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=summary, allow_abbrev=False,
                                                         description=_described(function.__doc__ or summary),
                                                         formatter_class=formatter)
-        sub.set_defaults(command=function)
+        sub.set_defaults(command=function, help_of=sub)
         return sub
 
     sub = command(commands, "regenerate", regenerate, "publish the feeds once")

@@ -53,6 +53,16 @@ def test_a_bad_option_value_names_the_option_and_exits_2() -> None:
     assert "is not a number" in invoke(["rules", "suggest", "--min-share", "half"]).output
 
 
+@pytest.mark.parametrize(("command", "usage"), [(["regenerate", "--bogus"], "feedsvc regenerate"),
+                                              (["rules", "test", "--bogus"], "feedsvc rules test"),
+                                              (["rules", "--bogus"], "feedsvc rules"), (["--bogus"], "feedsvc")])
+def test_an_unknown_option_is_told_with_the_usage_of_its_command(command: list[str], usage: str) -> None:
+    result = invoke(command)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"usage: {usage} [-h]")
+    assert f"{usage}: error: unrecognized arguments: --bogus" in result.output
+
+
 def test_the_progress_line_shows_on_a_terminal_for_long_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     from io import StringIO
 
