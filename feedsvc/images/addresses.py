@@ -43,8 +43,10 @@ def refusal(address: Address) -> str | None:
             problem = refusal(inner)
             if problem:
                 return f"{problem} (inside {address})"
-            if address.ipv4_mapped is not None:
-                return None  # a connection to it is one to the IPv4 address
+            if address.ipv4_mapped is not None or address in _NAT64:
+                # A connection to it is one to the IPv4 address: directly, or through the network's NAT64 gateway
+                # (RFC 6052's well-known prefix, what DNS64 answers on a host with IPv6 only)
+                return None
         if address in _NAT64_LOCAL:
             return "a local NAT64 address"
     for name, test in (("a loopback", address.is_loopback), ("an unspecified", address.is_unspecified),

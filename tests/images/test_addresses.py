@@ -51,6 +51,10 @@ def test_an_address_carrying_an_ipv4_address_is_judged_by_it() -> None:
     assert refusal(ipaddress.ip_address("::ffff:8.8.8.8")) is None  # a connection to it is one to 8.8.8.8
     nat64 = refusal(ipaddress.ip_address("64:ff9b::7f00:1"))
     assert nat64 is not None and nat64.startswith("a loopback address (inside")
+    # on a host with IPv6 only, DNS64 gives every public site such an address: it reaches 8.8.8.8
+    assert refusal(ipaddress.ip_address("64:ff9b::808:808")) is None
+    local_use = refusal(ipaddress.ip_address("64:ff9b:1::808:808"))  # RFC 8215: a network's own translator
+    assert local_use is not None
     assert refusal(ipaddress.ip_address("fe80::1%eth0")) == "a scoped (link-local) address"
 
 
