@@ -188,6 +188,17 @@ def test_cnas_insets_of_links_go_and_a_glossary_keeps_its_text(base_settings: Se
 
 
 @pytest.mark.parametrize(("line", "kept"), [
+    ("（編輯：陳清芳）1090803", "（編輯：陳清芳）"), ("（編輯：張芷瑄）1100114 ", "（編輯：張芷瑄） "),
+    ("價格漲至（新台幣）1090803元", "價格漲至（新台幣）1090803元"),  # a number that goes on is not the code
+    ("（編輯：陳清芳）1091399", "（編輯：陳清芳）1091399"),  # no such date
+])
+def test_cnas_closing_date_code_goes_and_the_editor_stays(base_settings: Settings, line: str, kept: str) -> None:
+    result = clean(f"<p>正文。</p><p>第二段。{line}</p>", "https://www.cna.com.tw/news/firstnews/2.aspx",
+                   make_job(base_settings, NOW).rules_for("cna"))
+    assert result.html == f"<p>正文。</p><p>第二段。{kept}</p>"
+
+
+@pytest.mark.parametrize(("line", "kept"), [
     ("责任编辑：林妍#", "责任编辑：林妍"), ("责任编辑：高静 #", "责任编辑：高静"),
     ("責任編輯：葉紫微#", "責任編輯：葉紫微"),
     ("责任编辑：方明", "责任编辑：方明"),  # no marker
