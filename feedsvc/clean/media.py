@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import lxml.html
 
@@ -116,6 +116,47 @@ def _label(url: str, kind: str) -> str:
     return f"{kind} ({host})" if host else kind
 
 
+_YOUTUBE_ID = re.compile(r"^/embed/([A-Za-z0-9_-]{6,})/?$")
+_VIMEO_ID = re.compile(r"^/video/(\d+)/?$")
+
+
+def page_of(url: str) -> str:
+    """The page a reader opens for an embedded player (`url`, absolute): a YouTube video's or playlist's own page,
+    a Facebook post or video (the plugin's `href`), a Vimeo video's page, a WordPress post (its `/embed/` view);
+    any other `url` as it is. A player's page alone shows no title, description or link to its channel."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    query = dict(parse_qsl(parts.query))
+    if host in ("youtube.com", "youtube-nocookie.com", "m.youtube.com"):
+        if parts.path.rstrip("/") == "/embed/videoseries" and query.get("list"):
+            return "https://www.youtube.com/playlist?" + urlencode({"list": query["list"]})
+        video = _YOUTUBE_ID.match(parts.path)
+        if video:
+            start = query.get("start", "")
+            return "https://www.youtube.com/watch?" + urlencode(
+                {"v": video.group(1), **({"list": query["list"]} if query.get("list") else {}),
+                 **({"t": f"{start}s"} if start.isdigit() else {})})
+    if host in ("facebook.com", "m.facebook.com") and parts.path in ("/plugins/post.php", "/plugins/video.php"):
+        target = absolute(query.get("href", ""), "")
+        if target and (urlsplit(target).hostname or "").lower().removeprefix("www.") in ("facebook.com",
+                                                                                        "m.facebook.com"):
+            return target
+    if host == "player.vimeo.com":
+        video = _VIMEO_ID.match(parts.path)
+        if video:
+            return f"https://vimeo.com/{video.group(1)}"
+    if parts.path.endswith("/embed/") and parts.fragment.startswith("?secret="):  # WordPress's post embed
+        return parts._replace(path=parts.path.removesuffix("embed/"), fragment="").geturl()
+    return url
+
+
+def _quoted_by_wordpress(body: HtmlElement, page: str, base: str) -> bool:
+    """Whether a WordPress post embed (`<blockquote class="wp-embedded-content">`, shown by WordPress until its
+    iframe loads) already links to `page`."""
+    return any(absolute(a.get("href") or "", base) == page for quote in body.iter("blockquote")
+               if "wp-embedded-content" in (quote.get("class") or "").split() for a in quote.iter("a"))
+
+
 def _link_paragraph(url: str, label: str, poster: str | None) -> HtmlElement:
     paragraph = lxml.html.Element("p")
     anchor = lxml.html.Element("a", href=url)
@@ -130,7 +171,9 @@ def _link_paragraph(url: str, label: str, poster: str | None) -> HtmlElement:
 
 
 def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder) -> None:
-    """`iframe`, `video` and `audio` become a paragraph with a plain link to the embedded page or media file."""
+    """`iframe`, `video` and `audio` become a paragraph with a plain link to the embedded page (`page_of`: the
+    page a reader opens, not the player's) or media file; a WordPress post embed whose quoted link is beside it
+    goes."""
     for element in list(body.iter("iframe", "video", "audio")):
         if element.getparent() is None:
             continue
@@ -143,6 +186,12 @@ def embeds_to_links(body: HtmlElement, base: str, unwrap: bool, record: Recorder
         if url is None or url.startswith("mailto:"):
             record.drop(element, "embed without a usable source")
             continue
+        if element.tag == "iframe":
+            url = page_of(url)
+            if "wp-embedded-content" in (element.get("class") or "").split() and \
+                    _quoted_by_wordpress(body, url, base):
+                record.drop(element, "WordPress post embed (its quoted link stays)")
+                continue
         if not is_blank(text_of(element)):
             record.note("embed fallback text", element.text_content())
         label = _label(url, kind)

@@ -64,8 +64,8 @@ def body_of(sample: str) -> str:
     ('<p><span style="font-weight: 400;">文字</span></p><p>\xa0</p><p></p>', "<p>文字</p>"),
     ("<p>一<br><br><br><br>二<br></p>", "<p>一<br><br>二</p>"),
     ("<script>alert('x')</script><style>p{}</style><noscript>no</noscript><p>留下</p>", "<p>留下</p>"),
-    ('<iframe src="https://www.youtube.com/embed/abc"></iframe>',
-     '<p><a href="https://www.youtube.com/embed/abc" rel="noopener noreferrer">YouTube video</a></p>'),
+    ('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed"></iframe>',
+     '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ" rel="noopener noreferrer">YouTube video</a></p>'),
     ('<audio src="https://av.example/a.mp3">你的浏览器不支持</audio>',
      '<p><a href="https://av.example/a.mp3" rel="noopener noreferrer">Audio (av.example)</a></p>'),
     ('<blockquote class="twitter-tweet"><p>推文</p>— x (@x) <a href="https://twitter.com/x/status/1">Nov 1</a>'

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import lxml.html
 import pytest
 
-from feedsvc.clean.media import ADDED_LABEL, captions_to_figures, embeds_to_links, fix_images, fix_links
+from feedsvc.clean.media import ADDED_LABEL, captions_to_figures, embeds_to_links, fix_images, fix_links, page_of
 from feedsvc.clean.tree import HtmlElement, Recorder, parse_body
 
 BASE = "https://www.dw.com/zh/a-1"
@@ -99,8 +99,8 @@ def test_a_link_glued_to_the_publishers_address_is_the_link_it_holds() -> None:
 
 
 @pytest.mark.parametrize(("embed", "link"), [
-    ('<iframe src="https://www.youtube.com/embed/x1">回退</iframe>',
-     '<p><a href="https://www.youtube.com/embed/x1">YouTube video</a></p>'),
+    ('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed">回退</iframe>',
+     '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">YouTube video</a></p>'),
     ('<video poster="/p.jpg"><source src="/v.mp4"></video>',
      '<p><a href="https://www.dw.com/v.mp4"><img src="https://www.dw.com/p.jpg" alt="Video (www.dw.com)">Video '
      '(www.dw.com)</a></p>'),
@@ -111,6 +111,45 @@ def test_an_embed_becomes_a_plain_link_to_what_it_embeds(embed: str, link: str) 
     kept, record = _after(embed + "尾", lambda body, record: embeds_to_links(body, BASE, True, record))
     assert kept == link + "尾"
     assert len(record.added) == 1 and ADDED_LABEL.match(record.added[0])
+
+
+@pytest.mark.parametrize(("player", "page"), [
+    ("https://www.youtube.com/embed/CvTAYZcNsFg?&&&enablejsapi=1", "https://www.youtube.com/watch?v=CvTAYZcNsFg"),
+    ("https://www.youtube-nocookie.com/embed/T8G2M3nqbT4?list=PLNx&start=90",
+     "https://www.youtube.com/watch?v=T8G2M3nqbT4&list=PLNx&t=90s"),
+    ("https://www.youtube.com/embed/videoseries?list=PL%26x", "https://www.youtube.com/playlist?list=PL%26x"),
+    ("https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2FRFAChinese%2Fvideos%2F31%2F"
+     "&show_text=0&width=622", "https://www.facebook.com/RFAChinese/videos/31/"),
+    ("https://player.vimeo.com/video/123456?h=9", "https://vimeo.com/123456"),
+    ("https://chinadigitaltimes.net/chinese/2020/06/%e9%b1%bc/embed/#?secret=yV5PJWD9I0",
+     "https://chinadigitaltimes.net/chinese/2020/06/%e9%b1%bc/"),
+    # not a player this knows, or not a page it may send readers to: as it is
+    ("https://www.facebook.com/plugins/post.php?href=https%3A%2F%2Fevil.example%2Fx",
+     "https://www.facebook.com/plugins/post.php?href=https%3A%2F%2Fevil.example%2Fx"),
+    ("https://www.youtube.com/embed/", "https://www.youtube.com/embed/"),
+    ("https://embed.acast.com/show/episode", "https://embed.acast.com/show/episode"),
+    ("https://example.org/embed/", "https://example.org/embed/"),
+])
+def test_a_player_is_linked_by_the_page_a_reader_opens(player: str, page: str) -> None:
+    assert page_of(player) == page
+    kept, _ = _after(f'<iframe src="{player.replace("&", "&amp;")}"></iframe>',
+                     lambda body, record: embeds_to_links(body, BASE, True, record))
+    assert kept.startswith(f'<p><a href="{page.replace("&", "&amp;")}">')
+
+
+def test_a_wordpress_post_embed_goes_where_its_quoted_link_is_beside_it() -> None:
+    post = "https://chinadigitaltimes.net/chinese/2020/06/p/"
+    html = (f'<blockquote class="wp-embedded-content" data-secret="s1"><p><a href="{post}">健康码还健康吗</a></p>'
+            f'</blockquote><p><iframe class="wp-embedded-content" sandbox="allow-scripts" title="《健康码还健康吗》" '
+            f'src="{post}embed/#?secret=s1" data-secret="s1"></iframe></p>')
+    kept, record = _after(html, lambda body, record: embeds_to_links(body, BASE, True, record))
+    assert kept == (f'<blockquote class="wp-embedded-content" data-secret="s1"><p><a href="{post}">健康码还健康吗</a>'
+                    "</p></blockquote><p></p>")
+    assert [r.kind for r in record.removed] == ["WordPress post embed (its quoted link stays)"]
+    alone, record = _after(html.split("</blockquote>")[1],
+                           lambda body, record: embeds_to_links(body, BASE, True, record))
+    assert alone == f'<p><p><a href="{post}">Embedded content (chinadigitaltimes.net)</a></p></p>'
+    assert not record.removed
 
 
 def test_an_embed_without_a_source_goes() -> None:
