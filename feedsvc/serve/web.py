@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -68,7 +69,7 @@ def path_class(path: str) -> str:
         return "archive"
     extension = os.path.splitext(relative)[1]
     return {".atom": "feed", ".rss": "feed", ".json": "feed", ".html": "page", ".opml": "opml"}.get(
-        extension, "page" if relative in ("", "index.html") else "other")
+        extension, "page" if relative == "" or relative.endswith("/") else "other")
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,13 @@ class FileServer:
         return known[1]
 
     def _resolve(self, url_path: str) -> Path | None:
-        """The file a URL path names, or None when it is outside the root, hidden, a directory or missing."""
+        """The file a URL path names (a folder's: its `index.html`, as a web server's index), or None when it is
+        outside the root, hidden, a folder without its slash or missing."""
         if "\x00" in url_path or "\\" in url_path:
             return None
-        relative = url_path.lstrip("/") or "index.html"
+        relative = url_path.lstrip("/")
+        if relative == "" or relative.endswith("/"):
+            relative += "index.html"
         parts = relative.split("/")
         if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
             return None
@@ -200,6 +204,10 @@ class FileServer:
         path = self._resolve(request.path)
         plain = self._load(path) if path else None
         if plain is None or path is None:
+            if not request.path.endswith("/") and self._resolve(request.path + "/") is not None:
+                # a folder with an index, named without its slash: where its page's relative links work
+                folder = quote(request.path.lstrip("/"), safe="/")  # checked by `_resolve`: no `//`, no dots
+                return web.Response(status=301, headers={"Location": f"/{folder}/", "Cache-Control": "no-store"})
             return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
         variant, encoding = plain, None
         if _accepts_gzip(request.headers.get("Accept-Encoding", "")):

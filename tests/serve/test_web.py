@@ -92,6 +92,33 @@ def test_closed_archive_periods_are_immutable(tmp_path: Path) -> None:
     assert control("2024-05.rss") == IMMUTABLE and control("2024-06-01.json") == "public, max-age=60"
 
 
+def test_a_folder_is_served_by_its_index_page_and_named_without_its_slash_is_redirected(tmp_path: Path) -> None:
+    import asyncio
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from feedsvc.serve.web import FileServer, path_class
+
+    server = FileServer(tmp_path, 60, lambda: (200, {}))
+    (tmp_path / "zh-hant" / "archive" / "all").mkdir(parents=True)
+    (tmp_path / "zh-hant" / "archive" / "all" / "index.html").write_text("<p>歷史</p>")
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "dw.atom").write_text("<feed/>")
+
+    def get(path: str) -> tuple[int, dict[str, str], bytes]:
+        response = asyncio.run(server.handle(make_mocked_request("GET", path)))
+        return response.status, dict(response.headers), bytes(response.body or b"")  # type: ignore[attr-defined]
+
+    status, headers, body = get("/zh-hant/archive/all/")
+    assert (status, body) == (200, "<p>歷史</p>".encode()) and headers["Content-Type"].startswith("text/html")
+    assert path_class("/zh-hant/archive/all/") == "page"
+    status, headers, _ = get("/zh-hant/archive/all")
+    assert (status, headers["Location"]) == (301, "/zh-hant/archive/all/")
+    for path in ("/sources/", "/sources", "/sources/dw.atom/", "/zh-hant//archive/all/", "/zh-hant/../zh-hant/",
+                 "/zh-hant/archive/all/index.html/", "/nope", "/.hidden/"):
+        assert get(path)[0] == 404, path  # no index: no listing, and nothing but a folder is redirected
+
+
 def test_conditional_requests_get_304_with_an_empty_body(daemon: Daemon) -> None:
     _, headers, _ = daemon.request("/all.atom")
     status, again, body = daemon.request("/all.atom", headers={"If-None-Match": headers["etag"]})
