@@ -1,21 +1,32 @@
 """Gzip, in one place: the `.gz` siblings of published files (`publish`) and the responses the server compresses
-when asked (`serve.web`), made with ISA-L's deflate (the `isal` package).
+when asked (`serve.web`), made with zlib (Python's `gzip`).
+
+zlib, because its bytes are the same on every machine: the same feed compressed by Python's `gzip` at level 1 gave
+one output on an x86-64 processor, on one without SSE4.2 and on ARM64 (Debian's zlib 1.2.13; the latter two under
+QEMU). ISA-L's deflate (the `isal` package), which compressed four times faster, gave three: its hash and match
+finder depend on the processor, so two mirrors of one archive would publish different `.gz` files, and a cluster
+of them different ETags. A zlib other than zlib itself (zlib-ng, as Fedora ships it) compresses differently too.
 
 Every run with new stories compresses the subscription documents again, in three formats, and the daemon's latency
-is mostly that run. On the 10,000-seed benchmark's 2 MB unified Atom feed, zlib at level 1 takes 34 ms and ISA-L at
-level 2 9 ms (level 3: 14 ms; zlib at level 3: 60 ms); a `feedsvc regenerate` that publishes one new seed took
-0.771 s instead of 0.848 s (median of eight, taking turns), its writer threads spending 0.06 s of processor time
-on gzip instead of 0.16 s. Size is what it was: on the 300 real articles' published files, ISA-L's level 2 is
-0.4 % larger than zlib's level 1 (level 3 would be 2 % smaller, zlib's level 3 4 %)."""
+is mostly that run: level 1 compresses the 10,000-seed benchmark's 2 MB unified Atom feed in 34-37 ms where level 3
+takes 60-68 ms (the daemon served a new seed in 0.39 s instead of 0.51 s, median of five). The price is size: on
+the 300 real articles' unified feeds, level 1 is 4 % larger than level 3 and 9 % larger than level 5."""
 
 from __future__ import annotations
 
-from isal import igzip
+import struct
+import zlib
 
-GZIP_LEVEL = 2
-"""ISA-L's levels are 0 to 3: see the module's docstring for why 2."""
+GZIP_LEVEL = 1
+"""zlib's fastest level: see the module's docstring for why."""
 
 
 def gzipped(data: bytes, level: int = GZIP_LEVEL) -> bytes:
-    """Deterministic gzip: no name, no timestamp, so the same bytes always compress to the same bytes."""
-    return igzip.compress(data, level, mtime=0)
+    """Deterministic gzip: the same bytes always compress to the same bytes, on every machine. The header names no
+    file, no time and no operating system (zlib's own header, which Python's `gzip` writes, says which system it
+    was built for: Unix, macOS and Windows would differ)."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    stream = deflate.compress(data) + deflate.flush()
+    speed = 4 if level == 1 else 2 if level == 9 else 0  # RFC 1952's XFL: fastest, best or neither
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes((speed, 255))  # deflate; no flags, no time; OS unknown
+    return header + stream + struct.pack("<LL", zlib.crc32(data), len(data) & 0xFFFFFFFF)
