@@ -1,11 +1,11 @@
 """Gzip, in one place: the `.gz` siblings of published files (`publish`) and the responses the server compresses
-when asked (`serve.web`), made with zlib (Python's `gzip`).
+when asked (`serve.web`), made with zlib.
 
-zlib, because its bytes are the same on every machine: the same feed compressed by Python's `gzip` at level 1 gave
-one output on an x86-64 processor, on one without SSE4.2 and on ARM64 (Debian's zlib 1.2.13; the latter two under
-QEMU). ISA-L's deflate (the `isal` package), which compressed four times faster, gave three: its hash and match
-finder depend on the processor, so two mirrors of one archive would publish different `.gz` files, and a cluster
-of them different ETags. A zlib other than zlib itself (zlib-ng, as Fedora ships it) compresses differently too.
+zlib, because its bytes are the same on every machine: the same feed compressed by `gzipped` gave one output on an
+x86-64 processor, on one without SSE4.2 and on ARM64 (Debian's zlib 1.2.13; the latter two under QEMU). ISA-L's
+deflate (the `isal` package), which compressed four times faster, gave three: its hash and match finder depend on
+the processor, so two mirrors of one archive would publish different `.gz` files, and a cluster of them different
+ETags. A zlib other than zlib itself (zlib-ng, as Fedora ships it) compresses differently too.
 
 Every run with new stories compresses the subscription documents again, in three formats, and the daemon's latency
 is mostly that run: level 1 compresses the 10,000-seed benchmark's 2 MB unified Atom feed in 34-37 ms where level 3

@@ -205,9 +205,11 @@ class FileServer:
         plain = self._load(path) if path else None
         if plain is None or path is None:
             if not request.path.endswith("/") and self._resolve(request.path + "/") is not None:
-                # a folder with an index, named without its slash: where its page's relative links work
-                folder = quote(request.path.lstrip("/"), safe="/")  # checked by `_resolve`: no `//`, no dots
-                return web.Response(status=301, headers={"Location": f"/{folder}/", "Cache-Control": "no-store"})
+                # a folder with an index, named without its slash: where its page's relative links work. The
+                # Location is relative (its own name and a slash), right behind a proxy that serves under a prefix;
+                # quoted, it cannot name another scheme or host.
+                folder = quote(request.path.rsplit("/", 1)[-1], safe="")
+                return web.Response(status=301, headers={"Location": f"{folder}/", "Cache-Control": "no-store"})
             return web.Response(status=404, text="404: not found\n", headers={"Cache-Control": "no-store"})
         variant, encoding = plain, None
         if _accepts_gzip(request.headers.get("Accept-Encoding", "")):

@@ -113,7 +113,10 @@ def test_a_folder_is_served_by_its_index_page_and_named_without_its_slash_is_red
     assert (status, body) == (200, "<p>歷史</p>".encode()) and headers["Content-Type"].startswith("text/html")
     assert path_class("/zh-hant/archive/all/") == "page"
     status, headers, _ = get("/zh-hant/archive/all")
-    assert (status, headers["Location"]) == (301, "/zh-hant/archive/all/")
+    assert (status, headers["Location"]) == (301, "all/")  # relative: right under any prefix a proxy adds
+    (tmp_path / "http:").mkdir()
+    (tmp_path / "http:" / "index.html").write_text("x")
+    assert get("/http:")[1]["Location"] == "http%3A/"  # never read as a scheme
     for path in ("/sources/", "/sources", "/sources/dw.atom/", "/zh-hant//archive/all/", "/zh-hant/../zh-hant/",
                  "/zh-hant/archive/all/index.html/", "/nope", "/.hidden/"):
         assert get(path)[0] == 404, path  # no index: no listing, and nothing but a folder is redirected
