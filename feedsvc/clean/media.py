@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import lxml.html
 
 from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, text_of, visible_text
-from feedsvc.links import absolute, unwrap_proxy
+from feedsvc.links import absolute, host_of, unwrap_proxy
 
 _LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
 _URL_ATTRS = {"a": ("href",), "img": ("src",), "video": ("src", "poster"), "audio": ("src",),
@@ -106,7 +106,7 @@ ADDED_LABEL = re.compile(r"^(?:YouTube video|Facebook post|Tweet|(?:Embedded con
 
 
 def _label(url: str, kind: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     if "youtube" in host or host == "youtu.be":
         return "YouTube video"
     if "facebook" in host:
@@ -138,8 +138,7 @@ def page_of(url: str) -> str:
                  **({"t": f"{start}s"} if start.isdigit() else {})})
     if host in ("facebook.com", "m.facebook.com") and parts.path in ("/plugins/post.php", "/plugins/video.php"):
         target = absolute(query.get("href", ""), "")
-        if target and (urlsplit(target).hostname or "").lower().removeprefix("www.") in ("facebook.com",
-                                                                                        "m.facebook.com"):
+        if target and host_of(target).removeprefix("www.") in ("facebook.com", "m.facebook.com"):
             return target
     if host == "player.vimeo.com":
         video = _VIMEO_ID.match(parts.path)
