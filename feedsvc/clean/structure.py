@@ -169,10 +169,23 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
                     setattr(node, attr, pattern.sub("", value))
 
 
+_MEDIA = ("img", "picture", "video", "audio", "iframe", "embed", "object", "a")
+
+
 def remove_repeated_title(body: HtmlElement, title: str, record: Recorder) -> None:
-    """Drop a heading in the first few elements that only repeats the entry's title (BBC, Nei.st pages)."""
+    """Drop a heading in the first few elements that only repeats the entry's title (BBC, Nei.st pages), or the
+    whole body when it holds nothing but the title (BBC's video posts, CCTV's empty programme pages: the archive
+    has no text of them); an article left without text is published as a link to the original."""
     wanted = " ".join(title.split()).casefold()
     if not wanted:
+        return
+    if "".join(visible_text(body).split()).casefold() == wanted.replace(" ", "") and \
+            next(body.iter(*_MEDIA), None) is None:
+        if not is_blank(body.text):
+            record.note("repeated title", body.text or "")
+        body.text = None
+        for child in list(body):
+            record.drop(child, "repeated title")
         return
     for count, heading in enumerate(body.iter("h1", "h2")):
         if count >= 3:

@@ -88,6 +88,30 @@ def _fix_lists(body: HtmlElement) -> None:
                 current.addnext(item)
 
 
+_STRAY_ITEMS = ((("li",), "ul", ("ul", "ol")), (("dt", "dd"), "dl", ("dl",)))
+
+
+def _wrap_stray_items(body: HtmlElement) -> None:
+    """List items outside any list (CCTV's programme lists; a `<menu>` the allowlist unwrapped) go into one, each
+    run of them (only whitespace between) into its own `<ul>` or `<dl>`: HTML has no item without a list, and a
+    reader's sanitizer may drop or flatten one."""
+    for tags, wrapper, lists in _STRAY_ITEMS:
+        for item in list(body.iter(*tags)):
+            if item.getparent() is None or any(a.tag in lists for a in item.iterancestors()):
+                continue
+            listing = lxml.html.Element(wrapper)
+            item.addprevious(listing)
+            run: HtmlElement | None = item
+            while run is not None and run.tag in tags:
+                following, ends = run.getnext(), not is_blank(run.tail)
+                listing.append(run)
+                if ends:
+                    break
+                run = following
+            last = listing[-1]
+            listing.tail, last.tail = last.tail, None
+
+
 def _has_block_child(element: HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
 
@@ -121,6 +145,7 @@ def to_allowlist(body: HtmlElement) -> None:
     for part in list(body.iter(*_TABLE_PARTS)):
         if not any(a.tag == "table" for a in part.iterancestors()):
             part.drop_tag()
+    _wrap_stray_items(body)
     _fix_lists(body)  # first: wrapping stray list content in items can nest one item in another
     _unnest(body)
     # Inline elements around blocks are split differently by different parsers: unwrap them too.

@@ -208,7 +208,8 @@ def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], sit
         author=display(meta.author) if meta.author else None, categories=[display(c) for c in meta.categories],
         published=f"{meta.published:%Y-%m-%d %H:%M} UTC", published_iso=meta.published.isoformat(),
         updated=f"{updated:%Y-%m-%d %H:%M} UTC" if updated else None,
-        updated_iso=updated.isoformat() if updated else None, content=_with_lazy_images(entry_html(entry)),
+        updated_iso=updated.isoformat() if updated else None,
+        content=_with_lazy_images(entry_html(entry)) if entry.article or entry.summary else None,  # else: a note
         link=meta.link, host=urlsplit(meta.link).hostname or meta.link,
         neighbours=[("all sources", link(nav.newer), link(nav.older)),
                     (source, link(nav.source_newer), link(nav.source_older))],

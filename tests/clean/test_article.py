@@ -8,6 +8,7 @@ from pathlib import Path
 
 import html5lib
 import lxml.etree
+import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -271,6 +272,13 @@ def test_empty_and_whitespace_input() -> None:
     assert clean("<div>\n\n</div>\n", "https://x.example/").html == ""
 
 
+def test_a_body_that_is_only_its_title_leaves_no_article_and_no_summary() -> None:
+    """As in BBC's video posts: the feeds then carry the link to the original, not the title twice."""
+    cleaned = clean("<div>\n行山时睡着 圣伯纳犬由拯救队救下山\n</div>", "https://www.bbc.com/zhongwen/simp/uk-53566221",
+                    title="行山时睡着 圣伯纳犬由拯救队救下山")
+    assert (cleaned.html, cleaned.summary, [r.kind for r in cleaned.removed]) == ("", "", ["repeated title"])
+
+
 @pytest.mark.parametrize(("opening", "closing"), [("<div>", "</div>"), ("<span><b>", "</b></span>"),
                                                   ("<ul><li>", "</li></ul>")])
 @pytest.mark.parametrize("depth", [200, 300, 100_000])
@@ -331,6 +339,18 @@ def test_corpus_has_no_feedx_proxy_style_or_foreign_markup(corpus_cleaned) -> No
             if extra:
                 problems.append(f"{path.name}: <{tag}> {sorted(extra)}")
     assert problems == []
+
+
+@needs_corpus
+def test_corpus_list_items_are_in_lists(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    """CCTV's programme lists come as items without a list; HTML has none such (nor terms outside a `<dl>`)."""
+    parents = {"li": ("ul", "ol"), "dt": ("dl",), "dd": ("dl",)}
+    stray = []
+    for path, _, cleaned in corpus_cleaned:
+        fragment = lxml.html.fragment_fromstring(cleaned.html or "<p></p>", create_parent="div")
+        stray += [f"{path.name}: <{item.tag}>" for item in fragment.iter(*parents)
+                  if item.getparent().tag not in parents[item.tag]]
+    assert stray == []
 
 
 @needs_corpus

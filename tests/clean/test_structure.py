@@ -87,6 +87,21 @@ def test_a_heading_that_repeats_the_title_goes_once() -> None:
     assert _after(html, lambda body, record: remove_repeated_title(body, " ", record))[0] == html
 
 
+@pytest.mark.parametrize(("html", "emptied"), [
+    ("<div>\n行山时睡着  圣伯纳犬\n</div>", True),  # BBC's video posts: the archive has the title only
+    ("<p>行山时睡着</p><p>圣伯纳犬</p>", True),
+    ("行山时睡着 圣伯纳犬", True),
+    ("<p>行山时睡着 圣伯纳犬</p><p>正文。</p>", False),
+    ('<p>行山时睡着 圣伯纳犬</p><img src="a.jpg">', False),  # a photo with its title as caption
+    ('<p>行山时睡着 圣伯纳犬</p><video src="a.mp4"></video>', False),
+    ('<p><a href="https://elsewhere.example/">行山时睡着 圣伯纳犬</a></p>', False),  # a link somewhere
+])
+def test_a_body_that_only_repeats_the_title_is_emptied(html: str, emptied: bool) -> None:
+    """What is left then is an article without text, which every format publishes as a link to the original."""
+    kept, removed = _after(html, lambda body, record: remove_repeated_title(body, "行山时睡着 圣伯纳犬", record))
+    assert (kept.strip(), {r.kind for r in removed}) == (("", {"repeated title"}) if emptied else (html, set()))
+
+
 def test_each_rule_removes_what_it_names_and_is_recorded_with_it() -> None:
     rules = CleanRules(drop_selectors=("div.share",), drop_xpaths=("//a[contains(@href, 't.me')]",),
                        drop_paragraphs=("^相关阅读",), strip_text=(r"\[caption[^\]]*\]",))

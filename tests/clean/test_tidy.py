@@ -35,6 +35,19 @@ def test_structure_to_the_allowlist(html: str, expected: str) -> None:
     assert {e.tag for e in parse_body(tidied)[0].iter()} - {"body"} <= ALLOWED_TAGS
 
 
+@pytest.mark.parametrize(("html", "expected"), [
+    # CCTV's programme lists: items with no list around them
+    ("<div><li>一</li><li>二</li></div>", "<ul><li>一</li><li>二</li></ul>"),
+    ("<li>一</li> <li>二</li>中<li>三</li>", "<ul><li>一</li> <li>二</li></ul>中<ul><li>三</li></ul>"),
+    ("<menu><li>一</li></menu><p>后</p>", "<ul><li>一</li></ul><p>后</p>"),  # a list the allowlist unwraps
+    ("<dt>词</dt><dd>义</dd>", "<dl><dt>词</dt><dd>义</dd></dl>"),
+    ("<ol><li>一</li><li>二</li></ol>", "<ol><li>一</li><li>二</li></ol>"),  # in a list already: as it was
+    ("<li>外<ul><li>内</li></ul></li>", "<ul><li>外<ul><li>内</li></ul></li></ul>"),  # its own list stays inside
+])
+def test_list_items_outside_a_list_are_put_in_one(html: str, expected: str) -> None:
+    assert _after(html, to_allowlist) == expected
+
+
 def test_nesting_that_parsers_read_otherwise_is_undone() -> None:
     """As earlier passes can leave it (the parser itself never nests these): a link in a link, an inline element
     around a block."""

@@ -99,6 +99,17 @@ def test_a_story_page_shows_the_article_escaped_and_links_relatively() -> None:
     assert len(pager) == 2  # older in all sources, and in DW
 
 
+def test_a_story_without_text_says_so_instead_of_linking_the_original_twice() -> None:
+    """The feeds carry a link to the original for it (`output.body`); the page has that link below already."""
+    entry = replace(_entry("只有標題", None, (), ""), summary="")
+    nav = StoryNav(_story(2, "dw"), ("archive/all/2024-01", "2024-01"), None, None, None, None)
+    (article,) = html5lib.parse(render_story(entry, nav, {}, "全部", {})[1]).iter(f"{XHTML}article")
+    assert [a.get("href") for a in article.iter(f"{XHTML}a")] == ["https://www.dw.com/zh/a-1"]
+    assert "The archive holds no text of this story" in "".join(article.itertext())
+    with_summary = html5lib.parse(render_story(replace(entry, summary="摘要"), nav, {}, "全部", {})[1])
+    assert "no text" not in "".join(next(with_summary.iter(f"{XHTML}article")).itertext())
+
+
 def _seed(folder: Path, number: int, days: int, source: str = "dw") -> Path:
     host = {"dw": "www.dw.com/zh", "voa": "www.voachinese.com/a"}[source]
     stamp = int((NOW - timedelta(days=days)).timestamp() * 1000)
