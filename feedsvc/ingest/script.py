@@ -1,9 +1,10 @@
 """Which Chinese script a story is written in, judged from its text: the characters only Traditional Chinese uses
 and those only Simplified Chinese uses (OpenCC's character tables, shipped in `script-chars.txt` so that judging
-needs no OpenCC; `tests/ingest/test_script.py` checks that they still are OpenCC's). Pure.
+needs no OpenCC; `tests/ingest/test_script.py` checks that they still are OpenCC's); or English, for a story
+of Latin letters without a Chinese character. Pure.
 
 A source's own language is only a fallback: DW's Chinese service writes both scripts, and so do feeds that mix
-sources.
+sources; CDT, Reuters and Nei.st publish some stories in English.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-HANT, HANS = "zh-Hant", "zh-Hans"
+HANT, HANS, ENGLISH = "zh-Hant", "zh-Hans", "en"
 MIN_EVIDENCE = 4
 """Characters of one script or the other a text must hold to tell anything (a title of Latin letters, a short
 caption)."""
@@ -49,3 +50,26 @@ def script_of(text: str) -> str | None:
     if hans >= DOMINANCE * hant:
         return HANS
     return None
+
+
+MIN_LATIN_WORDS = 3
+"""Words of Latin letters a text without Chinese characters must hold to be English (not a name, a code)."""
+
+
+def language_of(text: str) -> str | None:
+    """`script_of(text)`, or `en` for a text of Latin letters with no Chinese character at all (the only other
+    language these archives hold: English photo captions and wire stories among Chinese ones), None when it
+    tells nothing."""
+    script = script_of(text)
+    if script is not None:
+        return script
+    if any(_is_han(char) for char in text):
+        return None
+    words = sum(1 for word in text.split() if word.isascii() and sum(c.isalpha() for c in word) >= 2)
+    return ENGLISH if words >= MIN_LATIN_WORDS else None
+
+
+def _is_han(char: str) -> bool:
+    """Whether `char` is a CJK ideograph (the unified blocks and their extensions, and the compatibility ones)."""
+    code = ord(char)
+    return 0x3400 <= code < 0xA000 or 0xF900 <= code < 0xFB00 or 0x20000 <= code < 0x32000

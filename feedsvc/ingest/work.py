@@ -18,7 +18,7 @@ from feedsvc.clean.structure import RULE_KIND
 from feedsvc.errors import SeedReadError
 from feedsvc.ingest.parse import ParseContext, parse_seed
 from feedsvc.ingest.scan import CHANGED_WHILE_READ, read_seed
-from feedsvc.ingest.script import script_of
+from feedsvc.ingest.script import language_of
 from feedsvc.ingest.triage import check_complete
 from feedsvc.model import CleanRules, Entry, ParseResult, SeedFile
 
@@ -64,7 +64,7 @@ def process(job: Job, data: bytes, path: str, digest: str, mtime: datetime | Non
             cleaned = clean(raw.html, raw.meta.link, job.rules_for(raw.meta.source_slug), job.summary_chars,
                             raw.meta.title)
             by_rules = tuple(r for r in cleaned.removed if r.kind.startswith(RULE_KIND))
-            meta = replace(raw.meta, language=script_of(f"{raw.meta.title}\n{cleaned.summary}"))
+            meta = replace(raw.meta, language=language_of(f"{raw.meta.title}\n{cleaned.summary}"))
             # UTF-8: pickled to the run's process and stored as they are (`Cache.store`), never decoded there
             entries.append(Entry(meta, cleaned.html.encode("utf-8"), cleaned.summary, digest, by_rules,
                                  cleaned.edges))

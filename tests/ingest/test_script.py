@@ -7,7 +7,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from feedsvc.ingest.script import HANS, HANT, script_of, tables
+from feedsvc.ingest.script import ENGLISH, HANS, HANT, language_of, script_of, tables
 from feedsvc.ingest.work import process
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
@@ -40,6 +40,19 @@ def test_script_of(text: str, script: str | None) -> None:
     assert script_of(text) == script
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("美中可以进行核对话，为什么展开核军控谈判几乎不可能？", HANS),
+    ("Photo: Night at Ma Tso Lung, Hong Kong, by Hanson Yu\nA village at dusk.", ENGLISH),
+    ("Photo: 五台山 Pagoda of Fogong Temple", None),  # a Chinese character: not English, too little to tell
+    ("中国 China", None),
+    ("COVID-19 2020-11-02", None),  # too few words to tell
+    ("Ｔｉｋ Ｔｏｋ ｌｉｖｅ", None),  # full-width letters: Chinese typesetting, not English text
+    ("", None),
+])
+def test_language_of(text: str, language: str | None) -> None:
+    assert language_of(text) == language
+
+
 def test_a_cleaned_entry_carries_its_own_script(base_settings: Settings) -> None:
     """The DW sample is Traditional though the shipped table says nothing of its script per story."""
     job = make_job(base_settings, NOW)
@@ -48,6 +61,21 @@ def test_a_cleaned_entry_carries_its_own_script(base_settings: Settings) -> None
         outcome = process(job, seed.read_bytes(), seed.name, "d", None)
         scripts[outcome.entries[0].meta.source_slug] = outcome.entries[0].meta.language
     assert scripts == {"dw": HANT, "voa": HANS, "rfa": HANS}
+
+
+@needs_corpus
+def test_cdts_english_photo_posts_are_english_in_the_corpus(base_settings: Settings) -> None:
+    """CDT (zh-Hans, as its source says) also posts photos captioned in English only: six, and the one whose
+    title, empty, is taken from its English caption."""
+    job = make_job(base_settings, NOW)
+    found = {}
+    for path in sorted(Path(CORPUS).glob("*.md")):
+        for entry in process(job, path.read_bytes(), path.name, "d", None).entries:
+            if entry.meta.source_slug == "cdt":
+                found[entry.meta.title] = entry.meta.language
+    english = sorted(title for title, language in found.items() if language == ENGLISH)
+    assert len(english) == 7 and sum(title.startswith("Photo: ") for title in english) == 6
+    assert not [title for title, language in found.items() if language != ENGLISH and title.startswith("Photo: ")]
 
 
 @needs_corpus
