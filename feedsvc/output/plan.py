@@ -127,10 +127,11 @@ def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source
     return plans
 
 
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 """Raised whenever the renderers write other bytes for the same stories (2: RSS titles and descriptions escaped
 as HTML; 3: story pages, listings from templates; 4: a story page says when the archive holds no text of its
-story), so that every document published by an earlier version is rendered again."""
+story; 5: a story page's own words are marked English), so that every document published by an earlier version
+is rendered again."""
 
 
 def document_digest(planned: Planned, fingerprint: str, *extra: object) -> str:

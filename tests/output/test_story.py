@@ -99,6 +99,18 @@ def test_a_story_page_shows_the_article_escaped_and_links_relatively() -> None:
     assert len(pager) == 2  # older in all sources, and in DW
 
 
+def test_the_pages_own_words_are_english_inside_a_chinese_article() -> None:
+    """So that a screen reader reads "updated" and "(the original)" in English, and the author in the story's
+    language."""
+    entry = _entry("新聞", "記者甲", (), "<p>正文</p>")
+    nav = StoryNav(_story(2, "dw"), ("archive/all/2024-01", "2024-01"), None, None, None, None)
+    (article,) = html5lib.parse(render_story(entry, nav, {}, "全部", {"dw": "zh-Hant"})[1]).iter(f"{XHTML}article")
+    metas = [p for p in article.iter(f"{XHTML}p") if p.get("class") == "meta"]
+    assert [p.get("lang") for p in metas] == ["en", "en"]
+    assert {span.text: span.get("lang") for p in metas for span in p.iter(f"{XHTML}span")} == \
+        {"德国之声": "zh-Hant", "記者甲": "zh-Hant", "原文": "zh"}
+
+
 def test_a_story_without_text_says_so_instead_of_linking_the_original_twice() -> None:
     """The feeds carry a link to the original for it (`output.body`); the page has that link below already."""
     entry = replace(_entry("只有標題", None, (), ""), summary="")
