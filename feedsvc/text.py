@@ -13,6 +13,9 @@ import re
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Bidirectional overrides and isolates can disguise text; they have no place in titles and names.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
+"""Chinese characters, as a regular expression's character ranges: the unified ideographs, their extensions and
+the compatibility ones (what the search index cuts into bigrams, what tells a story is not English)."""
 
 
 def strip_xml_illegal(text: str) -> str:

@@ -10,7 +10,10 @@ sources; CDT, Reuters and Nei.st publish some stories in English.
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
+
+from feedsvc.text import HAN
 
 HANT, HANS, ENGLISH = "zh-Hant", "zh-Hans", "en"
 MIN_EVIDENCE = 4
@@ -56,6 +59,12 @@ MIN_LATIN_WORDS = 3
 """Words of Latin letters a text without Chinese characters must hold to be English (not a name, a code)."""
 
 
+@functools.cache
+def _han() -> re.Pattern[str]:
+    """A Chinese character; compiled when first needed (2.8 ms, for the few texts whose script tells nothing)."""
+    return re.compile(f"[{HAN}]")
+
+
 def language_of(text: str) -> str | None:
     """`script_of(text)`, or `en` for a text of Latin letters with no Chinese character at all (the only other
     language these archives hold: English photo captions and wire stories among Chinese ones), None when it
@@ -63,13 +72,7 @@ def language_of(text: str) -> str | None:
     script = script_of(text)
     if script is not None:
         return script
-    if any(_is_han(char) for char in text):
+    if _han().search(text):
         return None
     words = sum(1 for word in text.split() if word.isascii() and sum(c.isalpha() for c in word) >= 2)
     return ENGLISH if words >= MIN_LATIN_WORDS else None
-
-
-def _is_han(char: str) -> bool:
-    """Whether `char` is a CJK ideograph (the unified blocks and their extensions, and the compatibility ones)."""
-    code = ord(char)
-    return 0x3400 <= code < 0xA000 or 0xF900 <= code < 0xFB00 or 0x20000 <= code < 0x32000

@@ -12,6 +12,12 @@ from feedsvc.model import Entry
 from feedsvc.text import display
 
 
+def has_text(entry: Entry) -> bool:
+    """Whether the archive holds any text of the entry (an article or a summary); else its body is only a link to
+    the original."""
+    return bool(entry.article or entry.summary)
+
+
 def entry_html(entry: Entry) -> str:
     """The entry's cleaned HTML (the cleaner made it `text.readable` already), or a short stand-in when cleaning
     left nothing."""

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from feedsvc import __version__
 from feedsvc.model import Entry, Story
-from feedsvc.output.body import entry_html
+from feedsvc.output.body import entry_html, has_text
 from feedsvc.output.pages import story_page
 from feedsvc.output.plan import FeedPlan, Planned
 from feedsvc.output.templates import Markup, render
@@ -209,7 +209,7 @@ def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], sit
         published=f"{meta.published:%Y-%m-%d %H:%M} UTC", published_iso=meta.published.isoformat(),
         updated=f"{updated:%Y-%m-%d %H:%M} UTC" if updated else None,
         updated_iso=updated.isoformat() if updated else None,
-        content=_with_lazy_images(entry_html(entry)) if entry.article or entry.summary else None,  # else: a note
+        content=_with_lazy_images(entry_html(entry)) if has_text(entry) else None,  # else: a note
         link=meta.link, host=urlsplit(meta.link).hostname or meta.link,
         neighbours=[("all sources", link(nav.newer), link(nav.older)),
                     (source, link(nav.source_newer), link(nav.source_older))],

@@ -17,10 +17,11 @@ import functools
 import re
 from importlib import resources
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
-_RUN = re.compile(f"[{_CJK}]+")
-_BIGRAMS = re.compile(f"(?=([{_CJK}]{{2}}))")
-_PIECES = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
+from feedsvc.text import HAN
+
+_RUN = re.compile(f"[{HAN}]+")
+_BIGRAMS = re.compile(f"(?=([{HAN}]{{2}}))")
+_PIECES = re.compile(f"[{HAN}]+|[^\\W_{HAN}]+")
 """A term's pieces: runs of Chinese characters, and words (letters and digits, as `unicode61` reads them)."""
 MAX_TERMS = 8
 MAX_QUERY = 200
