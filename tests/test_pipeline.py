@@ -485,6 +485,28 @@ def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_set
     assert "imported: []" in result.stdout, result.stdout
 
 
+def test_a_run_with_a_few_new_seeds_starts_and_imports_no_worker_process(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """A few new seeds are cleaned and their documents rendered in the command's own process: the machinery of
+    worker processes (`multiprocessing`, `concurrent.futures.process`) is not even imported."""
+    settings = make_settings()
+    shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
+    regenerate(settings, NOW)
+    (settings.seeds_dir / "new.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes().replace(
+        b"7343844.html", b"7343845.html"))
+    script = (
+        "import sys\n"
+        "from feedsvc.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('imported:', [m for m in ('multiprocessing', 'concurrent.futures.process') if m in sys.modules])\n")
+    args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
+            "--state", str(settings.state_dir), "--base-url", settings.base_url]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
+                            timeout=120, check=False)
+    assert "new 1" in result.stdout, result.stdout + result.stderr
+    assert "imported: []" in result.stdout, result.stdout
+
+
 def test_the_feed_extensions_are_the_formats() -> None:
     from feedsvc.output.documents import FORMATS
     from feedsvc.pipeline import FEED_EXTENSIONS

@@ -7,15 +7,18 @@ a cold run starts (and imports everything in) one process per core once, not twi
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import TYPE_CHECKING
 
 from feedsvc.errors import Cancelled
 from feedsvc.ingest.work import Job, Outcome, process_file, process_in_worker
 from feedsvc.model import SeedFile
 from feedsvc.system.readahead import read_ahead
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PARALLEL_THRESHOLD = 48
 """Fewer seeds to clean than this are cleaned in this process: starting workers would cost more."""
@@ -34,6 +37,9 @@ class WorkerPool:
 
     def executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            import multiprocessing  # here: a run that starts no worker (one new seed) never imports it
+            from concurrent.futures import ProcessPoolExecutor
+
             # Never fork a process that runs threads (the daemon's scheduler and server): start clean workers.
             # Spawned workers are this process's own children (no forkserver to outlive it), and each one exits
             # by itself if this process is killed (`work.watch_parent`).

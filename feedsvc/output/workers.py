@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedsvc.errors import Cancelled
 from feedsvc.images.policy import ImagePolicy
@@ -18,6 +19,9 @@ from feedsvc.output.plan import Planned
 from feedsvc.output.publish import Staged, Staging, cannot_write, discard_staged, stage_file
 from feedsvc.state.cache import Cache
 from feedsvc.system.memory import cycles_collected_after
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 @dataclass(frozen=True)
