@@ -48,7 +48,9 @@ def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
     `tree.parse_body`), its `<img>` stays. An image that draws an emoji or an emoticon in the text (WordPress's
     `wp-smiley`, Weibo's faces) becomes the text it stands for: its page sized it to the line, which no reader
     does once styles are gone (a 72-pixel 🙏 mid-sentence), and a character needs no fetch from a host the reader
-    may not reach."""
+    may not reach. An image its seed gave no text alternative gets an empty `alt`: HTML requires one (a story page
+    is checked against HTML's conformance checker), and a screen reader then passes over the image instead of
+    spelling out its address."""
     for source in list(body.iter("source")):
         record.drop(source, "picture source")
     for img in list(body.iter("img")):
@@ -77,6 +79,8 @@ def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
         for name in list(img.attrib):
             if name not in ("alt", "title", "width", "height"):
                 del img.attrib[name]
+        if img.get("alt") is None:
+            img.set("alt", "")
         img.set("src", resolved)
         if width is None:
             img.attrib.pop("width", None)

@@ -188,8 +188,9 @@ def story_row(entry: Entry, up: str, languages: Mapping[str, str | None]) -> Row
     right CJK glyphs whether the entry was prepared (a listing) or read as stored (search results)."""
     meta = entry.meta
     source_lang = languages.get(meta.source_slug)
-    return Row(up + story_page(meta.id), meta.language or source_lang, display(meta.title), meta.updated.isoformat(),
-               f"{meta.updated:%Y-%m-%d %H:%M}", display(meta.source_name), source_lang, meta.link)
+    return Row(up + story_page(meta.id), meta.language or source_lang, display(meta.title),
+               meta.updated.isoformat(timespec="seconds"), f"{meta.updated:%Y-%m-%d %H:%M}", display(meta.source_name),
+               source_lang, meta.link)
 
 
 def render_period(feed: Feed, entries: Sequence[Entry], name: str, archive_url: str | None,

@@ -127,10 +127,11 @@ def plan_ordered(settings: Settings, unified_stories: Sequence[Story], by_source
     return plans
 
 
-RENDERER_VERSION = "5"
+RENDERER_VERSION = "6"
 """Raised whenever the renderers write other bytes for the same stories (2: RSS titles and descriptions escaped
 as HTML; 3: story pages, listings from templates; 4: a story page says when the archive holds no text of its
-story; 5: a story page's own words are marked English), so that every document published by an earlier version
+story; 5: a story page's own words are marked English; 6: pages' `<time datetime>` in whole seconds, as HTML
+allows no more than three digits of a second), so that every document published by an earlier version
 is rendered again."""
 
 

@@ -206,9 +206,9 @@ def render_story(entry: Entry, nav: StoryNav, others: Mapping[Story, Entry], sit
         source_lang=languages.get(meta.source_slug), source_page=f"{up}sources/{meta.source_slug}.html",
         index=f"{up}index.html", listing=(nav.listing[1], up + nav.listing[0] + ".html"),
         author=display(meta.author) if meta.author else None, categories=[display(c) for c in meta.categories],
-        published=f"{meta.published:%Y-%m-%d %H:%M} UTC", published_iso=meta.published.isoformat(),
+        published=f"{meta.published:%Y-%m-%d %H:%M} UTC", published_iso=meta.published.isoformat(timespec="seconds"),
         updated=f"{updated:%Y-%m-%d %H:%M} UTC" if updated else None,
-        updated_iso=updated.isoformat() if updated else None,
+        updated_iso=updated.isoformat(timespec="seconds") if updated else None,
         content=_with_lazy_images(entry_html(entry)) if has_text(entry) else None,  # else: a note
         link=meta.link, host=urlsplit(meta.link).hostname or meta.link,
         neighbours=[("all sources", link(nav.newer), link(nav.older)),

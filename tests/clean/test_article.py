@@ -45,19 +45,19 @@ def body_of(sample: str) -> str:
     ("<div><i>not a date</i></div><p>正文</p>", "<p><i>not a date</i></p><p>正文</p>"),
     ('<img src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg" width="100%">'
      '<div><small style="color: #999;">图说</small></div><p>正文</p>',
-     '<figure><img src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg"><figcaption>图说</figcaption>'
+     '<figure><img alt="" src="https://images.weserv.nl/?url=static.dw.com/image/1_303.jpg"><figcaption>图说</figcaption>'
      '</figure><p>正文</p>'),  # an image keeps its seed's URL: the renderers unwrap it (`images.policy`)
     ('<p><img src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>',
-     '<p><img src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>'),
+     '<p><img alt="" src="https://images.weserv.nl?url=gdb.voanews.com/A_r1_s_w900.jpg"></p>'),
     ('<p><img src="//pictures.reuters.com/x.jpg"> <a href="/mandarin/a.html">链接</a></p>',
-     '<p><img src="https://pictures.reuters.com/x.jpg"> <a href="https://www.rfa.org/mandarin/a.html" '
+     '<p><img alt="" src="https://pictures.reuters.com/x.jpg"> <a href="https://www.rfa.org/mandarin/a.html" '
      'rel="noopener noreferrer">链接</a></p>'),
     ('<p>a<img src="https://t.example/p.gif" width="1" height="1">b</p>', "<p>ab</p>"),
     ('<p><img src="data:image/gif;base64,R0lGOD" data-src="https://cdn.example/real.jpg"></p>',
-     '<p><img src="https://cdn.example/real.jpg"></p>'),
+     '<p><img alt="" src="https://cdn.example/real.jpg"></p>'),
     ('<p><picture><source srcset="https://zh.bitterwinter.org/m.jpg?v=2" media="(max-width: 767.98px)">'
      '<source srcset="https://zh.bitterwinter.org/p.jpg?v=2"><img src="https://zh.bitterwinter.org/p.jpg?v=2" >'
-     '</picture></p><p>正文</p>', '<p><img src="https://zh.bitterwinter.org/p.jpg?v=2"></p><p>正文</p>'),
+     '</picture></p><p>正文</p>', '<p><img alt="" src="https://zh.bitterwinter.org/p.jpg?v=2"></p><p>正文</p>'),
     ('<div class="DC-embed DV-container"></div><p><script src="//assets.documentcloud.org/viewer/loader.js">'
      '</script><br /><script>DV.load("https://www.documentcloud.org/documents/1-x.js", {});</script><noscript><br />'
      '<a href="https://assets.documentcloud.org/documents/1/x.pdf">文件 (PDF)</a></p></noscript></p>',
@@ -80,11 +80,11 @@ def test_table(html: str, expected: str) -> None:
 
 def test_dw_sample() -> None:
     result = clean(body_of("000_5e86a5536f436506.txt"), "https://www.dw.com/zh/a-67337300")
-    assert result.html.startswith('<figure><img src="https://images.weserv.nl/?url=static.dw.com/image/66480939_303.jpg">'
+    assert result.html.startswith('<figure><img alt="" src="https://images.weserv.nl/?url=static.dw.com/image/66480939_303.jpg">'
                                   "<figcaption>中國的東風41戰略核導彈</figcaption></figure><p>（德國之聲中文網）")
     assert "获取更多RSS" not in result.html and "feedx" not in result.html
     published = ImagePolicy().rewrite(result.html.encode(), "dw").decode()
-    assert published.startswith('<figure><img src="https://static.dw.com/image/66480939_303.jpg">')
+    assert published.startswith('<figure><img alt="" src="https://static.dw.com/image/66480939_303.jpg">')
     assert "weserv" not in published
     assert "2023-11-08T05:20:41.666Z" not in result.html
     assert result.html.endswith("並受到刑事追究。</em></p>")  # the publisher's copyright line stays
@@ -236,7 +236,7 @@ def test_nyts_briefing_invitation_goes_in_either_wording(base_settings: Settings
 def test_voa_sample() -> None:
     result = clean(body_of("002_7e59d68a7c4f54af.txt"), "https://www.voachinese.com/a/7343844.html")
     published = ImagePolicy().rewrite(result.html.encode(), "voa").decode()
-    assert published.startswith('<figure><img src="https://gdb.voanews.com/99E8ADFE-11B7-4726-86C8-'
+    assert published.startswith('<figure><img alt="" src="https://gdb.voanews.com/99E8ADFE-11B7-4726-86C8-'
                                 'F7D0B1E7F470_r1_s_w900.jpg"><figcaption>2009 年 10 月 1 日')
     assert "Mon, 06 Nov 2023" not in result.html
 

@@ -30,11 +30,14 @@ def _images(html: str) -> tuple[str, list[str]]:
 @pytest.mark.parametrize(("img", "expected"), [
     ('<img src="data:image/gif;base64,R0lG" data-src="/i/1.jpg" alt="图" class="lazy" style="x">',
      '<img alt="图" src="https://www.dw.com/i/1.jpg">'),
-    ('<img src="/blank.gif" data-original="//cdn.example/2.jpg">', '<img src="https://cdn.example/2.jpg">'),
-    ('<img src="a.jpg" width="300px" height="auto">', '<img width="300px" src="https://www.dw.com/zh/a.jpg">'),
-    (f'<img src="{PROXIED}">', f'<img src="{PROXIED}">'),  # what readers are sent is the renderers' choice
+    ('<img src="/blank.gif" data-original="//cdn.example/2.jpg">', '<img alt="" src="https://cdn.example/2.jpg">'),
+    ('<img src="a.jpg" width="300px" height="auto">',
+     '<img width="300px" alt="" src="https://www.dw.com/zh/a.jpg">'),
+    (f'<img src="{PROXIED}">', f'<img alt="" src="{PROXIED}">'),  # the renderers' choice (image_mode)
 ])
 def test_an_image_keeps_a_usable_absolute_source_and_its_description(img: str, expected: str) -> None:
+    """...and one its seed gave no description gets an empty one (HTML requires it; a screen reader passes over
+    the image rather than spelling out its address)."""
     assert _images(img) == (expected, [])
 
 

@@ -16,6 +16,7 @@ from feedsvc.serve.search import PER_PAGE, SearchPages
 from feedsvc.settings import Settings
 from tests.conftest import NOW, SAMPLES, build_search
 from tests.feedcheck import VALIDATOR, assert_valid, w3c_problems
+from tests.pagecheck import html_problems, needs_html_checker
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -126,3 +127,17 @@ def test_the_feeds_carry_opensearch_and_are_valid(pages: tuple[SearchPages, Sett
 def test_without_an_index_search_says_it_is_not_built(tmp_path: Path) -> None:
     answer = SearchPages(tmp_path, "https://f.example/", "t", {}).answer("/search.atom", {"q": "核"})
     assert answer.status == 503
+
+
+@needs_html_checker
+def test_every_kind_of_search_page_conforms_to_html(pages: tuple[SearchPages, Settings], tmp_path: Path) -> None:
+    """Results (first and later pages), no match, the empty form and a malformed query's 400 page: each passes
+    the Nu HTML Checker with no message at all."""
+    search, _ = pages
+    asked = {"results": {"q": "稿件"}, "page-2": {"q": "稿件", "page": "2"}, "none": {"q": "无此词语"},
+             "form": {}, "malformed": {"q": '"'}}
+    for name, params in asked.items():
+        answer = search.answer("/search", params)
+        assert answer.content_type.startswith("text/html"), name
+        (tmp_path / f"{name}.html").write_bytes(answer.body)
+    assert html_problems(tmp_path) == []
