@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import gzip
 import json
@@ -461,6 +462,23 @@ def test_check_reads_the_cache_and_writes_nothing(make_settings) -> None:  # typ
     assert regenerate(settings, NOW).new == 1, "the real run still finds the new seed to clean"
 
 
+def _regenerate_importing(settings: Settings, modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """`feedsvc regenerate` run as a user runs it: what it printed, and which of `modules` it imported."""
+    script = (
+        "import sys\n"
+        "from feedsvc.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('imported:', [m for m in {modules!r} if m in sys.modules])\n")
+    args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
+            "--state", str(settings.state_dir), "--base-url", settings.base_url]
+    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
+                            timeout=120, check=False)
+    printed, _, imported = result.stdout.partition("imported: ")
+    assert imported, result.stdout + result.stderr
+    return printed, ast.literal_eval(imported.strip())
+
+
 def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_settings) -> None:  # type: ignore[no-untyped-def]
     """A warm command costs what its scan costs, not the import of bleach, feedgen, OpenCC, feedparser or lxml
     (whose selectors the last run compiled), nor of the stages past the scan, nor of what only image URLs
@@ -468,21 +486,11 @@ def test_a_run_with_nothing_to_do_imports_no_parser_cleaner_or_renderer(make_set
     settings = make_settings()
     shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
     regenerate(settings, NOW)
-    script = (
-        "import sys\n"
-        "from feedsvc.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('bleach', 'feedgen', 'opencc', 'feedparser', 'aiohttp', 'lxml', 'jinja2',\n"
-        "                     'feedsvc.ingest.triage', 'feedsvc.state.index', 'feedsvc.output.publish',\n"
-        "                     'feedsvc.stories.filters', 'html', 'ctypes', 'uuid') if m in sys.modules]\n"
-        "print('imported:', heavy)\n")
-    args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
-            "--state", str(settings.state_dir), "--base-url", settings.base_url]
-    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
-    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
-                            timeout=120, check=False)
-    assert "unchanged 3" in result.stdout, result.stdout + result.stderr
-    assert "imported: []" in result.stdout, result.stdout
+    printed, imported = _regenerate_importing(settings, (
+        "bleach", "feedgen", "opencc", "feedparser", "aiohttp", "lxml", "jinja2", "feedsvc.ingest.triage",
+        "feedsvc.state.index", "feedsvc.output.publish", "feedsvc.stories.filters", "html", "ctypes", "uuid"))
+    assert "unchanged 3" in printed, printed
+    assert imported == []
 
 
 def test_a_run_with_a_few_new_seeds_starts_and_imports_no_worker_process(make_settings) -> None:  # type: ignore[no-untyped-def]
@@ -493,18 +501,9 @@ def test_a_run_with_a_few_new_seeds_starts_and_imports_no_worker_process(make_se
     regenerate(settings, NOW)
     (settings.seeds_dir / "new.txt").write_bytes((SAMPLES / "002_7e59d68a7c4f54af.txt").read_bytes().replace(
         b"7343844.html", b"7343845.html"))
-    script = (
-        "import sys\n"
-        "from feedsvc.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('imported:', [m for m in ('multiprocessing', 'concurrent.futures.process') if m in sys.modules])\n")
-    args = ["regenerate", "--seeds", str(settings.seeds_dir), "--output", str(settings.output_dir),
-            "--state", str(settings.state_dir), "--base-url", settings.base_url]
-    env = {**os.environ, "FEEDSVC_CONFIG": str(ROOT / "config" / "feedsvc.toml")}
-    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
-                            timeout=120, check=False)
-    assert "new 1" in result.stdout, result.stdout + result.stderr
-    assert "imported: []" in result.stdout, result.stdout
+    printed, imported = _regenerate_importing(settings, ("multiprocessing", "concurrent.futures.process", "bleach"))
+    assert "new 1" in printed, printed
+    assert imported == ["bleach"], "it cleaned the new seed here"
 
 
 def test_the_feed_extensions_are_the_formats() -> None:
