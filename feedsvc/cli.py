@@ -247,8 +247,8 @@ def suggest(args: argparse.Namespace) -> None:
     settings = settings_from(args.config_path, **_paths(args))
     slug, min_share = args.slug, args.min_share
     with _exit_on_error():
-        chosen = sources(settings, slug)
-        found = {s.slug: suggestions(settings, s, datetime.now(UTC), min_share=min_share) for s in chosen}
+        chosen = {s.slug: s for s in sources(settings, slug)}
+        found = {s.slug: suggestions(settings, s, datetime.now(UTC), min_share=min_share) for s in chosen.values()}
     if args.as_json:
         echo(json.dumps({slug_: [{"key": s.key, "pattern": s.pattern, "articles": s.articles,
                                   "share": round(s.share, 4), "where": s.where, "example": s.example}
@@ -260,12 +260,15 @@ def suggest(args: argparse.Namespace) -> None:
             if slug is not None:
                 echo(f"# {slug_}: nothing repeats in {min_share:.0%} of its articles or more")
             continue
-        echo(f"# {slug_}: add to the lists of [sources.{slug_}.clean]")
+        # whole lists, today's rules first: a list a config file gives replaces the shipped one
+        echo(f"# {slug_}: the lists of [sources.{slug_}.clean], today's rules and then the suggestions")
         for key in ("drop_paragraphs", "drop_selectors"):
             chosen_items = [s for s in items if s.key == key]
             if not chosen_items:
                 continue
             echo(f"{key} = [")
+            for rule in getattr(chosen[slug_].rules, key):
+                echo(f"    {_toml_string(rule)},  # today's")
             for item in chosen_items:
                 echo(f"    {_toml_string(item.pattern)},  # {item.share:.1%} of articles ({item.articles}), "
                      f"{item.where}: {_short(item.example)}")

@@ -503,12 +503,40 @@ def embedded_config_text() -> str:
     return resources.files("feedsvc").joinpath("default.toml").read_text(encoding="utf-8")
 
 
-def parse_config(text: str, origin: str) -> dict[str, Any]:
+EMBEDDED = "(embedded default config)"
+"""The origin named for the configuration built into the package."""
+
+
+def parse_config(text: str, origin: str, *, over_shipped: bool = False) -> dict[str, Any]:
+    """The settings a configuration file's `text` holds; `over_shipped`: with the shipped source table under its
+    own (`over_shipped_sources`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(origin, "", f"not valid TOML: {exc}") from None
+    if over_shipped:
+        data["sources"] = over_shipped_sources(data.get("sources", {}))
     return _from_table(data, origin)
+
+
+def over_shipped_sources(own: object) -> object:
+    """A configuration file's `[sources]` laid over the shipped table, as the file gives them (checked after): a
+    file names only what it changes. A source of the file adds to the shipped source of its slug, key by key
+    (its `clean` table too), replacing the values it gives (a list whole); a new slug adds a source, after the
+    shipped ones (so that a host it names is its own)."""
+    if not isinstance(own, dict):
+        return own  # `_from_table` says what is wrong with it
+    merged: dict[str, Any] = tomllib.loads(embedded_config_text())["sources"]
+    for slug, table in own.items():
+        shipped = merged.get(slug)
+        if isinstance(shipped, dict) and isinstance(table, dict):
+            laid = {**shipped, **table}
+            if isinstance(table.get("clean"), dict) and isinstance(shipped.get("clean"), dict):
+                laid["clean"] = {**shipped["clean"], **table["clean"]}
+            merged[slug] = laid
+        else:
+            merged[slug] = table
+    return merged
 
 
 def load_settings(
@@ -534,8 +562,8 @@ def load_settings(
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(origin, "", f"cannot be read: {exc}") from None
     else:
-        origin, text = "(embedded default config)", embedded_config_text()
-    values = parse_config(text, origin)
+        origin, text = EMBEDDED, embedded_config_text()
+    values = parse_config(text, origin, over_shipped=text != embedded_config_text())  # (the shipped text is whole)
     values.update(_from_env(env))
     for key, value in (overrides or {}).items():
         if value is not None:

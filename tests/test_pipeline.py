@@ -506,6 +506,23 @@ def test_a_run_with_a_few_new_seeds_starts_and_imports_no_worker_process(make_se
     assert imported == ["bleach"], "it cleaned the new seed here"
 
 
+def test_a_config_file_of_one_line_publishes_what_the_shipped_one_does(tmp_path: Path) -> None:
+    """A file names only what it changes: the shipped sources (their names, languages and cleaning rules) stay."""
+    from feedsvc.settings import load_settings
+
+    published_by = []
+    for name, text in (("shipped", (ROOT / "config" / "feedsvc.toml").read_text(encoding="utf-8")),
+                       ("short", "max_entries = 100\n")):
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+        settings = load_settings(tmp_path / f"{name}.toml", environ={}, overrides={
+            "seeds_dir": str(SAMPLES), "output_dir": str(tmp_path / name / "public"),
+            "state_dir": str(tmp_path / name / "var")})
+        regenerate(settings, NOW)
+        published_by.append(published(settings.output_dir))
+    assert "sources/dw.atom" in published_by[0]
+    assert published_by[1] == published_by[0]
+
+
 def test_the_feed_extensions_are_the_formats() -> None:
     from feedsvc.output.documents import FORMATS
     from feedsvc.pipeline import FEED_EXTENSIONS

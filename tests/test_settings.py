@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,42 @@ def test_precedence_defaults_file_environment_flags(tmp_path: Path) -> None:
     assert settings.base_url == "https://flag.example/"
     assert settings.title == "from file"
     assert settings.summary_chars == 300
+
+
+def test_a_file_names_only_what_it_changes_and_the_shipped_sources_stay(tmp_path: Path) -> None:
+    """A configuration file of a few lines keeps every shipped source, their names, languages and rules."""
+    shipped = load_settings(SHIPPED, environ={}).sources
+    assert len(shipped) == 20
+    assert load_settings(write(tmp_path, "max_entries = 5\n"), environ={}).sources == shipped
+
+
+def test_a_source_of_the_file_changes_the_shipped_one_of_its_slug_key_by_key(tmp_path: Path) -> None:
+    """The values it gives replace the shipped ones (a list whole), in their place; what it does not give stays,
+    cleaning rules included; a new source follows the shipped ones, and a host it names is its own."""
+    from feedsvc.stories.sources import SourceCatalog
+
+    shipped = load_settings(SHIPPED, environ={}).sources
+    shipped_dw = next(s for s in shipped if s.slug == "dw")
+    path = write(tmp_path, '[sources.dw]\nname = "DW"\n[sources.dw.clean]\ndrop_selectors = [".promo"]\n'
+                           '[sources.voa-en]\nname = "VOA English"\nhosts = ["voanews.com"]\n')
+    sources = load_settings(path, environ={}).sources
+    slugs = [s.slug for s in sources]
+    assert slugs == [s.slug for s in shipped] + ["voa-en"]
+    dw = sources[slugs.index("dw")]
+    assert shipped_dw.name != "DW" and shipped_dw.rules.drop_selectors != (".promo",)
+    assert dw == replace(shipped_dw, name="DW", rules=replace(shipped_dw.rules, drop_selectors=(".promo",)))
+    assert dw.rules.drop_paragraphs and dw.language == "zh-Hant"
+    assert [s for s in sources if s.slug not in ("dw", "voa-en")] == [s for s in shipped if s.slug != "dw"]
+    catalog = SourceCatalog(sources)
+    assert catalog.for_link("https://www.voanews.com/a/1.html").slug == "voa-en"
+    assert catalog.for_link("https://www.voachinese.com/a/1.html").slug == "voa"
+
+
+def test_a_source_of_the_file_is_checked_as_the_file_gives_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"sources\.dw\.clean\.drop_selectors: .* must be a list"):
+        load_settings(write(tmp_path, '[sources.dw.clean]\ndrop_selectors = ".promo"\n'), environ={})
+    with pytest.raises(ConfigError, match=r"sources\.new\.name"):
+        load_settings(write(tmp_path, '[sources.new]\nhosts = ["new.example"]\n'), environ={})
 
 
 def test_no_file_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +204,8 @@ def test_fingerprint_and_signature_follow_the_declarations(make_settings) -> Non
 def test_cleaning_rules_are_compiled_when_asked_and_named_when_bad(tmp_path: Path, key: str, bad: str) -> None:
     path = write(tmp_path, f'[sources.ex]\nname = "Ex"\n[sources.ex.clean]\n{key} = ["{bad}"]\n')
     settings = load_settings(path, environ={}, rules=False)  # a run with nothing to do never compiles them
-    assert getattr(settings.sources[0].rules, key) == (bad,)
+    source = settings.source_by_slug("ex")
+    assert source is not None and getattr(source.rules, key) == (bad,)
     for failing in (lambda: check_rules(settings), lambda: load_settings(path, environ={})):
         with pytest.raises(ConfigError, match=rf"sources\.ex\.clean\.{key}: .* is not"):
             failing()
@@ -176,7 +214,8 @@ def test_cleaning_rules_are_compiled_when_asked_and_named_when_bad(tmp_path: Pat
 def test_title_affixes_are_compiled_with_the_cleaning_rules(tmp_path: Path) -> None:
     path = write(tmp_path, '[sources.ex]\nname = "Ex"\ntitle_affixes = ["\\\\s+-\\\\s+RFI$", "(未闭合"]\n')
     settings = load_settings(path, environ={}, rules=False)
-    assert settings.sources[0].title_affixes[1] == "(未闭合"
+    source = settings.source_by_slug("ex")
+    assert source is not None and source.title_affixes[1] == "(未闭合"
     for failing in (lambda: check_rules(settings), lambda: load_settings(path, environ={})):
         with pytest.raises(ConfigError, match=r"sources\.ex\.title_affixes: '\(未闭合' is not a valid regular"):
             failing()

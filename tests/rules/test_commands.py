@@ -94,7 +94,8 @@ def test_the_commands_print_toml_and_json(rules_settings: Settings, tmp_path: Pa
     invoke(["regenerate", *where, "--output", str(rules_settings.output_dir)], env={})
     result = invoke(["rules", "suggest", "--source", "ex", "--min-share", "0.2", *where], env={})
     assert result.exit_code == 0, result.output
-    assert "# ex: add to the lists of [sources.ex.clean]" in result.output
+    assert "# ex: the lists of [sources.ex.clean], today's rules and then the suggestions" in result.output
+    assert "drop_selectors = [\n    '.lead-only',  # today's\n    '.promo-box'," in result.output  # a whole list
     assert "'.promo-box',  # 50.0% of articles (20), class: 订阅我们的每日新闻通讯" in result.output
     result = invoke(["rules", "test", "--json", *where], env={})
     report = json.loads(result.output)["ex"]
