@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedsvc.pipeline import regenerate
-from feedsvc.settings import Settings
+from feedsvc.settings import Settings, parse_config
 from tests.conftest import CORPUS, NOW, SAMPLES, needs_corpus
 from tests.pagecheck import html_problems, needs_html_checker
 
@@ -29,11 +29,14 @@ def test_the_checker_is_really_checking(tmp_path: Path) -> None:
 
 @needs_html_checker
 def test_the_sample_site_conforms(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(chinese_variants=("zh-Hans", "zh-Hant"), image_mode="self", max_entries=2)
+    topics = parse_config('[topics.nuclear]\ntitle = "核武"\ninclude_title = ["核"]\n', "test")["topics"]
+    settings = make_settings(chinese_variants=("zh-Hans", "zh-Hant"), image_mode="self", max_entries=2,
+                             topics=topics)
     shutil.copytree(SAMPLES, settings.seeds_dir, dirs_exist_ok=True)
     regenerate(settings, NOW)
     pages = list(settings.output_dir.rglob("*.html"))
     assert len(pages) > 10 and any(p.parent.parent.name == "stories" for p in pages)
+    assert (settings.output_dir / "topics" / "nuclear.html").is_file()
     assert html_problems(settings.output_dir) == []
 
 
