@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -498,8 +499,10 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+@functools.cache
 def embedded_config_text() -> str:
-    """The configuration shipped inside the package (a copy of the repository's config/feedsvc.toml)."""
+    """The configuration shipped inside the package (a copy of the repository's config/feedsvc.toml), read once:
+    every load compares a config file with it, and a file other than it is laid over its sources."""
     return resources.files("feedsvc").joinpath("default.toml").read_text(encoding="utf-8")
 
 
