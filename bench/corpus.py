@@ -1,10 +1,21 @@
-"""A synthetic seed corpus: both seed formats, several sources, some duplicates, and article bodies of one of two
-size distributions (`BODIES`): `heavy`, 5-30 KB (five times a real seed's median: the benchmark's default, a
-worst case for everything that is paid by the byte), or `real`, fitted to the 76,906 real seeds counted in
-SEEDS.md (median 3.4 KB, 90th percentile 10.7 KB, at most 716 KB)."""
+"""A synthetic seed corpus: both seed formats, several sources, some duplicates, and article bodies of one of three
+kinds (`ARTICLES`): `heavy`, 5-30 KB of generated text (five times a real seed's median: the benchmark's default, a
+worst case for everything that is paid by the byte); `real`, generated text sized as the 76,906 real seeds counted
+in SEEDS.md (median 3.4 KB, 90th percentile 10.7 KB, at most 716 KB); or `corpus`, the articles of the real seeds
+in `../shared/corpus`, drawn at random, with their markup, widgets and footers as published.
+
+Generated text is plain paragraphs of common characters: cheap for bleach's html5lib tokenizer, which reads a run
+of text in one regular expression and pays by the tag and attribute. Real articles carry far more markup per byte,
+so on generated text the cleaner's own per-article work weighs more against bleach than it does on real articles
+(the benchmark shows both figures; docs/performance.md has them). `corpus` keeps everything but the articles
+synthetic (sources, links, dates, duplicates), so its figures compare with the other two; a real article is
+repeated about N/300 times, too few to be learned as boilerplate, and cleaned under the synthetic source's rules
+rather than its own.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable
@@ -67,7 +78,13 @@ def _real(rng: random.Random) -> int:
 
 
 BODIES: dict[str, Callable[[random.Random], int]] = {"heavy": _heavy, "real": _real}
-"""Name -> the size (bytes) of an article body to write."""
+"""Name -> the size (bytes) of a generated article body to write."""
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+"""The real seeds beside the project (never copied into it)."""
+
+Article = Callable[[random.Random], str]
+"""Draws the HTML of one article."""
 
 
 def body(rng: random.Random, sized: Callable[[random.Random], int] = _heavy) -> str:
@@ -82,9 +99,37 @@ def body(rng: random.Random, sized: Callable[[random.Random], int] = _heavy) -> 
     return "".join(parts)
 
 
+@functools.cache
+def real_articles(corpus: Path = CORPUS) -> tuple[str, ...]:
+    """The article HTML of every seed in `corpus` (its SOURCE.md and MANIFEST.tsv aside), as feedsvc's parser finds
+    it: clutter, footers and proxied images included. Exits with the reason when there is none."""
+    from feedsvc.ingest.parse import parse_seed
+    from feedsvc.pipeline import make_job
+    from feedsvc.settings import load_settings
+
+    if not corpus.is_dir():
+        raise SystemExit(f"--bodies corpus reads the real seeds in {corpus}, which is not there")
+    ctx = make_job(load_settings(environ={}), datetime.now(UTC)).ctx
+    articles = tuple(entry.html for path in sorted(corpus.iterdir())
+                     if path.is_file() and path.name not in ("SOURCE.md", "MANIFEST.tsv")
+                     for entry in parse_seed(path.read_bytes(), path.name, None, ctx).entries)
+    if not articles:
+        raise SystemExit(f"{corpus} holds no seed with an article")
+    return articles
+
+
+def _drawn(rng: random.Random) -> str:
+    return rng.choice(real_articles())
+
+
+ARTICLES: dict[str, Article] = {"heavy": lambda rng: body(rng, _heavy), "real": lambda rng: body(rng, _real),
+                                "corpus": _drawn}
+"""Name -> how an article body is made (the module's docstring)."""
+
+
 def seed_text(rng: random.Random, number: int, when: datetime, link: str, title: str, author: str,
-              sized: Callable[[random.Random], int] = _heavy) -> str:
-    html = f"<div><i>{when.strftime('%a, %d %b %Y %H:%M:%S GMT')}</i></div>" + body(rng, sized)
+              article: Article = ARTICLES["heavy"]) -> str:
+    html = f"<div><i>{when.strftime('%a, %d %b %Y %H:%M:%S GMT')}</i></div>" + article(rng)
     epoch = int(when.timestamp() * 1000)
     if number % 2:
         return f"<!--{epoch}-->\n[{title}]({link})\n------\n\n{html}\n"
@@ -94,7 +139,7 @@ def seed_text(rng: random.Random, number: int, when: datetime, link: str, title:
 
 
 def generate(directory: Path, count: int, *, seed: int = 20240622, start: int = 0, bodies: str = "heavy") -> int:
-    """Write `count` seeds (numbered from `start`, bodies sized as `BODIES[bodies]`) into `directory`; returns the
+    """Write `count` seeds (numbered from `start`, bodies made as `ARTICLES[bodies]`) into `directory`; returns the
     bytes written.
 
     About 3% of the seeds repeat an earlier story (same link, later version), as real archives do.
@@ -110,7 +155,7 @@ def generate(directory: Path, count: int, *, seed: int = 20240622, start: int = 
         link = pattern.format(slug=f"story-{story}", n=story)
         when = base + timedelta(minutes=7 * number)
         title = "".join(rng.choice(_HANZI) for _ in range(rng.randint(8, 24)))
-        text = seed_text(rng, number, when, link, title, author, BODIES[bodies])
+        text = seed_text(rng, number, when, link, title, author, ARTICLES[bodies])
         path = directory / slug / f"{number:06d}.{'txt' if number % 2 else 'md'}"
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The benchmark: `python -m bench [--seeds N ...] [--large] [--bodies heavy|real]`. Prints one table; asserts
+"""The benchmark: `python -m bench [--seeds N ...] [--large] [--bodies heavy|real|corpus]`. Prints one table; asserts
 nothing.
 
 Each size gets a fresh synthetic corpus in a temporary directory. Regenerations run in child processes (as an
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import BODIES, generate, seed_text
+from bench.corpus import ARTICLES, generate, seed_text
 
 ROOT = Path(__file__).resolve().parent.parent
 def _tree_rss_kb(pid: int) -> int:
@@ -119,12 +119,16 @@ def _body(path: Path) -> str:
     return path.read_text(encoding="utf-8").split("\n------\n", 1)[-1]
 
 
-def floors(seeds: Path) -> tuple[float, float, int]:
-    """(read + lxml parse seconds, bleach-alone seconds, body bytes), both in this one process. Bodies are read
-    one at a time and only the `bleach.clean` calls are timed for the second figure."""
+def floors(seeds: Path) -> tuple[float, float, float, int]:
+    """(read + lxml parse seconds, bleach-alone seconds, parse-and-clean seconds, body bytes), all in this one
+    process. Bodies are read one at a time and only the `bleach.clean` calls are timed for the second figure; the
+    third parses and cleans every seed as a worker does (`ingest.work.process`), reading aside."""
     import lxml.html
 
     from feedsvc.clean.sanitize import sanitize_markup
+    from feedsvc.ingest.work import process
+    from feedsvc.pipeline import make_job
+    from feedsvc.settings import load_settings
 
     paths = sorted(seeds.rglob("*.*"))
     size = 0
@@ -140,7 +144,14 @@ def floors(seeds: Path) -> tuple[float, float, int]:
         started = time.perf_counter()
         sanitize_markup(html)
         bleach_seconds += time.perf_counter() - started
-    return parse_seconds, bleach_seconds, size
+    job = make_job(load_settings(ROOT / "config" / "feedsvc.toml", environ={}), datetime.now(UTC))
+    clean_seconds = 0.0
+    for path in paths:
+        data = path.read_bytes()
+        started = time.perf_counter()
+        process(job, data, path.name, "", None)
+        clean_seconds += time.perf_counter() - started
+    return parse_seconds, bleach_seconds, clean_seconds, size
 
 
 def _import_bleach() -> None:
@@ -219,7 +230,7 @@ def daemon_figures(workdir: Path, bodies: str, arrivals: int = 20) -> dict[str, 
         for number in range(arrivals):
             marker = f"到达测试{number}号"
             text = seed_text(rng, number, datetime(2030, 1, 1, 0, number, tzinfo=UTC),
-                             f"https://www.dw.com/zh/arrival/a-{900000 + number}", marker, "德国之声", BODIES[bodies])
+                             f"https://www.dw.com/zh/arrival/a-{900000 + number}", marker, "德国之声", ARTICLES[bodies])
             staging = workdir / f".arrival-{number}"
             staging.write_text(text, encoding="utf-8")
             started = time.monotonic()
@@ -332,11 +343,11 @@ def measure(count: int, with_daemon: bool, configurations: list[str], repeat: in
     with tempfile.TemporaryDirectory(prefix=f"feedsvc-bench-{count}-") as temporary:
         workdir = Path(temporary)
         size = generate(workdir / "seeds", count, bodies=bodies)
-        parse_floor, bleach_floor, _ = floors(workdir / "seeds")
+        parse_floor, bleach_floor, clean_alone, _ = floors(workdir / "seeds")
         cores = os.cpu_count() or 1
         figures: dict[str, float] = {"seeds": count, "mb": size / 1e6, "parse_floor": parse_floor,
-                                     "bleach_floor": bleach_floor, "cores": cores, "repeat": repeat,
-                                     "interpreter": interpreter_start()}
+                                     "bleach_floor": bleach_floor, "clean_alone": clean_alone, "cores": cores,
+                                     "repeat": repeat, "interpreter": interpreter_start()}
         floors_measured: list[float] = []
         colds: dict[str, list[float]] = {name: [] for name in configurations}
         outputs: dict[str, list[float]] = {name: [] for name in configurations}
@@ -455,6 +466,8 @@ def print_table(results: list[dict[str, float]], configurations: list[str], bodi
         ("seeds (MB, article sizes)", lambda r: f"{r['seeds']:,.0f} ({r['mb']:.0f} MB, {bodies})"),
         ("read + lxml parse, one process", lambda r: f"{r['parse_floor']:.2f} s"),
         ("bleach alone, one process", lambda r: f"{r['bleach_floor']:.2f} s"),
+        ("parse and clean as a worker does, one process (against bleach alone)",
+         lambda r: f"{r['clean_alone']:.2f} s ({r['clean_alone'] / r['bleach_floor']:.2f}×)"),
         ("floor: bleach alone in as many processes as cores (wall, median of the turns)",
          lambda r: f"{r['floor']:.2f} s ({r['cores']:.0f} processes)"),
         ("interpreter start (`python -c pass`), in every process figure",
@@ -505,8 +518,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-daemon", action="store_true", help="skip the daemon and HTTP figures")
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="make each cold run K times, the configurations taking turns, and report the median")
-    parser.add_argument("--bodies", choices=sorted(BODIES), default="heavy",
-                        help="article sizes: heavy (5-30 KB, the default) or real (as in real archives)")
+    parser.add_argument("--bodies", choices=sorted(ARTICLES), default="heavy",
+                        help="articles: heavy (generated, 5-30 KB, the default), real (generated, sized as in real "
+                             "archives) or corpus (the real articles of ../shared/corpus)")
     parser.add_argument("--config", action="append", choices=sorted(CONFIGURATIONS),
                         help="configurations to compare (repeatable); default: all of them")
     args = parser.parse_args(argv)
