@@ -2,7 +2,7 @@
 be parsed and cleaned again (`pipeline.fingerprint`) or the documents rendered again (`output.plan`). Here, not in
 the stages, so that a run that finds nothing to do never imports them."""
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 """Bump when parsing gives other results for the same seed, so cached entries are parsed again."""
-CLEANER_VERSION = "19"
+CLEANER_VERSION = "20"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""

@@ -1,4 +1,5 @@
-"""Structure to the allowlist: wrappers unwrapped or made paragraphs, empty paragraphs dropped, `<br>` runs collapsed.
+"""Structure to the allowlist: wrappers unwrapped or made paragraphs, a box that splits a sentence moved after it,
+text loose at the article's top level made paragraphs, empty paragraphs dropped, `<br>` runs collapsed.
 
 After this pass every element is one the sanitizer allows, so the sanitizer removes nothing structural and a second
 cleaning finds nothing left to change.
@@ -112,12 +113,68 @@ def _wrap_stray_items(body: HtmlElement) -> None:
             listing.tail, last.tail = last.tail, None
 
 
+def _is_block(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag in BLOCKS
+
+
 def _has_block_child(element: HtmlElement) -> bool:
-    return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
+    return any(_is_block(c) for c in element)
+
+
+_ASCII_SPACE = " \t\n\r\f"
+_CONTINUES = tuple("，、；：,;:）)」』》〉")
+"""What a text may start with only to go on with the sentence before it."""
+
+
+def _move_interruptions(wrapper: HtmlElement) -> None:
+    """Blocks that stand between the two halves of a sentence (CNA's glossary box, `.dictionary-box`, sits right
+    after the word it explains: "…發布低溫特報<box>…</box>，明天寒流南下…") move, in their order, after the wrapper
+    that holds the sentence, which can then become one paragraph. Halves: inline text before the blocks, and text
+    after them that starts with a mark no sentence starts with (`，`, `、`, `；`, a closing bracket)."""
+    moved: list[HtmlElement] = []
+    while run := _interruption(wrapper):
+        previous = run[0].getprevious()
+        rest = run[-1].tail or ""
+        if previous is None:
+            wrapper.text = (wrapper.text or "") + rest
+        else:
+            previous.tail = (previous.tail or "") + rest
+        for block in run:
+            block.tail = None
+            wrapper.remove(block)
+        moved += run
+    if moved:
+        moved[-1].tail, wrapper.tail = wrapper.tail, None
+        anchor = wrapper
+        for block in moved:
+            anchor.addnext(block)
+            anchor = block
+
+
+def _interruption(wrapper: HtmlElement) -> list[HtmlElement]:
+    """The first run of blocks in `wrapper` (nothing but whitespace between them) that splits a sentence."""
+    children = list(wrapper)
+    start = 0
+    while start < len(children):
+        if not _is_block(children[start]):
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(children) and _is_block(children[end + 1]) and is_blank(children[end].tail):
+            end += 1
+        previous = children[start - 1] if start else None
+        before = wrapper.text if previous is None else previous.tail or text_of(previous)
+        after = (children[end].tail or "").lstrip()
+        if (previous is None or not _is_block(previous)) and not is_blank(before) and after.startswith(_CONTINUES):
+            return children[start:end + 1]
+        start = end + 1
+    return []
 
 
 def to_allowlist(body: HtmlElement) -> None:
-    """Unwrap every element outside the allowlist; a wrapper holding only inline content becomes a paragraph."""
+    """Unwrap every element outside the allowlist; a wrapper holding only inline content becomes a paragraph (once
+    the blocks that split one of its sentences are moved after it); text loose at the top level becomes
+    paragraphs."""
     for element in reversed(list(body.iter())):
         tag = element.tag
         if element is body or (isinstance(tag, str) and tag in ALLOWED_TAGS):
@@ -125,8 +182,10 @@ def to_allowlist(body: HtmlElement) -> None:
         parent = element.getparent()
         if parent is None:
             continue
-        if (isinstance(tag, str) and tag in _WRAPPERS and not _has_block_child(element)
-                and parent.tag in _BLOCK_PARENTS and not is_blank(text_of(element))):
+        wraps = isinstance(tag, str) and tag in _WRAPPERS and parent.tag in _BLOCK_PARENTS
+        if wraps and _has_block_child(element):
+            _move_interruptions(element)
+        if wraps and not _has_block_child(element) and not is_blank(text_of(element)):
             element.tag = "p"
             element.attrib.clear()
         else:
@@ -152,6 +211,41 @@ def to_allowlist(body: HtmlElement) -> None:
     for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
         if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):
             element.drop_tag()
+    _paragraphs_of_loose_text(body)
+
+
+def _paragraphs_of_loose_text(body: HtmlElement) -> None:
+    """Each run of inline content at the top level that holds text (a seed's bare text, what is left of a wrapper
+    that also held blocks) becomes a paragraph, as the rest of the article is: the page's and a reader's styles
+    space paragraphs, not loose text. A run of images alone stays as it is."""
+    runs: list[tuple[HtmlElement | None, list[HtmlElement]]] = []  # (the block before it, its elements)
+    previous: HtmlElement | None = None
+    current: list[HtmlElement] = []
+    for child in body:
+        if _is_block(child):
+            runs.append((previous, current))
+            previous, current = child, []
+        else:
+            current.append(child)
+    runs.append((previous, current))
+    for before, elements in runs:
+        leading = body.text if before is None else before.tail
+        if is_blank(leading) and all(is_blank(e.tail) and is_blank(text_of(e)) for e in elements):
+            continue
+        paragraph = lxml.html.Element("p")
+        paragraph.text = (leading or "").lstrip(_ASCII_SPACE) or None  # the line break that ended the block before
+        if before is None:
+            body.text = None
+            body.insert(0, paragraph)
+        else:
+            before.tail = None
+            before.addnext(paragraph)
+        for element in elements:
+            paragraph.append(element)
+        if elements:
+            elements[-1].tail = (elements[-1].tail or "").rstrip(_ASCII_SPACE) or None
+        elif paragraph.text:
+            paragraph.text = paragraph.text.rstrip(_ASCII_SPACE)
 
 
 def _only_breaks(element: HtmlElement) -> bool:

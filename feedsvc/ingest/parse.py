@@ -19,7 +19,7 @@ from feedsvc.errors import FeedFileError
 from feedsvc.ingest.dates import DateCandidate, DatePolicy, choose_date, from_epoch_ms, has_zone, parse_date
 from feedsvc.ingest.decode import decode, looks_binary
 from feedsvc.ingest.feedfile import FEED_SUFFIXES, looks_like_feed, parse_feed
-from feedsvc.ingest.frontmatter import FrontMatter, split_front_matter
+from feedsvc.ingest.frontmatter import FrontMatter, first_copy, split_front_matter
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import LFS_POINTER, EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.stories.sources import SourceCatalog, names_source
@@ -297,6 +297,10 @@ def parse_seed(data: bytes, path: str, mtime: datetime | None, ctx: ParseContext
         return ParseResult(problem="whitespace only")
     split = split_front_matter(text)
     front, body = split if split else (None, text)
+    if split:
+        body, copies = first_copy(text, body)
+        if copies > 1:
+            notes.append(f"the seed holds itself {copies} times (front matter and article); took the first")
     found = _article(body, front)
     if isinstance(found, str):
         return ParseResult(problem=found, notes=tuple(notes))

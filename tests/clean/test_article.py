@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from feedsvc.clean.article import clean, visible_text_of
 from feedsvc.clean.sanitize import sanitize_markup
-from feedsvc.clean.tidy import ALLOWED_TAGS
+from feedsvc.clean.tidy import ALLOWED_TAGS, BLOCKS
 from feedsvc.images.policy import ImagePolicy
 from feedsvc.model import CleanRules
 from feedsvc.pipeline import make_job
@@ -326,7 +326,7 @@ def test_corpus_has_no_feedx_proxy_style_or_foreign_markup(corpus_cleaned) -> No
     problems = []
     for path, _, cleaned in corpus_cleaned:
         html = ImagePolicy().rewrite(cleaned.html.encode(), "any").decode()  # images as published by default
-        for marker in ("获取更多RSS", "feedx.", "images.weserv.nl", "style=", "icon-zoom", "<script"):
+        for marker in ("获取更多RSS", "feedx.", "images.weserv.nl", "style=", "icon-zoom", "<script", "layout: post"):
             if marker in html:
                 problems.append(f"{path.name}: {marker}")
         for element in html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False).iter():
@@ -351,6 +351,19 @@ def test_corpus_list_items_are_in_lists(corpus_cleaned) -> None:  # type: ignore
         stray += [f"{path.name}: <{item.tag}>" for item in fragment.iter(*parents)
                   if item.getparent().tag not in parents[item.tag]]
     assert stray == []
+
+
+@needs_corpus
+def test_corpus_text_is_never_loose_at_the_top_level(corpus_cleaned) -> None:  # type: ignore[no-untyped-def]
+    """Text stands in a paragraph (or another block), as a page's and a reader's styles expect: none left bare
+    beside the blocks (Solidot's whole text, what CNA's glossary box left of its sentence)."""
+    loose = []
+    for path, _, cleaned in corpus_cleaned:
+        fragment = lxml.html.fragment_fromstring(cleaned.html or "<p></p>", create_parent="div")
+        texts = [fragment.text] + [c.tail for c in fragment]
+        texts += [c.text_content() for c in fragment if c.tag not in BLOCKS]
+        loose += [f"{path.name}: {t.strip()[:40]!r}" for t in texts if t and t.strip()]
+    assert loose == []
 
 
 @needs_corpus
@@ -387,10 +400,10 @@ def test_corpus_output_is_what_bleach_clean_leaves_alone(corpus_cleaned) -> None
     ("<p>a &amp;lt; b &amp;amp; c</p>", "<p>a &amp;lt; b &amp;amp; c</p>"),
     ("<p>&lt;b&gt;x&lt;/b&gt; &amp; &copy;</p>", "<p>&lt;b&gt;x&lt;/b&gt; &amp; ©</p>"),
     ('<a href="https://x.example/?a=1&amp;b=2&amp;lt=3">x</a>',
-     '<a href="https://x.example/?a=1&amp;b=2&amp;lt=3" rel="noopener noreferrer">x</a>'),
+     '<p><a href="https://x.example/?a=1&amp;b=2&amp;lt=3" rel="noopener noreferrer">x</a></p>'),
     ('<a href="https://x.example/a b/中文?q=\'x\'">x</a>',
-     '<a href="https://x.example/a%20b/%E4%B8%AD%E6%96%87?q=\'x\'" rel="noopener noreferrer">x</a>'),
-    ("<xmp><b>shown as text</b></xmp>", "&lt;b&gt;shown as text&lt;/b&gt;"),
+     '<p><a href="https://x.example/a%20b/%E4%B8%AD%E6%96%87?q=\'x\'" rel="noopener noreferrer">x</a></p>'),
+    ("<xmp><b>shown as text</b></xmp>", "<p>&lt;b&gt;shown as text&lt;/b&gt;</p>"),
     ('<p title="&quot;q&quot; &amp; <x>">t</p>', "<p>t</p>"),
 ])
 def test_text_and_attributes_keep_their_meaning(html: str, expected: str) -> None:

@@ -22,11 +22,11 @@ def _after(html: str, step: Callable[[HtmlElement], None]) -> str:
 @pytest.mark.parametrize(("html", "expected"), [
     ('<div class="x"><span>文</span>字</div>', "<p>文字</p>"),  # a wrapper of inline content: a paragraph
     ("<section><p>一</p><div>二</div></section>", "<p>一</p><p>二</p>"),
-    ("<font color=red>红</font><center>中</center>", "红<p>中</p>"),
-    ('<a name="x">锚</a><a href="https://a.example/">链</a>', '锚<a href="https://a.example/">链</a>'),
+    ("<font color=red>红</font><center>中</center>", "<p>红</p><p>中</p>"),  # loose text: a paragraph too
+    ('<a name="x">锚</a><a href="https://a.example/">链</a>', '<p>锚<a href="https://a.example/">链</a></p>'),
     ("<ul>散<li>一</li>尾<b>粗</b></ul>", "<ul><li>散</li><li>一</li><li>尾</li><li><b>粗</b></li></ul>"),
-    ("<tr><td>孤</td></tr>", "孤"),  # table parts outside a table
-    ("<table>文<tr><td>格</td></tr></table>", "文格"),  # would be foster-parented: dissolved
+    ("<tr><td>孤</td></tr>", "<p>孤</p>"),  # table parts outside a table
+    ("<table>文<tr><td>格</td></tr></table>", "<p>文格</p>"),  # would be foster-parented: dissolved
     ("<table><tr><td>格</td></tr></table>", "<table><tr><td>格</td></tr></table>"),
 ])
 def test_structure_to_the_allowlist(html: str, expected: str) -> None:
@@ -38,13 +38,45 @@ def test_structure_to_the_allowlist(html: str, expected: str) -> None:
 @pytest.mark.parametrize(("html", "expected"), [
     # CCTV's programme lists: items with no list around them
     ("<div><li>一</li><li>二</li></div>", "<ul><li>一</li><li>二</li></ul>"),
-    ("<li>一</li> <li>二</li>中<li>三</li>", "<ul><li>一</li> <li>二</li></ul>中<ul><li>三</li></ul>"),
+    ("<li>一</li> <li>二</li>中<li>三</li>", "<ul><li>一</li> <li>二</li></ul><p>中</p><ul><li>三</li></ul>"),
     ("<menu><li>一</li></menu><p>后</p>", "<ul><li>一</li></ul><p>后</p>"),  # a list the allowlist unwraps
     ("<dt>词</dt><dd>义</dd>", "<dl><dt>词</dt><dd>义</dd></dl>"),
     ("<ol><li>一</li><li>二</li></ol>", "<ol><li>一</li><li>二</li></ol>"),  # in a list already: as it was
     ("<li>外<ul><li>内</li></ul></li>", "<ul><li>外<ul><li>内</li></ul></li></ul>"),  # its own list stays inside
 ])
 def test_list_items_outside_a_list_are_put_in_one(html: str, expected: str) -> None:
+    assert _after(html, to_allowlist) == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("裸文本<b>粗</b>。<p>下一段。</p>", "<p>裸文本<b>粗</b>。</p><p>下一段。</p>"),  # Solidot's bare text
+    ('<p>一</p>\n中间 <a href="https://a.example/">链</a>\n<p>二</p>',
+     '<p>一</p><p>中间 <a href="https://a.example/">链</a></p><p>二</p>'),  # the line breaks around it go
+    ("<p>一</p>\u3000缩进<p>二</p>", "<p>一</p><p>\u3000缩进</p><p>二</p>"),  # an indent is the text's
+    ('<p>一</p><img src="https://a.example/i.jpg"> <p>二</p>',
+     '<p>一</p><img src="https://a.example/i.jpg"> <p>二</p>'),  # images alone stay as they are
+    ("<p>一</p>\n<p>二</p>", "<p>一</p>\n<p>二</p>"),  # whitespace between blocks is no text
+    ("<blockquote>引<p>文</p></blockquote>", "<blockquote>引<p>文</p></blockquote>"),  # only the top level
+])
+def test_loose_text_at_the_top_level_becomes_paragraphs(html: str, expected: str) -> None:
+    assert _after(html, to_allowlist) == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # CNA's glossary box, right after the word it explains, before the rest of the sentence
+    ('<div><span>气象局发布</span><span class="news-dic-inline">低温特报</span><div class="dictionary-box">'
+     '<p>小百科</p><div class="news-dic-text"><p>黄色：10度以下</p></div></div>'
+     "<span>，明天寒流南下。</span></div><p>下一段。</p>",
+     "<p>气象局发布低温特报，明天寒流南下。</p><p>小百科</p><p>黄色：10度以下</p><p>下一段。</p>"),
+    # after the wrapper, the blocks keep their order, and the wrapper's tail follows them
+    ('<div>前<figure><img src="https://a.example/i.jpg"></figure>、中<div><p>框</p></div>）后</div>尾',
+     '<p>前、中）后</p><figure><img src="https://a.example/i.jpg"></figure><p>框</p><p>尾</p>'),
+    # a sentence that ended, or a text that starts one: nothing moves
+    ("<div>一句话。<div><p>框</p></div>下一句。</div>", "<p>一句话。</p><p>框</p><p>下一句。</p>"),
+    ("<div><p>框</p>，接着</div>", "<p>框</p><p>，接着</p>"),  # no first half
+    ("<div><p>段</p><p>框</p>，接着</div>", "<p>段</p><p>框</p><p>，接着</p>"),  # a block before: no sentence
+])
+def test_a_box_that_splits_a_sentence_moves_after_it(html: str, expected: str) -> None:
     assert _after(html, to_allowlist) == expected
 
 
@@ -64,7 +96,7 @@ def test_nesting_that_parsers_read_otherwise_is_undone() -> None:
     body.extend([outer, bold])
     to_allowlist(body)
     assert lxml.html.tostring(body, encoding="unicode") == \
-        '<body><p>x</p><a href="https://a.example/">外内</a><p>块</p></body>'
+        '<body><p>x</p><p><a href="https://a.example/">外内</a></p><p>块</p></body>'
 
 
 @pytest.mark.parametrize(("html", "expected"), [

@@ -138,6 +138,28 @@ def test_format_n_takes_the_link_from_front_matter(ctx: ParseContext) -> None:
     assert meta.source_slug == "neist"
 
 
+@pytest.mark.parametrize("copies", [2, 8])
+def test_a_seed_written_into_its_file_more_than_once_gives_its_first_copy(ctx: ParseContext, copies: int) -> None:
+    """Nei.st's seeds come written over and over into one file (front matter and article again, up to eight
+    times): the article is the first copy's, and the run says so."""
+    front = ("---\nlayout: post\ntitle: \"上海中年夫妻的婚姻故事\"\ndate: 2020-07-15T18:58:24+01:00\nauthor: Nei.st\n"
+             "from: https://nei.st/medium/lifeweek/spga1w\ntags: [ Nei.st ]\ncategories: [ Nei.st ]\n---\n")
+    result = parse(ctx, (front + "<article><p>正文。</p></article>\n") * copies)
+    assert only(result).link == "https://nei.st/medium/lifeweek/spga1w"
+    assert result.entries[0].html == "<article><p>正文。</p></article>"
+    assert any(f"{copies} times" in note for note in result.notes)
+
+
+def test_front_matter_quoted_inside_an_article_is_the_article_s(ctx: ParseContext) -> None:
+    """Only the seed's own block, whole and at the start of a line, marks a copy: an article that shows another
+    post's front matter (or its own keys, indented) keeps it."""
+    front = "---\nlayout: post\ntitle: \"例\"\ndate: 2020-07-15T18:58:24+01:00\nfrom: https://nei.st/medium/x/y\n---\n"
+    body = "<pre>\n---\nlayout: post\ntitle: \"另一篇\"\n---\n</pre>\n<pre> " + front + "</pre>"
+    result = parse(ctx, front + body)
+    assert result.entries[0].html == body
+    assert result.notes == ()
+
+
 def test_empty_title_falls_back_to_the_body_and_says_so(ctx: ParseContext) -> None:
     text = ("<!--1603400000000-->\n[](https://chinadigitaltimes.net/chinese/2020/10/658453/)\n------\n\n"
             "<p>A man walks past a mural in Wuhan. The city reopened in April.</p>\n")
