@@ -4,5 +4,5 @@ the stages, so that a run that finds nothing to do never imports them."""
 
 PARSER_VERSION = "4"
 """Bump when parsing gives other results for the same seed, so cached entries are parsed again."""
-CLEANER_VERSION = "20"
+CLEANER_VERSION = "21"
 """Bump when the cleaner's output changes, so cached entries are cleaned again."""

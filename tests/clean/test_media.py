@@ -169,3 +169,19 @@ def test_an_embed_without_a_source_goes() -> None:
 ])
 def test_an_image_followed_by_its_caption_becomes_a_figure(html: str, expected: str) -> None:
     assert _after(html, lambda body, record: captions_to_figures(body))[0] == expected
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # CNA's photos: the caption repeats the text alternative word for word
+    ('<img src="a.jpg" alt="寒流南下。（中央社檔案照片）"><p class="picinfo">寒流南下。 （中央社檔案照片）</p>',
+     '<figure><img src="a.jpg" alt=""><figcaption>寒流南下。 （中央社檔案照片）</figcaption></figure>'),
+    ('<figure><img src="a.jpg" alt="示威者"><figcaption>香港示威者，9月1日</figcaption></figure>',
+     '<figure><img src="a.jpg" alt=""><figcaption>香港示威者，9月1日</figcaption></figure>'),  # it holds it
+    # a text alternative that says more than the caption, or something else, stays
+    ('<figure><img src="a.jpg" alt="机场集会的香港示威者"><figcaption>香港示威者</figcaption></figure>',
+     '<figure><img src="a.jpg" alt="机场集会的香港示威者"><figcaption>香港示威者</figcaption></figure>'),
+    ('<img src="a.jpg" alt="地图"><p class="picinfo">图说</p>',
+     '<figure><img src="a.jpg" alt="地图"><figcaption>图说</figcaption></figure>'),
+])
+def test_a_text_alternative_its_caption_already_holds_is_emptied(html: str, expected: str) -> None:
+    assert _after(html, lambda body, record: captions_to_figures(body))[0] == expected
