@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import lxml.html
 
-from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, text_of, visible_text
+from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, text_of, unwrap, visible_text
 from feedsvc.links import absolute, host_of, unwrap_proxy
 
 _LAZY_ATTRS = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo")
@@ -60,7 +60,7 @@ def fix_images(body: HtmlElement, base: str, record: Recorder) -> None:
             record.added.append(text)
             img.attrib.clear()
             img.text = text
-            img.drop_tag()
+            unwrap(img)
             continue
         src = (img.get("src") or "").strip()
         lazy = next((img.get(a) for a in _LAZY_ATTRS if (img.get(a) or "").strip()), None)

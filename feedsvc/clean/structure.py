@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from feedsvc.clean.selectors import css, xpath
-from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, visible_text
+from feedsvc.clean.tree import HtmlElement, Recorder, is_blank, unwrap, visible_text
 from feedsvc.ingest.dates import parse_date
 from feedsvc.model import CleanRules
 
@@ -49,7 +49,7 @@ def remove_active(body: HtmlElement, record: Recorder) -> None:
     image already in the article) or ask for scripts, and go."""
     for noscript in list(body.iter("noscript")):
         if _links_only_here(noscript, body):
-            noscript.drop_tag()
+            unwrap(noscript)
     record.drop_all((e for e in body.iter(*ACTIVE)), "active content")
     for element in body.iter():  # namespaced leftovers such as <svg:rect> or <o:p> inside removed SVG are gone now
         if isinstance(element.tag, str) and element.tag.startswith(("svg:", "math:")):

@@ -11,7 +11,7 @@ import re
 
 import lxml.html
 
-from feedsvc.clean.tree import HtmlElement, is_blank, text_of
+from feedsvc.clean.tree import HtmlElement, is_blank, text_of, unwrap, unwrap_all
 
 ALLOWED_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "q", "cite",
@@ -64,7 +64,7 @@ def _unnest(body: HtmlElement) -> None:
             if ancestor.tag in _FAMILY_BARRIERS[element.tag]:
                 break
             if ancestor.tag in _FAMILIES[element.tag]:
-                element.drop_tag()
+                unwrap(element)
                 break
 
 
@@ -130,19 +130,45 @@ def _move_interruptions(wrapper: HtmlElement) -> None:
     """Blocks that stand between the two halves of a sentence (CNA's glossary box, `.dictionary-box`, sits right
     after the word it explains: "…發布低溫特報<box>…</box>，明天寒流南下…") move, in their order, after the wrapper
     that holds the sentence, which can then become one paragraph. Halves: inline text before the blocks, and text
-    after them that starts with a mark no sentence starts with (`，`, `、`, `；`, a closing bracket)."""
+    after them that starts with a mark no sentence starts with (`，`, `、`, `；`, a closing bracket). One pass over
+    the wrapper's children: a hostile seed of many such runs costs what its length costs."""
+    children = list(wrapper)
     moved: list[HtmlElement] = []
-    while run := _interruption(wrapper):
-        previous = run[0].getprevious()
-        rest = run[-1].tail or ""
-        if previous is None:
-            wrapper.text = (wrapper.text or "") + rest
+    previous: HtmlElement | None = None  # the last child that stays; None: the wrapper's own text comes before
+    joined: list[str] = []  # the second halves joined to `previous`, set once (appending each: quadratic)
+
+    def join() -> None:
+        if joined:
+            if previous is None:
+                wrapper.text = (wrapper.text or "") + "".join(joined)
+            else:
+                previous.tail = (previous.tail or "") + "".join(joined)
+            joined.clear()
+
+    start = 0
+    while start < len(children):
+        if not _is_block(children[start]):
+            join()
+            previous = children[start]
+            start += 1
+            continue
+        end = start  # the run of blocks, nothing but whitespace between them
+        while end + 1 < len(children) and _is_block(children[end + 1]) and is_blank(children[end].tail):
+            end += 1
+        before = wrapper.text if previous is None else previous.tail or text_of(previous)
+        rest = children[end].tail or ""
+        if ((previous is None or not _is_block(previous)) and (joined or not is_blank(before))
+                and rest.lstrip().startswith(_CONTINUES)):
+            joined.append(rest)
+            for block in children[start:end + 1]:
+                block.tail = None
+                wrapper.remove(block)
+                moved.append(block)
         else:
-            previous.tail = (previous.tail or "") + rest
-        for block in run:
-            block.tail = None
-            wrapper.remove(block)
-        moved += run
+            join()
+            previous = children[end]
+        start = end + 1
+    join()
     if moved:
         moved[-1].tail, wrapper.tail = wrapper.tail, None
         anchor = wrapper
@@ -151,66 +177,52 @@ def _move_interruptions(wrapper: HtmlElement) -> None:
             anchor = block
 
 
-def _interruption(wrapper: HtmlElement) -> list[HtmlElement]:
-    """The first run of blocks in `wrapper` (nothing but whitespace between them) that splits a sentence."""
-    children = list(wrapper)
-    start = 0
-    while start < len(children):
-        if not _is_block(children[start]):
-            start += 1
-            continue
-        end = start
-        while end + 1 < len(children) and _is_block(children[end + 1]) and is_blank(children[end].tail):
-            end += 1
-        previous = children[start - 1] if start else None
-        before = wrapper.text if previous is None else previous.tail or text_of(previous)
-        after = (children[end].tail or "").lstrip()
-        if (previous is None or not _is_block(previous)) and not is_blank(before) and after.startswith(_CONTINUES):
-            return children[start:end + 1]
-        start = end + 1
-    return []
+def _wraps(element: HtmlElement, parent: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag in _WRAPPERS and parent.tag in _BLOCK_PARENTS
+
+
+def _kept(element: HtmlElement, parent: HtmlElement) -> bool:
+    """Whether `element` stays (on the allowlist), made a paragraph when it is a wrapper of inline content with
+    text (which this makes it)."""
+    if isinstance(element.tag, str) and element.tag in ALLOWED_TAGS:
+        return True
+    if _wraps(element, parent) and not _has_block_child(element) and not is_blank(text_of(element)):
+        element.tag = "p"
+        element.attrib.clear()
+        return True
+    return False
 
 
 def to_allowlist(body: HtmlElement) -> None:
     """Unwrap every element outside the allowlist; a wrapper holding only inline content becomes a paragraph (once
     the blocks that split one of its sentences are moved after it); text loose at the top level becomes
     paragraphs."""
+    # Elements without children are decided by what they are alone, whatever is done around them: unwrapped all
+    # at once (`unwrap_all`: linear, where one by one costs the square of their number).
+    unwrap_all([e for e in body.iter() if len(e) == 0 and e is not body and not _kept(e, e.getparent())])
     for element in reversed(list(body.iter())):
-        tag = element.tag
-        if element is body or (isinstance(tag, str) and tag in ALLOWED_TAGS):
-            continue
         parent = element.getparent()
-        if parent is None:
+        if element is body or parent is None or (isinstance(element.tag, str) and element.tag in ALLOWED_TAGS):
             continue
-        wraps = isinstance(tag, str) and tag in _WRAPPERS and parent.tag in _BLOCK_PARENTS
-        if wraps and _has_block_child(element):
+        if _wraps(element, parent) and _has_block_child(element):
             _move_interruptions(element)
-        if wraps and not _has_block_child(element) and not is_blank(text_of(element)):
-            element.tag = "p"
-            element.attrib.clear()
-        else:
-            element.drop_tag()
-    for anchor in list(body.iter("a")):
-        if not anchor.get("href"):
-            anchor.drop_tag()
+        if not _kept(element, parent):
+            unwrap(element)
+    unwrap_all([anchor for anchor in body.iter("a") if not anchor.get("href")])
     # A browser closes a paragraph where a block starts, leaving empty paragraphs behind; unwrap such
     # paragraphs here so the published markup means the same to every parser (and cleaning twice changes nothing).
     for table in reversed(list(body.iter("table"))):
         if not _well_formed_table(table):
-            for part in reversed(list(table.iter(*_TABLE_PARTS))):
-                part.drop_tag()
-            table.drop_tag()
+            unwrap_all([*table.iter(*_TABLE_PARTS), table])
     # Table parts outside a table are dropped by browsers (their content stays).
-    for part in list(body.iter(*_TABLE_PARTS)):
-        if not any(a.tag == "table" for a in part.iterancestors()):
-            part.drop_tag()
+    unwrap_all([part for part in body.iter(*_TABLE_PARTS) if not any(a.tag == "table" for a in part.iterancestors())])
     _wrap_stray_items(body)
     _fix_lists(body)  # first: wrapping stray list content in items can nest one item in another
     _unnest(body)
     # Inline elements around blocks are split differently by different parsers: unwrap them too.
     for element in reversed(list(body.iter(*_INLINE_HOLDERS))):
         if any(isinstance(d.tag, str) and d.tag in BLOCKS for d in element.iterdescendants()):
-            element.drop_tag()
+            unwrap(element)
     _paragraphs_of_loose_text(body)
 
 
@@ -257,7 +269,7 @@ def unlink_empty(body: HtmlElement) -> None:
     style sheet leaves once its content is gone) lose their tag; whitespace or line breaks they held stay."""
     for link in reversed(list(body.iter("a"))):
         if _only_breaks(link) and link.getparent() is not None:
-            link.drop_tag()
+            unwrap(link)
 
 
 def drop_empty(body: HtmlElement) -> None:
@@ -289,7 +301,7 @@ def collapse_breaks(body: HtmlElement) -> None:
         at_end = is_blank(br.tail) and following is None
         if at_start or at_end or run >= 2 or (following is not None and following.tag in BLOCKS
                                                and is_blank(br.tail)):
-            br.drop_tag()  # drop_tag keeps the tail text
+            unwrap(br)  # the tail text stays
 
 
 _SPACES = re.compile(r"[ \t\n\r\f]+")

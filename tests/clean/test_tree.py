@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feedsvc.clean.tree import Recorder, is_blank, parse_body, text_of, visible_text
+from feedsvc.clean.tree import Recorder, is_blank, parse_body, text_of, unwrap, unwrap_all, visible_text
 from feedsvc.model import Removal
 
 
@@ -99,3 +101,54 @@ def test_the_text_of_an_element_is_its_text_content(html: str) -> None:
     paragraph = body.find("p")
     assert paragraph is not None
     assert text_of(paragraph) == paragraph.text_content()
+
+
+@pytest.mark.parametrize("html", [
+    "<p>前<span>中</span>后</p>",  # text and tail, no element around
+    "<p><span>中</span>后</p>",  # the parent's text takes them
+    "<p>前<b>粗</b>间<span>一<i>斜</i>二<br>三</span>尾<em>强</em></p>",  # children move out, in order
+    "<p><span><i>斜</i></span></p>",
+    "<p>前<b>粗</b><span></span>尾</p>",  # nothing to move
+    "<div><span>一</span><span>二</span><span>三</span></div>",
+])
+def test_unwrapping_an_element_keeps_what_lxml_drop_tag_keeps(html: str) -> None:
+    """`unwrap` is `drop_tag` without the walk over siblings: the same tree comes out."""
+    ours, _ = parse_body(html)
+    theirs, _ = parse_body(html)
+    for body, drop in ((ours, unwrap), (theirs, lxml.html.HtmlElement.drop_tag)):
+        for span in reversed(list(body.iter("span"))):
+            drop(span)
+    assert lxml.html.tostring(ours, encoding="unicode") == lxml.html.tostring(theirs, encoding="unicode")
+    assert "span" not in lxml.html.tostring(ours, encoding="unicode")
+
+
+def test_unwrapping_a_comment_drops_its_text_keeps_its_tail() -> None:
+    body, _ = parse_body("<p>前</p>")
+    paragraph = body[0]
+    comment = lxml.html.HtmlComment("注释")
+    comment.tail = "后"
+    paragraph.append(comment)
+    unwrap(comment)
+    assert lxml.html.tostring(body, encoding="unicode") == "<body><p>前后</p></body>"
+
+
+_TEXTS = st.sampled_from(["", " ", "字", "，续", "文本。"])
+_MARKUP = st.recursive(
+    _TEXTS,
+    lambda inner: st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>",
+                            st.sampled_from(["span", "b", "span", "i", "p"]), st.lists(inner, max_size=4)),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MARKUP, max_size=5))
+def test_unwrapping_many_at_once_is_unwrapping_each_in_turn(parts: list[str]) -> None:
+    """`unwrap_all` (one pass) gives the tree that unwrapping each element, innermost first, gives: nested in one
+    another or holding elements that stay."""
+    html = "<div>" + "".join(parts) + "</div>"
+    one_by_one, _ = parse_body(html)
+    at_once, _ = parse_body(html)
+    for span in reversed(list(one_by_one.iter("span"))):
+        unwrap(span)
+    unwrap_all(list(at_once.iter("span")))
+    assert lxml.html.tostring(at_once, encoding="unicode") == lxml.html.tostring(one_by_one, encoding="unicode")
