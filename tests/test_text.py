@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from feedsvc import text
-from feedsvc.text import collapse_space, display, markup_safe, plain_text, readable, strip_xml_illegal
+from feedsvc.text import (
+    collapse_space,
+    display,
+    markup_safe,
+    plain_text,
+    readable,
+    strip_xml_illegal,
+    without_blocks,
+)
 
 
 def _xml_char(code: int) -> bool:
@@ -48,3 +56,32 @@ def test_plain_text_and_markup_safe() -> None:
     assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c</p>") == "a & b c"
     assert markup_safe("x < y and 3 > 2") == "x < y and 3 > 2"  # no tag an HTML parser would make
     assert markup_safe("see <script>alert(1)</script>") == "see &lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+_ACTIVE = ("script", "style", "noscript")
+
+
+@pytest.mark.parametrize(("markup", "expected"), [
+    ("前<script>x()</script>后", "前后"),
+    ("前<SCRIPT type=a>x</Script >中<style>p{}</style>后", "前中后"),  # any case, attributes, space before `>`
+    ("<script>a</style>b</script>后", "后"),  # to the first closing tag of its own name
+    ("前<script>a</script>中<script>b", "前中<script>b"),  # never closed: stays
+    ("<noscript>" * 3 + "<script>x</script>", "<noscript>" * 3),  # an unclosed one does not hide the next
+    ("<scripts>x</scripts>", "<scripts>x</scripts>"),  # another name
+])
+def test_blocks_are_cut_to_their_closing_tag(markup: str, expected: str) -> None:
+    assert without_blocks(markup, _ACTIVE) == expected
+
+
+def test_blocks_are_cut_as_the_regular_expression_cuts_them() -> None:
+    """What `<(a|b)\\b.*?</\\1\\s*>` replaces (which scans to the end for every unclosed opening tag)."""
+    import random
+    import re
+
+    pattern = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+    pieces = ["<script>", "</script>", "<SCRIPT a=1>", "</Script >", "<style>", "</style>", "<noscript>",
+              "</noscript\n>", "<scripts>", "字", "<p>", "\n"]
+    rng = random.Random(20261205)
+    for _ in range(3000):
+        markup = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert without_blocks(markup, _ACTIVE, " ") == pattern.sub(" ", markup), markup

@@ -10,7 +10,7 @@ import lxml.html
 from lxml.etree import ElementDefaultClassLookup, ParserError
 
 from feedsvc.model import Removal
-from feedsvc.text import collapse_space
+from feedsvc.text import collapse_space, without_blocks
 
 HtmlElement: TypeAlias = lxml.html.HtmlElement
 
@@ -30,7 +30,7 @@ _WRAPPER = re.compile(r"</?(?:div|span|font|section|article|blockquote|center|sm
                       re.IGNORECASE)
 
 _ANY_TAG = re.compile(r"<[^>]*>")
-_ACTIVE = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_ACTIVE = ("script", "style", "template", "noscript")
 
 
 def _flattened(html: str) -> str:
@@ -71,7 +71,7 @@ def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
         if _too_deep():
             document = lxml.html.document_fromstring(_flattened(html), parser=_PARSER)
         if _too_deep():  # nested deeply by other elements than wrappers: its text alone, in order
-            document = lxml.html.document_fromstring(_ANY_TAG.sub("\n", _ACTIVE.sub("", html)), parser=_PARSER)
+            document = lxml.html.document_fromstring(_ANY_TAG.sub("\n", without_blocks(html, _ACTIVE)), parser=_PARSER)
     except (ParserError, ValueError):
         document = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
     body = document.find("body")

@@ -23,7 +23,7 @@ from feedsvc.ingest.frontmatter import FrontMatter, first_copy, split_front_matt
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import LFS_POINTER, EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.stories.sources import SourceCatalog, names_source
-from feedsvc.text import collapse_space, readable
+from feedsvc.text import collapse_space, readable, without_blocks
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ class _Found:
     front: FrontMatter | None = None
 
 
-_HEADER = re.compile(r"^<!--\s*(.*?)\s*-->\s*$")
 _DASHES = re.compile(r"^-{3,}\s*$")
 _DATELINE = re.compile(r"^日期[：:]\s*(.+?)\s*$")
 _LIST_LINK = re.compile(r"\[[^\]\n]*\]\(/[^)\n]*\)")
@@ -57,8 +56,9 @@ _BYLINE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*<i>(.*?)</i>\s*</div>", re.DOTAL
 _RFI_DATE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*(\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2})\s*</div>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
-_HEADING = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", re.DOTALL | re.IGNORECASE)
-_SKIP_BLOCKS = re.compile(r"<(script|style|noscript|template|head)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_HEADING_OPENS = re.compile(r"<h[1-3][^>]*>", re.IGNORECASE)
+_HEADING_CLOSES = re.compile(r"</h[1-3]>", re.IGNORECASE)
+_SKIP_BLOCKS = ("script", "style", "noscript", "template", "head")
 
 
 def split_link_line(line: str) -> tuple[str, str] | None:
@@ -72,6 +72,15 @@ def split_link_line(line: str) -> tuple[str, str] | None:
     return line[1:cut], line[cut + 2:-1].strip()
 
 
+def _header(line: str) -> str | None:
+    r"""The text of a line that is one comment (feedx's `<!--1595109644000-->`), whitespace around it aside; None
+    for any other line. Not a regular expression: `<!--\s*(.*?)\s*-->` backtracks quadratically over a long run
+    of spaces, and a seed may be one 5 MB line."""
+    if len(line) >= 7 and line.startswith("<!--") and line.endswith("-->"):
+        return line[4:-3].strip()
+    return None
+
+
 def _lines_after_blank(lines: list[str], index: int) -> int:
     while index < len(lines) and not lines[index].strip():
         index += 1
@@ -83,8 +92,8 @@ def _article(text: str, front: FrontMatter | None) -> _Found | str:
     lines = text.split("\n")
     index = _lines_after_blank(lines, 0)
     header = None
-    if index < len(lines) and (match := _HEADER.match(lines[index].strip())):
-        header = match.group(1)
+    if index < len(lines) and (found := _header(lines[index].strip())) is not None:
+        header = found
         index = _lines_after_blank(lines, index + 1)
     link_line = split_link_line(lines[index]) if index < len(lines) else None
     if link_line and index + 1 < len(lines) and _DASHES.match(lines[index + 1]):
@@ -130,12 +139,21 @@ def _byline_date(text: str, when: datetime) -> DateCandidate:
     return DateCandidate("byline" if has_zone(text) else "local-byline", when)
 
 
+def _first_heading(body: str) -> str | None:
+    """The markup inside the first `<h1>`-`<h3>` that closes (to the first closing tag of the three after it):
+    if the first opening tag has none after it, no later one has. In one pass, where searching for
+    `<h[1-3][^>]*>(.*?)</h[1-3]>` scans to the end from every opening tag (quadratic in unclosed headings)."""
+    opening = _HEADING_OPENS.search(body)
+    closing = _HEADING_CLOSES.search(body, opening.end()) if opening else None
+    return body[opening.end():closing.start()] if opening and closing else None
+
+
 def _fallback_title(html: str) -> str:
     """The first heading of the body, else its first sentence (cut to 80 characters)."""
-    body = _SKIP_BLOCKS.sub(" ", html)
-    heading = _HEADING.search(body)
+    body = without_blocks(html, _SKIP_BLOCKS, " ")
+    heading = _first_heading(body)
     if heading:
-        text = collapse_space(htmllib.unescape(_TAG.sub(" ", heading.group(1))))
+        text = collapse_space(htmllib.unescape(_TAG.sub(" ", heading)))
         if text:
             return text
     text = collapse_space(htmllib.unescape(_TAG.sub(" ", body)))

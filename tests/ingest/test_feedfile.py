@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedsvc.errors import FeedFileError
-from feedsvc.ingest.feedfile import FeedItem, looks_like_feed, parse_feed
+from feedsvc.ingest.feedfile import FeedItem, _without_doctype, looks_like_feed, parse_feed
 
 RDF = """<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
   xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -21,9 +21,24 @@ RDF = """<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-r
     (b'<?xml version="1.0"?>\n<rss version="2.0">', True), (b"  <feed xmlns='http://www.w3.org/2005/Atom'>", True),
     (b"<?xml version='1.0'?><!-- made by x --><!DOCTYPE rss><rss>", True), (RDF[:200], True),
     (b"<!--1699422424000-->\n[t](https://a.example/)", False), (b"---\ntitle: x\n---\n<rss>", False),
-    (b"<html><body><rss>", False)])
+    (b"<html><body><rss>", False),
+    # a prolog in any order: a comment after the doctype, a style sheet's processing instruction
+    (b"<?xml version='1.0'?>\n<!DOCTYPE rss>\n<!-- generator -->\n<rss>", True),
+    (b'<?xml version="1.0"?><?xml-stylesheet type="text/xsl" href="s.xsl"?><feed>', True),
+    (b"<!-- a --> not a comment --> <rss>", False),  # what ends a comment ends it
+    (b"<!-- -->" * 512 + b"x", False),  # matched in linear time (nothing to backtrack into)
+])
 def test_a_feed_is_told_by_its_first_bytes(head: bytes, feed: bool) -> None:
     assert looks_like_feed(head) is feed
+
+
+@pytest.mark.parametrize(("document", "without"), [
+    (b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//x//EN" "x.dtd"><rss/>', b'<?xml version="1.0"?><rss/>'),
+    (b"<!DOCTYPE feed [ <!ELEMENT feed ANY> ]>\n<feed/>", b"\n<feed/>"),  # with its internal subset
+    (b"<!DOCTYPE [" * 3 + b"<rss/>", b"<!DOCTYPE [" * 3 + b"<rss/>"),  # never closed: left as it is
+])
+def test_the_document_type_declaration_goes_before_feedparser_reads(document: bytes, without: bytes) -> None:
+    assert _without_doctype(document) == without
 
 
 def test_rss_1_items_with_their_date_author_and_subjects() -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsvc.ingest.dates import from_epoch_ms, parse_date
-from feedsvc.ingest.parse import ParseContext, parse_seed, split_link_line
+from feedsvc.ingest.parse import ParseContext, _first_heading, _header, parse_seed, split_link_line
 from feedsvc.model import LFS_POINTER, ParseResult
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
@@ -158,6 +158,24 @@ def test_front_matter_quoted_inside_an_article_is_the_article_s(ctx: ParseContex
     result = parse(ctx, front + body)
     assert result.entries[0].html == body
     assert result.notes == ()
+
+
+@pytest.mark.parametrize(("line", "header"), [
+    ("<!--1603400000000-->", "1603400000000"), ("<!--  1603400000000 \t-->", "1603400000000"),
+    ("<!---->", ""), ("<!-->", None), ("<!-- a --> b -->", "a --> b"), ("[t](https://a.example/)", None),
+    ("<!--" + " " * 100_000 + "x", None),  # no backtracking over the spaces
+])
+def test_the_header_line_is_one_comment(line: str, header: str | None) -> None:
+    assert _header(line) == header
+
+
+@pytest.mark.parametrize(("body", "heading"), [
+    ("<p>前</p><h2 class='t'>标<b>题</b></h2><h1>后</h1>", "标<b>题</b>"),
+    ("<h1>未闭<h3>小标题</h3>", "未闭<h3>小标题"),  # to the first closing tag of the three
+    ("<h1>字" * 1000, None),  # none closes
+])
+def test_the_first_heading_of_a_body(body: str, heading: str | None) -> None:
+    assert _first_heading(body) == heading
 
 
 def test_empty_title_falls_back_to_the_body_and_says_so(ctx: ParseContext) -> None:
