@@ -50,7 +50,6 @@ class _Found:
 
 
 _DASHES = re.compile(r"^-{3,}\s*$")
-_DATELINE = re.compile(r"^日期[：:]\s*(.+?)\s*$")
 _LIST_LINK = re.compile(r"\[[^\]\n]*\]\(/[^)\n]*\)")
 _BYLINE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*<i>(.*?)</i>\s*</div>", re.DOTALL)
 _RFI_DATE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*(\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2})\s*</div>")
@@ -81,6 +80,14 @@ def _header(line: str) -> str | None:
     return None
 
 
+def _dateline(line: str) -> str | None:
+    r"""What a `日期：` line (format C) gives as the date, whitespace around it aside; None for any other line or an
+    empty date. Not `^日期[：:]\s*(.+?)\s*$`, which backtracks quadratically over a long run of spaces."""
+    if line.startswith(("日期：", "日期:")):
+        return line[3:].strip() or None
+    return None
+
+
 def _lines_after_blank(lines: list[str], index: int) -> int:
     while index < len(lines) and not lines[index].strip():
         index += 1
@@ -101,8 +108,8 @@ def _article(text: str, front: FrontMatter | None) -> _Found | str:
         index += 2
         dateline = None
         probe = _lines_after_blank(lines, index)
-        if probe < len(lines) and (match := _DATELINE.match(lines[probe].strip())):
-            dateline, index = match.group(1), probe + 1
+        if probe < len(lines) and (found := _dateline(lines[probe].strip())):
+            dateline, index = found, probe + 1
         fmt = "jekyll" if front else ("C" if dateline is not None and header is None else "feedx")
         return _Found(fmt, title, url, "\n".join(lines[index:]).strip(), header, dateline, front)
     if front is not None and header is None and not link_line:

@@ -12,7 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsvc.ingest.dates import from_epoch_ms, parse_date
-from feedsvc.ingest.parse import ParseContext, _first_heading, _header, parse_seed, split_link_line
+from feedsvc.ingest.parse import (
+    ParseContext,
+    _dateline,
+    _first_heading,
+    _header,
+    parse_seed,
+    split_link_line,
+)
 from feedsvc.model import LFS_POINTER, ParseResult
 from feedsvc.pipeline import make_job
 from feedsvc.settings import Settings
@@ -167,6 +174,15 @@ def test_front_matter_quoted_inside_an_article_is_the_article_s(ctx: ParseContex
 ])
 def test_the_header_line_is_one_comment(line: str, header: str | None) -> None:
     assert _header(line) == header
+
+
+@pytest.mark.parametrize(("line", "date"), [
+    ("日期：Wed, 24 Jun 2020 08:53:10 +0000", "Wed, 24 Jun 2020 08:53:10 +0000"),
+    ("日期:  2020-06-24 \u3000", "2020-06-24"),
+    ("日期：", None), ("日期 2020", None), ("日期：a" + " " * 100_000 + "b", "a" + " " * 100_000 + "b"),
+])
+def test_the_dateline_of_format_c(line: str, date: str | None) -> None:
+    assert _dateline(line) == date
 
 
 @pytest.mark.parametrize(("body", "heading"), [
