@@ -33,6 +33,8 @@ SHAPES = {
     "images with captions": '<img src="https://x.example/i.jpg"><p class="caption">字</p>',
     "unclosed <noscript>s": "<noscript>字",
     "unclosed headings (a seed without a title)": "<h1>字",
+    "unclosed comments": "<!--字",
+    "unclosed tags": "<p a='",
     "paragraphs": "<p>字字字字字字字字。</p>",
 }
 """Name -> the unit repeated to make the article."""

@@ -80,9 +80,18 @@ _TAG_LIKE = re.compile(r"<[A-Za-z/!?]")
 _TAG = re.compile(r"<[^>]*>")
 
 
+def sub_tags(pattern: re.Pattern[str], replacement: str, markup: str) -> str:
+    """`pattern.sub(replacement, markup)` for a pattern of a tag that ends at its first `>` (`<[^>]*>` and the
+    like), applied only as far as the last `>`: no tag ends after it, so the result is the same, but a run of
+    `<` with no `>` after them costs one pass instead of a scan to the end from each (0.25 MB of unclosed
+    `<p a='` took 3.4 s, 1 MB 54 s)."""
+    end = markup.rfind(">") + 1
+    return pattern.sub(replacement, markup[:end]) + markup[end:]
+
+
 def plain_text(markup: str) -> str:
     """The text of HTML: tags dropped, character references resolved, whitespace collapsed."""
-    return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+    return " ".join(html.unescape(sub_tags(_TAG, " ", markup)).split())
 
 
 def html_text(text: str) -> str:

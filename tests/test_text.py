@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from feedsvc import text
@@ -12,6 +14,7 @@ from feedsvc.text import (
     plain_text,
     readable,
     strip_xml_illegal,
+    sub_tags,
     without_blocks,
 )
 
@@ -85,3 +88,21 @@ def test_blocks_are_cut_as_the_regular_expression_cuts_them() -> None:
     for _ in range(3000):
         markup = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert without_blocks(markup, _ACTIVE, " ") == pattern.sub(" ", markup), markup
+
+
+def test_tags_are_replaced_as_the_expression_replaces_them() -> None:
+    """`sub_tags` stops at the last `>` (no tag ends after it): what `pattern.sub` gives, on random markup."""
+    import random
+    import re
+
+    patterns = [re.compile(r"<[^>]*>"), re.compile(r"</?(?:div|span)\b[^>]*>")]
+    pieces = ["<", ">", "div", "span", " ", "字", "/", "<div", "</span>", "a='>'"]
+    rng = random.Random(20261205)
+    for _ in range(3000):
+        markup = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for pattern in patterns:
+            assert sub_tags(pattern, " ", markup) == pattern.sub(" ", markup), markup
+
+
+def test_what_follows_the_last_tag_is_left_as_it_is() -> None:
+    assert sub_tags(re.compile(r"<[^>]*>"), "", "<b>粗</b>" + "<p a='" * 3) == "粗" + "<p a='" * 3

@@ -10,7 +10,7 @@ import lxml.html
 from lxml.etree import ElementDefaultClassLookup, ParserError
 
 from feedsvc.model import Removal
-from feedsvc.text import collapse_space, without_blocks
+from feedsvc.text import collapse_space, sub_tags, without_blocks
 
 HtmlElement: TypeAlias = lxml.html.HtmlElement
 
@@ -36,7 +36,7 @@ _ACTIVE = ("script", "style", "template", "noscript")
 def _flattened(html: str) -> str:
     """`html` without the wrapper elements that nest without limit (each becomes a line end): their text stays,
     in order. Only for markup nested deeper than the parser reads."""
-    return _WRAPPER.sub("\n", html)
+    return sub_tags(_WRAPPER, "\n", html)
 
 
 def _too_deep() -> bool:
@@ -71,7 +71,8 @@ def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
         if _too_deep():
             document = lxml.html.document_fromstring(_flattened(html), parser=_PARSER)
         if _too_deep():  # nested deeply by other elements than wrappers: its text alone, in order
-            document = lxml.html.document_fromstring(_ANY_TAG.sub("\n", without_blocks(html, _ACTIVE)), parser=_PARSER)
+            text_alone = sub_tags(_ANY_TAG, "\n", without_blocks(html, _ACTIVE))
+            document = lxml.html.document_fromstring(text_alone, parser=_PARSER)
     except (ParserError, ValueError):
         document = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
     body = document.find("body")
