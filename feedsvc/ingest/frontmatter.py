@@ -50,9 +50,27 @@ def _unquote(raw: str) -> str:
     return raw
 
 
+def _outside_quotes(inner: str) -> list[str]:
+    """`inner` split at each comma with an even number of `"` after it (outside a quoted item, counted from the
+    end, as `,(?=(?:[^"]*"[^"]*")*[^"]*$)` splits; that expression reads the rest of the line for every comma,
+    quadratic in a list of 100,000 tags, which took 72 s)."""
+    parts: list[str] = []
+    end = len(inner)
+    quotes_after = 0
+    for index in range(len(inner) - 1, -1, -1):
+        character = inner[index]
+        if character == '"':
+            quotes_after += 1
+        elif character == "," and quotes_after % 2 == 0:
+            parts.append(inner[index + 1:end])
+            end = index
+    parts.append(inner[:end])
+    return parts[::-1]
+
+
 def _flow_list(raw: str) -> tuple[str, ...]:
     inner = raw.strip()[1:-1]
-    items = [_unquote(part) for part in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", inner)]
+    items = [_unquote(part) for part in _outside_quotes(inner)]
     return tuple(item for item in (i.strip() for i in items) if item)
 
 

@@ -214,8 +214,8 @@ def _feed_entry(entry: Entry) -> FeedEntry:
     item.published(meta.published)
     item.updated(meta.updated)
     item.author({"name": _author(entry)})  # Atom's: RSS's own needs an e-mail address
-    for category in meta.categories:
-        item.category(term=display(category))
+    if meta.categories:  # at once: feedgen maps every category to RSS again at each call (quadratic)
+        item.category([{"term": display(category)} for category in meta.categories])
     if entry.summary:
         item.summary(entry.summary, type="text")  # the cleaner made it `text.readable`
     item.content(_BODY, type="html")

@@ -55,3 +55,23 @@ def test_what_is_not_front_matter() -> None:
 def test_a_closing_line_at_the_very_end() -> None:
     found = split_front_matter("---\ntitle: t\n---")
     assert found is not None and found[0].text("title") == "t" and found[1] == ""
+
+
+def test_a_flow_list_splits_at_commas_outside_quotes_as_the_expression_did() -> None:
+    """Split where an even number of `"` follows the comma (what `,(?=(?:[^"]*"[^"]*")*[^"]*$)` did, reading the
+    rest of the line for every comma: quadratic in a list of many tags)."""
+    import random
+    import re
+
+    from feedsvc.ingest.frontmatter import _outside_quotes
+
+    pattern = re.compile(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")
+    rng = random.Random(20261205)
+    for _ in range(3000):
+        inner = "".join(rng.choice([",", '"', "a", " ", "字", "'"]) for _ in range(rng.randint(0, 12)))
+        assert _outside_quotes(inner) == pattern.split(inner), inner
+
+
+def test_a_list_of_many_tags_keeps_them_all_in_order() -> None:
+    tags = [f"标签{n}" for n in range(100_000)]
+    assert _values("tags: [ " + ", ".join(tags) + " ]")["tags"] == tuple(tags)

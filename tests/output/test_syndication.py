@@ -3,6 +3,7 @@ of through lxml's tree: the bytes must be the ones lxml writes, whatever the bod
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -71,3 +72,16 @@ def test_the_body_is_the_element_s_text_and_the_summary_stays_apart() -> None:
                            + _entry_bytes({}, entry, True) + b"</channel></rss>")
     assert rss.findtext("channel/item/content:encoded", namespaces=namespaces) == "<p>正文 &amp; 1 < 2</p>\r"
     assert rss.findtext("channel/item/description") == "body"
+
+
+@pytest.mark.parametrize("rss", [False, True])
+def test_every_category_is_written_once_in_its_order(rss: bool) -> None:
+    """feedgen is given the categories at once (one call per category maps them all to RSS again: quadratic)."""
+    entry = _entry("<p>x</p>", "")
+    categories = tuple(f"類{n}" for n in range(300))
+    entry = Entry(replace(entry.meta, categories=categories), entry.article, "", "d1")
+    item = _feed_entry(entry)
+    element = _with_rss_fields(item, entry).rss_entry() if rss else item.atom_entry()
+    tags = element.iter("{*}category")
+    written = [c.text for c in tags] if rss else [c.get("term") for c in tags]
+    assert written == list(categories)
