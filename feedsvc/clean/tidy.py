@@ -181,16 +181,18 @@ def _wraps(element: HtmlElement, parent: HtmlElement) -> bool:
     return isinstance(element.tag, str) and element.tag in _WRAPPERS and parent.tag in _BLOCK_PARENTS
 
 
-def _kept(element: HtmlElement, parent: HtmlElement) -> bool:
-    """Whether `element` stays (on the allowlist), made a paragraph when it is a wrapper of inline content with
-    text (which this makes it)."""
-    if isinstance(element.tag, str) and element.tag in ALLOWED_TAGS:
-        return True
-    if _wraps(element, parent) and not _has_block_child(element) and not is_blank(text_of(element)):
-        element.tag = "p"
-        element.attrib.clear()
-        return True
-    return False
+def _allowed(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag in ALLOWED_TAGS
+
+
+def _paragraph_to_be(element: HtmlElement, parent: HtmlElement) -> bool:
+    """Whether `element` (outside the allowlist) is a wrapper of inline content with text: a paragraph."""
+    return _wraps(element, parent) and not _has_block_child(element) and not is_blank(text_of(element))
+
+
+def _to_paragraph(element: HtmlElement) -> None:
+    element.tag = "p"
+    element.attrib.clear()
 
 
 def to_allowlist(body: HtmlElement) -> None:
@@ -199,14 +201,23 @@ def to_allowlist(body: HtmlElement) -> None:
     paragraphs."""
     # Elements without children are decided by what they are alone, whatever is done around them: unwrapped all
     # at once (`unwrap_all`: linear, where one by one costs the square of their number).
-    unwrap_all([e for e in body.iter() if len(e) == 0 and e is not body and not _kept(e, e.getparent())])
+    leaves: list[HtmlElement] = []
+    for leaf in body.iter():
+        if len(leaf) == 0 and leaf is not body and not _allowed(leaf):
+            if _paragraph_to_be(leaf, leaf.getparent()):
+                _to_paragraph(leaf)
+            else:
+                leaves.append(leaf)
+    unwrap_all(leaves)
     for element in reversed(list(body.iter())):
         parent = element.getparent()
-        if element is body or parent is None or (isinstance(element.tag, str) and element.tag in ALLOWED_TAGS):
+        if element is body or parent is None or _allowed(element):
             continue
         if _wraps(element, parent) and _has_block_child(element):
             _move_interruptions(element)
-        if not _kept(element, parent):
+        if _paragraph_to_be(element, parent):
+            _to_paragraph(element)
+        else:
             unwrap(element)
     unwrap_all([anchor for anchor in body.iter("a") if not anchor.get("href")])
     # A browser closes a paragraph where a block starts, leaving empty paragraphs behind; unwrap such
@@ -304,7 +315,7 @@ def collapse_breaks(body: HtmlElement) -> None:
             unwrap(br)  # the tail text stays
 
 
-_SPACES = re.compile(r"[ \t\n\r\f]+")
+_SPACES = re.compile(f"[{_ASCII_SPACE}]+")
 
 
 def normalize_space(body: HtmlElement) -> None:
