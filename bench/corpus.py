@@ -99,6 +99,12 @@ def body(rng: random.Random, sized: Callable[[random.Random], int] = _heavy) -> 
     return "".join(parts)
 
 
+def real_seeds(corpus: Path = CORPUS) -> list[Path]:
+    """The seed files of `corpus`, its SOURCE.md and MANIFEST.tsv aside, in name order."""
+    metadata = ("SOURCE.md", "MANIFEST.tsv")
+    return [path for path in sorted(corpus.iterdir()) if path.is_file() and path.name not in metadata]
+
+
 @functools.cache
 def real_articles(corpus: Path = CORPUS) -> tuple[str, ...]:
     """The article HTML of every seed in `corpus` (its SOURCE.md and MANIFEST.tsv aside), as feedsvc's parser finds
@@ -110,8 +116,7 @@ def real_articles(corpus: Path = CORPUS) -> tuple[str, ...]:
     if not corpus.is_dir():
         raise SystemExit(f"--bodies corpus reads the real seeds in {corpus}, which is not there")
     ctx = make_job(load_settings(environ={}), datetime.now(UTC)).ctx
-    articles = tuple(entry.html for path in sorted(corpus.iterdir())
-                     if path.is_file() and path.name not in ("SOURCE.md", "MANIFEST.tsv")
+    articles = tuple(entry.html for path in real_seeds(corpus)
                      for entry in parse_seed(path.read_bytes(), path.name, None, ctx).entries)
     if not articles:
         raise SystemExit(f"{corpus} holds no seed with an article")

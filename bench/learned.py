@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.corpus import CORPUS, real_seeds
 from feedsvc.clean.edges import edges, key_of
 from feedsvc.ingest.work import process
 from feedsvc.model import Story, Version
@@ -27,7 +28,6 @@ from feedsvc.stories.boilerplate import Boilerplate, cut_article, trim_summary
 from feedsvc.text import plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def cleaning_share(corpus: Path, repeat: int) -> tuple[int, float, float, float]:
@@ -35,8 +35,7 @@ def cleaning_share(corpus: Path, repeat: int) -> tuple[int, float, float, float]
     block out of every article that has a mark, as publishing does), medians of `repeat`."""
     settings = load_settings(ROOT / "config" / "feedsvc.toml", environ={})
     job = make_job(settings, datetime.now(UTC))
-    seeds = [(p.name, p.read_bytes()) for p in sorted(corpus.iterdir())
-             if p.is_file() and p.name not in ("SOURCE.md", "MANIFEST.tsv")]
+    seeds = [(p.name, p.read_bytes()) for p in real_seeds(corpus)]
     cleaning: list[float] = []
     marking: list[float] = []
     cutting: list[float] = []
