@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -240,3 +241,15 @@ def test_the_installed_command_is_run() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts == {"feedsvc": "feedsvc.cli:run"}
     assert "from feedsvc.cli import run" in (ROOT / "feedsvc/__main__.py").read_text(encoding="utf-8")
+
+
+def test_the_readme_shows_what_the_quick_start_prints(tmp_path: Path, env: dict[str, str]) -> None:
+    """The README's quick start says what `feedsvc regenerate` prints on the shipped configuration and seeds: it
+    must be that line (its seconds aside, which are the machine's)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    _, _, after = readme.partition("`regenerate` prints")
+    block = after.split("```", 2)[1].strip()
+    result = invoke(["regenerate", *paths(tmp_path)], env=env)
+    assert result.exit_code == 0, result.output
+    shown, printed = (re.sub(r"\d+\.\d\d s$", "<seconds> s", line.strip()) for line in (block, result.output))
+    assert shown == printed
