@@ -253,3 +253,16 @@ def test_the_readme_shows_what_the_quick_start_prints(tmp_path: Path, env: dict[
     assert result.exit_code == 0, result.output
     shown, printed = (re.sub(r"\d+\.\d\d s$", "<seconds> s", line.strip()) for line in (block, result.output))
     assert shown == printed
+
+
+def test_the_readme_shows_the_entry_the_quick_start_writes(tmp_path: Path, env: dict[str, str]) -> None:
+    """The README's example entry is what `feedsvc regenerate` writes into `all.atom` for its sample seed: each of
+    its lines, up to where it is shortened (`…`), begins a line of the document, in the same order."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.partition("```xml\n")[2].partition("```")[0]
+    shown = [line.strip().partition("…")[0] for line in block.splitlines() if line.strip().partition("…")[0]]
+    assert len(shown) >= 5, block
+    assert invoke(["regenerate", *paths(tmp_path)], env=env).exit_code == 0
+    document = iter(line.strip() for line in (tmp_path / "public" / "all.atom").read_text("utf-8").splitlines())
+    missing = [line for line in shown if not any(written.startswith(line) for written in document)]
+    assert missing == []
