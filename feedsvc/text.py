@@ -89,9 +89,15 @@ def sub_tags(pattern: re.Pattern[str], replacement: str, markup: str) -> str:
     return pattern.sub(replacement, markup[:end]) + markup[end:]
 
 
+def without_tags(markup: str, replacement: str = " ") -> str:
+    """`markup` with every tag (from `<` to the first `>`) replaced by `replacement`: its text, references left
+    as they are."""
+    return sub_tags(_TAG, replacement, markup)
+
+
 def plain_text(markup: str) -> str:
     """The text of HTML: tags dropped, character references resolved, whitespace collapsed."""
-    return " ".join(html.unescape(sub_tags(_TAG, " ", markup)).split())
+    return " ".join(html.unescape(without_tags(markup)).split())
 
 
 def html_text(text: str) -> str:

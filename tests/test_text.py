@@ -16,6 +16,7 @@ from feedsvc.text import (
     strip_xml_illegal,
     sub_tags,
     without_blocks,
+    without_tags,
 )
 
 
@@ -106,3 +107,9 @@ def test_tags_are_replaced_as_the_expression_replaces_them() -> None:
 
 def test_what_follows_the_last_tag_is_left_as_it_is() -> None:
     assert sub_tags(re.compile(r"<[^>]*>"), "", "<b>粗</b>" + "<p a='" * 3) == "粗" + "<p a='" * 3
+
+
+def test_without_tags_replaces_each_tag_and_leaves_the_text_and_its_references() -> None:
+    assert without_tags("<p class='a'>美&amp;中</p><br/>x") == " 美&amp;中  x"
+    assert without_tags("<p>一</p><p>二</p>", "") == "一二"
+    assert without_tags("a < b <i>c") == "a  c"  # a tag runs from `<` to the first `>`

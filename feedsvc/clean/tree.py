@@ -10,7 +10,7 @@ import lxml.html
 from lxml.etree import ElementDefaultClassLookup, ParserError
 
 from feedsvc.model import Removal
-from feedsvc.text import collapse_space, sub_tags, without_blocks
+from feedsvc.text import collapse_space, sub_tags, without_blocks, without_tags
 
 HtmlElement: TypeAlias = lxml.html.HtmlElement
 
@@ -29,7 +29,6 @@ of the 4.5 ms it takes to clean a heavy article."""
 _WRAPPER = re.compile(r"</?(?:div|span|font|section|article|blockquote|center|small|b|i|em|strong|u)\b[^>]*>",
                       re.IGNORECASE)
 
-_ANY_TAG = re.compile(r"<[^>]*>")
 _ACTIVE = ("script", "style", "template", "noscript")
 
 
@@ -71,7 +70,7 @@ def parse_body(html: str) -> tuple[HtmlElement, HtmlElement | None]:
         if _too_deep():
             document = lxml.html.document_fromstring(_flattened(html), parser=_PARSER)
         if _too_deep():  # nested deeply by other elements than wrappers: its text alone, in order
-            text_alone = sub_tags(_ANY_TAG, "\n", without_blocks(html, _ACTIVE))
+            text_alone = without_tags(without_blocks(html, _ACTIVE), "\n")
             document = lxml.html.document_fromstring(text_alone, parser=_PARSER)
     except (ParserError, ValueError):
         document = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)

@@ -23,7 +23,7 @@ from feedsvc.ingest.frontmatter import FrontMatter, first_copy, split_front_matt
 from feedsvc.links import canonical_link, entry_id, url_date
 from feedsvc.model import LFS_POINTER, EntryMeta, ParseResult, Provenance, RawEntry, Source
 from feedsvc.stories.sources import SourceCatalog, names_source
-from feedsvc.text import collapse_space, readable, sub_tags, without_blocks
+from feedsvc.text import collapse_space, readable, without_blocks, without_tags
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,6 @@ _LIST_LINK = re.compile(r"\[[^\]\n]*\]\(/[^)\n]*\)")
 _BYLINE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*<i>(.*?)</i>\s*</div>", re.DOTALL)
 _RFI_DATE = re.compile(r"^\s*(?:<div>\s*)?<div>\s*(\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}:\d{2})\s*</div>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
 _HEADING_OPENS = re.compile(r"<h[1-3][^>]*>", re.IGNORECASE)
 _HEADING_CLOSES = re.compile(r"</h[1-3]>", re.IGNORECASE)
 _SKIP_BLOCKS = ("script", "style", "noscript", "template", "head")
@@ -130,7 +129,7 @@ def _byline(html: str) -> tuple[str | None, DateCandidate | None]:
     (`local-byline`)."""
     match = _BYLINE.match(html)
     if match:
-        parts = [collapse_space(htmllib.unescape(sub_tags(_TAG, "", p))) for p in _BR.split(match.group(1))]
+        parts = [collapse_space(htmllib.unescape(without_tags(p, ""))) for p in _BR.split(match.group(1))]
         when = parse_date(parts[-1]) if parts else None
         names = parts[:-1] if when else parts
         author = ", ".join(dict.fromkeys(n for part in names for n in part.split(",") if n.strip()))
@@ -160,10 +159,10 @@ def _fallback_title(html: str) -> str:
     body = without_blocks(html, _SKIP_BLOCKS, " ")
     heading = _first_heading(body)
     if heading:
-        text = collapse_space(htmllib.unescape(sub_tags(_TAG, " ", heading)))
+        text = collapse_space(htmllib.unescape(without_tags(heading)))
         if text:
             return text
-    text = collapse_space(htmllib.unescape(sub_tags(_TAG, " ", body)))
+    text = collapse_space(htmllib.unescape(without_tags(body)))
     sentence = re.split(r"(?<=[。！？!?])|(?<=\.)\s", text, maxsplit=1)[0].strip()
     if len(sentence) > 80:
         cut = sentence[:80]
