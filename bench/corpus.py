@@ -21,6 +21,10 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from feedsvc.ingest.work import Job
 
 SOURCES = [
     ("dw", "https://www.dw.com/zh/{slug}/a-{n}", "德国之声"),
@@ -82,6 +86,7 @@ BODIES: dict[str, Callable[[random.Random], int]] = {"heavy": _heavy, "real": _r
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 """The real seeds beside the project (never copied into it)."""
+SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "feedsvc.toml"
 
 Article = Callable[[random.Random], str]
 """Draws the HTML of one article."""
@@ -99,6 +104,15 @@ def body(rng: random.Random, sized: Callable[[random.Random], int] = _heavy) -> 
     return "".join(parts)
 
 
+def worker_job() -> Job:
+    """What a run's workers parse and clean with, under the shipped configuration (whatever the working directory
+    and the environment hold), dated now."""
+    from feedsvc.pipeline import make_job
+    from feedsvc.settings import load_settings
+
+    return make_job(load_settings(SHIPPED_CONFIG, environ={}), datetime.now(UTC))
+
+
 def real_seeds(corpus: Path = CORPUS) -> list[Path]:
     """The seed files of `corpus`, its SOURCE.md and MANIFEST.tsv aside, in name order."""
     metadata = ("SOURCE.md", "MANIFEST.tsv")
@@ -110,12 +124,10 @@ def real_articles(corpus: Path = CORPUS) -> tuple[str, ...]:
     """The article HTML of every seed in `corpus` (its SOURCE.md and MANIFEST.tsv aside), as feedsvc's parser finds
     it: clutter, footers and proxied images included. Exits with the reason when there is none."""
     from feedsvc.ingest.parse import parse_seed
-    from feedsvc.pipeline import make_job
-    from feedsvc.settings import load_settings
 
     if not corpus.is_dir():
         raise SystemExit(f"--bodies corpus reads the real seeds in {corpus}, which is not there")
-    ctx = make_job(load_settings(environ={}), datetime.now(UTC)).ctx
+    ctx = worker_job().ctx
     articles = tuple(entry.html for path in real_seeds(corpus)
                      for entry in parse_seed(path.read_bytes(), path.name, None, ctx).entries)
     if not articles:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import UTC, datetime
 
+from bench.corpus import worker_job
 from feedsvc.ingest.work import Job, process
-from feedsvc.pipeline import make_job
-from feedsvc.settings import load_settings
 
 SHAPES = {
     "sibling spans": "<span>字</span>",
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
     parser.add_argument("--mb", type=float, action="append", help="article size (repeatable); default 0.5, 1 and 2")
     sizes = parser.parse_args(argv).mb or [0.5, 1.0, 2.0]
-    job = make_job(load_settings(environ={}), datetime.now(UTC))
+    job = worker_job()
     print("| shape | " + " | ".join(f"{size:g} MB" for size in sizes) + " |")
     print("| --- |" + " --- |" * len(sizes))
     for name in SHAPES:

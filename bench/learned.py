@@ -15,26 +15,20 @@ import json
 import random
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import CORPUS, real_seeds
+from bench.corpus import CORPUS, real_seeds, worker_job
 from feedsvc.clean.edges import edges, key_of
 from feedsvc.ingest.work import process
 from feedsvc.model import Story, Version
-from feedsvc.pipeline import make_job
-from feedsvc.settings import load_settings
 from feedsvc.stories.boilerplate import Boilerplate, cut_article, trim_summary
 from feedsvc.text import plain_text
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def cleaning_share(corpus: Path, repeat: int) -> tuple[int, float, float, float]:
     """(articles, seconds to parse and clean them all, seconds of that spent marking, seconds to cut a learned
     block out of every article that has a mark, as publishing does), medians of `repeat`."""
-    settings = load_settings(ROOT / "config" / "feedsvc.toml", environ={})
-    job = make_job(settings, datetime.now(UTC))
+    job = worker_job()
     seeds = [(p.name, p.read_bytes()) for p in real_seeds(corpus)]
     cleaning: list[float] = []
     marking: list[float] = []

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.corpus import ARTICLES, generate, seed_text
+from bench.corpus import ARTICLES, generate, seed_text, worker_job
 
 ROOT = Path(__file__).resolve().parent.parent
 def _tree_rss_kb(pid: int) -> int:
@@ -127,8 +127,6 @@ def floors(seeds: Path) -> tuple[float, float, float, int]:
 
     from feedsvc.clean.sanitize import sanitize_markup
     from feedsvc.ingest.work import process
-    from feedsvc.pipeline import make_job
-    from feedsvc.settings import load_settings
 
     paths = sorted(seeds.rglob("*.*"))
     size = 0
@@ -144,7 +142,7 @@ def floors(seeds: Path) -> tuple[float, float, float, int]:
         started = time.perf_counter()
         sanitize_markup(html)
         bleach_seconds += time.perf_counter() - started
-    job = make_job(load_settings(ROOT / "config" / "feedsvc.toml", environ={}), datetime.now(UTC))
+    job = worker_job()
     clean_seconds = 0.0
     for path in paths:
         data = path.read_bytes()
